@@ -1,0 +1,157 @@
+// info: what a model folder holds, whether it loads, and what it needs to run.
+#include "core/cli/arguments.h"
+#include "core/cli/commands.h"
+#include "core/io/checkpoint.h"
+#include "core/io/model_folder.h"
+#include "core/model/cogvideox_transformer.h"
+#include "core/model/vae_decoder.h"
+#include "core/sampling/scheduler_config.h"
+#include "core/text/t5_encoder.h"
+#include "core/text/t5_tokenizer.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+namespace ditstream::cli {
+namespace {
+
+namespace fs = std::filesystem;
+const torch::TensorOptions kMeta = torch::TensorOptions().device(torch::kMeta);
+
+struct WeightStats {
+  std::string files;
+  std::map<std::string, int64_t> tensors_by_dtype;
+  int64_t parameters = 0;
+  int64_t bytes = 0;
+};
+
+WeightStats weight_stats(const fs::path& dir, const std::string& stem) {
+  const auto ckpt = Checkpoint::open(dir, stem);
+  WeightStats s;
+  s.files = std::to_string(ckpt.files().size()) + " file(s)";
+  for (const auto& name : ckpt.names()) {
+    const auto& e = ckpt.entry(name);
+    int64_t n = 1;
+    for (auto d : e.shape) n *= d;
+    s.parameters += n;
+    s.bytes += static_cast<int64_t>(e.end - e.begin);
+    ++s.tensors_by_dtype[e.dtype];
+  }
+  return s;
+}
+
+void print_stats(const WeightStats& s) {
+  std::printf("    weights: %s, %.3f M parameters, %.1f MB on disk, dtypes:", s.files.c_str(),
+              s.parameters / 1e6, s.bytes / 1e6);
+  for (const auto& [dtype, count] : s.tensors_by_dtype)
+    std::printf(" %s x%lld", dtype.c_str(), static_cast<long long>(count));
+  std::printf("\n    run memory: %.1f MB in fp32, %.1f MB in bf16/fp16\n", s.parameters * 4e-6,
+              s.parameters * 2e-6);
+}
+
+// Runs `check`, printing OK or the problem; returns whether it passed.
+bool verdict(const std::string& what, const std::function<void()>& check) {
+  try {
+    check();
+    std::printf("    %s: OK\n", what.c_str());
+    return true;
+  } catch (const std::exception& e) {
+    std::printf("    %s: PROBLEM: %s\n", what.c_str(), e.what());
+    return false;
+  }
+}
+
+bool describe_transformer(const fs::path& dir, int64_t* text_dim) {
+  bool ok = verdict("config", [&] {
+    const auto c = TransformerConfig::from_json(JsonConfig::load(dir / "config.json"));
+    *text_dim = c.text_embed_dim;
+    const int64_t video_tokens = c.latent_frames() * (c.sample_height / c.patch_size) *
+                                 (c.sample_width / c.patch_size);
+    std::printf("    %lld layers, %lld heads x %lld, text dim %lld, %s positions\n"
+                "    window: %lld latent frames at %lldx%lld latent -> %lld video + %lld text "
+                "tokens\n",
+                (long long)c.num_layers, (long long)c.num_attention_heads,
+                (long long)c.attention_head_dim, (long long)c.text_embed_dim,
+                c.use_rotary_positional_embeddings ? "RoPE" : "3D sincos",
+                (long long)c.latent_frames(), (long long)c.sample_height,
+                (long long)c.sample_width, (long long)video_tokens,
+                (long long)c.max_text_seq_length);
+  });
+  ok = verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) && ok;
+  return verdict("weights match the model", [&] { load_transformer(dir, kMeta); }) && ok;
+}
+
+bool describe_vae(const fs::path& dir) {
+  bool ok = verdict("config", [&] {
+    const auto c = VaeConfig::from_json(JsonConfig::load(dir / "config.json"));
+    std::printf("    %lld latent channels, scaling factor %.8g\n", (long long)c.latent_channels,
+                c.scaling_factor);
+  });
+  ok = verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) && ok;
+  return verdict("decoder weights match the model", [&] { load_vae(dir, kMeta); }) && ok;
+}
+
+bool describe_text_encoder(const fs::path& dir, int64_t* d_model) {
+  bool ok = verdict("config", [&] {
+    const auto c = T5Config::from_json(JsonConfig::load(dir / "config.json"));
+    *d_model = c.d_model;
+    std::printf("    T5 encoder: %lld layers, d_model %lld, vocab %lld\n", (long long)c.num_layers,
+                (long long)c.d_model, (long long)c.vocab_size);
+  });
+  ok = verdict("weights file", [&] { print_stats(weight_stats(dir, "model")); }) && ok;
+  return verdict("weights match the model", [&] { load_t5_encoder(dir, kMeta); }) && ok;
+}
+
+bool describe_component(const ComponentEntry& entry, int64_t* text_dim, int64_t* d_model) {
+  std::printf("%s: %s.%s\n", entry.name.c_str(), entry.library.c_str(), entry.class_name.c_str());
+  if (entry.name == "transformer") return describe_transformer(entry.dir, text_dim);
+  if (entry.name == "vae") return describe_vae(entry.dir);
+  if (entry.name == "text_encoder") return describe_text_encoder(entry.dir, d_model);
+  if (entry.name == "tokenizer")
+    return verdict("spiece.model", [&] {
+      const T5Tokenizer tokenizer(find_tokenizer_model(entry.dir));
+      std::printf("    %lld ids\n", (long long)tokenizer.vocab_size());
+    });
+  if (entry.name == "scheduler")
+    return verdict("config", [&] {
+      const auto c = SchedulerConfig::from_json(JsonConfig::load(entry.dir / "scheduler_config.json"));
+      std::printf("    %s, snr shift %.3g\n", c.class_name.c_str(), c.snr_shift_scale);
+    });
+  std::printf("    (not used by ditstream)\n");
+  return true;
+}
+
+}  // namespace
+
+int info_command(const std::vector<std::string>& args) {
+  const Arguments a(args, {"help"}, {});
+  if (a.flag("help")) return std::puts("usage: ditstream info MODEL_DIR"), 0;
+  const auto folder = ModelFolder::open(a.positional(0, "MODEL_DIR"));
+  std::printf("%s: %s\n", folder.root().c_str(), folder.pipeline_class().c_str());
+  bool ok = true;
+  int64_t text_dim = -1, d_model = -1;
+  for (const char* required : {"transformer", "vae", "scheduler"})
+    if (!folder.has(required)) {
+      std::printf("%s: MISSING from model_index.json\n", required);
+      ok = false;
+    }
+  for (const auto& [name, entry] : folder.components()) {
+    if (!entry.present()) {
+      std::printf("%s: absent (prompts must be given as embeddings)\n", name.c_str());
+      continue;
+    }
+    ok = describe_component(entry, &text_dim, &d_model) && ok;
+  }
+  if (text_dim > 0 && d_model > 0 && text_dim != d_model) {
+    std::printf("inconsistent: transformer text_embed_dim %lld != text encoder d_model %lld\n",
+                (long long)text_dim, (long long)d_model);
+    ok = false;
+  }
+  std::printf("verdict: %s\n", ok ? "OK" : "PROBLEMS (see above)");
+  return ok ? 0 : 1;
+}
+
+}  // namespace ditstream::cli

@@ -1,0 +1,39 @@
+// ditstream: inspect, create, render and verify CogVideoX models in diffusers layout.
+#include "core/cli/commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ditstream <command> [options]\n"
+    "  info MODEL_DIR             components, configs, dtypes, sizes and a verdict\n"
+    "  make-tiny OUT_DIR          write the deterministic tiny test model [--seed N]\n"
+    "  render [options]           one window to .y4m (--output) or PNG frames (--png-dir)\n"
+    "  verify DIR                 run golden cases (<model>/cases/*.safetensors) below DIR\n"
+    "Run 'ditstream <command> --help' for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ditstream::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "info") return info_command(args);
+    if (command == "make-tiny") return make_tiny_command(args);
+    if (command == "render") return render_command(args);
+    if (command == "verify") return verify_command(args);
+    std::fprintf(stderr, "ditstream: unknown command '%s'\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ditstream %s: error: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,84 @@
+#pragma once
+// Samplers (one trajectory at a time) and the denoising loop. The model is reached only through
+// DenoiseFn; nothing here knows about transformers.
+
+#include "core/sampling/noise_schedule.h"
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ditstream {
+
+// Gaussian draws shaped and typed like `like` (tests replay stored draws).
+using NoiseFn = std::function<torch::Tensor(const torch::Tensor& like)>;
+
+// Draws on a CPU generator seeded with `seed`, in like's dtype, then moves to like's device
+// (diffusers' randn_tensor with a CPU generator).
+NoiseFn seeded_noise(uint64_t seed);
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+
+  const std::vector<int64_t>& timesteps() const { return timesteps_; }
+  int64_t num_steps() const { return static_cast<int64_t>(timesteps_.size()); }
+
+  // One update. model_output is the (guided) v-prediction at timesteps()[step_index]; steps must
+  // come in order 0, 1, ...; step 0 starts a new trajectory. Returns the previous sample.
+  torch::Tensor step(const torch::Tensor& model_output, int64_t step_index,
+                     const torch::Tensor& sample);
+  // x0 prediction of the last step.
+  torch::Tensor pred_original() const { return pred_original_; }
+  void reset();
+
+ protected:
+  explicit Sampler(std::vector<int64_t> timesteps) : timesteps_(std::move(timesteps)) {}
+  virtual torch::Tensor do_step(const torch::Tensor& model_output, int64_t step_index,
+                                const torch::Tensor& sample) = 0;
+  virtual void do_reset() {}
+
+  torch::Tensor pred_original_;
+
+ private:
+  std::vector<int64_t> timesteps_;
+  int64_t next_step_ = 0;
+};
+
+// name: "ddim" | "dpm" | "dpmpp-2m-sde". The stochastic ones ("dpm", "dpmpp-2m-sde") need `noise`.
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const NoiseSchedule& schedule,
+                                      int64_t num_steps, NoiseFn noise = {});
+
+// 0-dim fp64 CPU tensor. Multiplying a latent by it keeps the latent's dtype (the scalar is
+// rounded to that dtype first), exactly like diffusers' fp64 schedule scalars.
+torch::Tensor schedule_scalar(double value);
+
+// Returns the guided model output in fp32 for `latents` at timestep t.
+using DenoiseFn =
+    std::function<torch::Tensor(const torch::Tensor& latents, int64_t t, int64_t step_index)>;
+
+struct SamplingHooks {
+  std::function<void(int64_t step, int64_t num_steps)> on_step;  // after each finished step
+  std::function<bool()> cancelled;                               // polled before each step
+};
+
+class SamplingCancelled : public std::runtime_error {
+ public:
+  explicit SamplingCancelled(int64_t completed_steps);
+  int64_t completed_steps() const { return completed_steps_; }
+
+ private:
+  int64_t completed_steps_;
+};
+
+// The whole loop from a fresh trajectory. Latents return to their input dtype after every step
+// (pipeline behaviour). Throws SamplingCancelled when hooks.cancelled() turns true.
+torch::Tensor run_sampler(Sampler& sampler, torch::Tensor latents, const DenoiseFn& denoise,
+                          const SamplingHooks& hooks = {});
+
+}  // namespace ditstream

@@ -1,0 +1,100 @@
+#include "core/verify/golden_runner.h"
+
+#include "core/io/json_config.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace ditstream {
+namespace {
+
+namespace fs = std::filesystem;
+using Handler = std::vector<TensorCheck> (*)(const GoldenCase&);
+
+struct Route {
+  const char* prefix;
+  Handler handler;
+};
+
+const Route kRoutes[] = {
+    {"transformer_", run_transformer_case},
+    {"vae_decode_", run_vae_decode_case},
+    {"scheduler_", run_scheduler_case},
+    {"e2e_", run_e2e_case},
+};
+
+bool is_t5_folder(const fs::path& model_dir) {
+  const auto config = model_dir / "config.json";
+  return fs::exists(config) && JsonConfig::load(config).get<std::string>("model_type", "") == "t5";
+}
+
+// Text-encoder folders hold a T5 config.json; diffusers folders dispatch on the name prefix.
+Handler handler_for(const fs::path& model_dir, const std::string& name) {
+  if (is_t5_folder(model_dir)) return run_t5_case;
+  for (const auto& r : kRoutes)
+    if (name.rfind(r.prefix, 0) == 0) return r.handler;
+  return nullptr;
+}
+
+bool is_case_file(const fs::path& p) {
+  return p.extension() == ".safetensors" && p.parent_path().filename() == "cases";
+}
+
+}  // namespace
+
+bool CaseReport::passed() const {
+  return error.empty() && !checks.empty() &&
+         std::all_of(checks.begin(), checks.end(), [](const TensorCheck& c) { return c.passed(); });
+}
+
+std::vector<fs::path> discover_golden_cases(const fs::path& root) {
+  if (!fs::is_directory(root)) throw std::runtime_error(root.string() + ": not a folder");
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    if (entry.is_regular_file() && is_case_file(entry.path())) out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+CaseReport run_golden_case(const fs::path& case_file) {
+  CaseReport report{case_file, case_file.parent_path().parent_path().filename().string(),
+                    case_file.stem().string(), {}, {}};
+  try {
+    const Handler handler = handler_for(case_file.parent_path().parent_path(), report.name);
+    if (!handler) throw std::runtime_error("no handler for this case-name prefix");
+    const SafetensorsFile tensors(case_file);
+    torch::NoGradGuard no_grad;
+    report.checks = handler({case_file.parent_path().parent_path(), case_file, report.name, &tensors});
+  } catch (const std::exception& e) {
+    report.error = e.what();
+  }
+  return report;
+}
+
+std::vector<CaseReport> run_golden_cases(const fs::path& root,
+                                         const std::function<void(const CaseReport&)>& on_report) {
+  std::vector<CaseReport> reports;
+  for (const auto& file : discover_golden_cases(root)) {
+    reports.push_back(run_golden_case(file));
+    if (on_report) on_report(reports.back());
+  }
+  return reports;
+}
+
+std::string format_report(const CaseReport& report) {
+  std::ostringstream out;
+  out << (report.passed() ? "PASS " : "FAIL ") << report.model << "/" << report.name << "\n";
+  if (!report.error.empty()) out << "    error: " << report.error << "\n";
+  for (const auto& c : report.checks) {
+    char line[256];
+    std::snprintf(line, sizeof line, "    %-4s %-32s %-5s %.3e (limit %.0e)\n",
+                  c.passed() ? "ok" : "BAD", c.name.c_str(), c.metric.c_str(), c.error, c.limit);
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace ditstream

@@ -1,0 +1,112 @@
+// The ditstream tool as a user runs it: make-tiny, info (good and broken folders), render.
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ditstream {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+Run run_cli(const std::string& args) {
+  const std::string command = std::string(DITSTREAM_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ditstream_cli_" + std::string(
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, MakeTinyIsDeterministic) {
+  ASSERT_EQ(run_cli("make-tiny " + (dir_ / "a").string()).status, 0);
+  for (const char* f : {"transformer/diffusion_pytorch_model.safetensors",
+                        "vae/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
+                        "tokenizer/spiece.model", "model_index.json"}) {
+    EXPECT_EQ(read_file(dir_ / "a" / f), read_file(testing::tiny_model_dir() / f)) << f;
+  }
+}
+
+TEST_F(CliTest, InfoOnTinyModelSaysOk) {
+  const auto r = run_cli("info " + testing::tiny_model_dir().string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("verdict: OK"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2 layers, 2 heads x 16"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, InfoOnBrokenCopyNamesTheProblems) {
+  fs::copy(testing::tiny_model_dir(), dir_ / "m", fs::copy_options::recursive);
+  const auto weights = dir_ / "m/vae/diffusion_pytorch_model.safetensors";
+  fs::resize_file(weights, fs::file_size(weights) / 2);
+  fs::remove(dir_ / "m/tokenizer/spiece.model");
+  const auto r = run_cli("info " + (dir_ / "m").string());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("diffusion_pytorch_model.safetensors"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("spiece.model"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("verdict: PROBLEMS"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, RenderWritesA49FrameWindowDeterministically) {
+  const std::string common = "render --prompt 'a red fox in the snow' --steps 3 --seed 7 ";
+  ASSERT_EQ(run_cli(common + "--output " + (dir_ / "a.y4m").string()).status, 0);
+  ASSERT_EQ(run_cli(common + "--output " + (dir_ / "b.y4m").string()).status, 0);
+  const auto video = read_file(dir_ / "a.y4m");
+  const std::string header = "YUV4MPEG2 W96 H64 F8:1 Ip A1:1 C444\n";
+  ASSERT_EQ(video.substr(0, header.size()), header);
+  EXPECT_EQ(video.size(), header.size() + 49 * (6 + 96 * 64 * 3));
+  EXPECT_EQ(video, read_file(dir_ / "b.y4m"));
+  run_cli("render --prompt 'a red fox in the snow' --steps 3 --seed 8 --output " +
+                             (dir_ / "c.y4m").string());
+  EXPECT_NE(video, read_file(dir_ / "c.y4m"));
+}
+
+TEST_F(CliTest, RenderPngFrames) {
+  const auto r = run_cli("render --prompt cat --steps 1 --frames 1 --png-dir " + dir_.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto png = read_file(dir_ / "frame_0000.png");
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  EXPECT_FALSE(fs::exists(dir_ / "frame_0001.png"));
+}
+
+TEST_F(CliTest, BadArgumentsFailClearly) {
+  EXPECT_NE(run_cli("render --prompt x --steps many --output x.y4m").output.find("--steps needs an integer"),
+            std::string::npos);
+  EXPECT_NE(run_cli("render --prompt x --dtype fp16 --output x.y4m").output.find("fp16 is not supported on cpu"),
+            std::string::npos);
+  const auto r = run_cli("render --model /nonexistent --prompt x --output x.y4m");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("/nonexistent: model folder not found"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace ditstream
