@@ -68,19 +68,26 @@ bool describe_transformer(const fs::path& dir, int64_t* text_dim) {
   bool ok = verdict("config", [&] {
     const auto c = TransformerConfig::from_json(JsonConfig::load(dir / "config.json"));
     *text_dim = c.text_embed_dim;
-    const int64_t video_tokens = c.latent_frames() * (c.sample_height / c.patch_size) *
-                                 (c.sample_width / c.patch_size);
-    std::printf("    %lld layers, %lld heads x %lld, text dim %lld, %s positions\n"
-                "    window: %lld latent frames at %lldx%lld latent -> %lld video + %lld text "
-                "tokens\n",
-                (long long)c.num_layers, (long long)c.num_attention_heads,
-                (long long)c.attention_head_dim, (long long)c.text_embed_dim,
-                c.use_rotary_positional_embeddings ? "RoPE" : "3D sincos",
-                (long long)c.latent_frames(), (long long)c.sample_height,
-                (long long)c.sample_width, (long long)video_tokens,
-                (long long)c.max_text_seq_length);
+    const int64_t video_tokens =
+        c.latent_frames() * (c.sample_height / c.patch_size) * (c.sample_width / c.patch_size);
+    std::printf(
+        "    %lld layers, %lld heads x %lld, text dim %lld, %s positions\n"
+        "    window: %lld latent frames at %lldx%lld latent -> %lld video + %lld text "
+        "tokens\n",
+        (long long)c.num_layers, (long long)c.num_attention_heads, (long long)c.attention_head_dim,
+        (long long)c.text_embed_dim, c.use_rotary_positional_embeddings ? "RoPE" : "3D sincos",
+        (long long)c.latent_frames(), (long long)c.sample_height, (long long)c.sample_width,
+        (long long)video_tokens, (long long)c.max_text_seq_length);
+    // Peak activations: a few D-wide and one 4D-wide (feed-forward) tensor per token for the
+    // CFG batch of 2, plus one bounded chunk of attention scores (2^26 fp32 values).
+    const double tokens = static_cast<double>(video_tokens + c.max_text_seq_length);
+    const double activations = 2 * tokens * c.inner_dim() * 10 * 4 + (1 << 26) * 4.0;
+    std::printf("    window activations: about %.0f MB in fp32 (half in bf16/fp16)\n",
+                activations / 1e6);
   });
-  ok = verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) && ok;
+  ok =
+      verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) &&
+      ok;
   return verdict("weights match the model", [&] { load_transformer(dir, kMeta); }) && ok;
 }
 
@@ -90,7 +97,9 @@ bool describe_vae(const fs::path& dir) {
     std::printf("    %lld latent channels, scaling factor %.8g\n", (long long)c.latent_channels,
                 c.scaling_factor);
   });
-  ok = verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) && ok;
+  ok =
+      verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) &&
+      ok;
   return verdict("decoder weights match the model", [&] { load_vae(dir, kMeta); }) && ok;
 }
 
@@ -117,7 +126,8 @@ bool describe_component(const ComponentEntry& entry, int64_t* text_dim, int64_t*
     });
   if (entry.name == "scheduler")
     return verdict("config", [&] {
-      const auto c = SchedulerConfig::from_json(JsonConfig::load(entry.dir / "scheduler_config.json"));
+      const auto c =
+          SchedulerConfig::from_json(JsonConfig::load(entry.dir / "scheduler_config.json"));
       std::printf("    %s, snr shift %.3g\n", c.class_name.c_str(), c.snr_shift_scale);
     });
   std::printf("    (not used by ditstream)\n");

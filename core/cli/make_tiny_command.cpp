@@ -27,47 +27,93 @@ using nlohmann::json;
 constexpr int kT5ExtraIds = 100;
 
 json transformer_config() {
-  return {{"_class_name", "CogVideoXTransformer3DModel"}, {"activation_fn", "gelu-approximate"},
-          {"attention_bias", true}, {"attention_head_dim", 16}, {"dropout", 0.0},
-          {"flip_sin_to_cos", true}, {"freq_shift", 0}, {"in_channels", 16},
-          {"max_text_seq_length", 226}, {"norm_elementwise_affine", true}, {"norm_eps", 1e-5},
-          {"num_attention_heads", 2}, {"num_layers", 2}, {"ofs_embed_dim", nullptr},
-          {"out_channels", 16}, {"patch_bias", true}, {"patch_size", 2},
-          {"patch_size_t", nullptr}, {"sample_frames", 49}, {"sample_height", 8},
-          {"sample_width", 12}, {"spatial_interpolation_scale", 1.875},
-          {"temporal_compression_ratio", 4}, {"temporal_interpolation_scale", 1.0},
-          {"text_embed_dim", 32}, {"time_embed_dim", 32}, {"timestep_activation_fn", "silu"},
+  return {{"_class_name", "CogVideoXTransformer3DModel"},
+          {"activation_fn", "gelu-approximate"},
+          {"attention_bias", true},
+          {"attention_head_dim", 16},
+          {"dropout", 0.0},
+          {"flip_sin_to_cos", true},
+          {"freq_shift", 0},
+          {"in_channels", 16},
+          {"max_text_seq_length", 226},
+          {"norm_elementwise_affine", true},
+          {"norm_eps", 1e-5},
+          {"num_attention_heads", 2},
+          {"num_layers", 2},
+          {"ofs_embed_dim", nullptr},
+          {"out_channels", 16},
+          {"patch_bias", true},
+          {"patch_size", 2},
+          {"patch_size_t", nullptr},
+          {"sample_frames", 49},
+          {"sample_height", 8},
+          {"sample_width", 12},
+          {"spatial_interpolation_scale", 1.875},
+          {"temporal_compression_ratio", 4},
+          {"temporal_interpolation_scale", 1.0},
+          {"text_embed_dim", 32},
+          {"time_embed_dim", 32},
+          {"timestep_activation_fn", "silu"},
           {"use_learned_positional_embeddings", false},
           {"use_rotary_positional_embeddings", false}};
 }
 
 json vae_config() {
   const json down(4, "CogVideoXDownBlock3D"), up(4, "CogVideoXUpBlock3D");
-  return {{"_class_name", "AutoencoderKLCogVideoX"}, {"act_fn", "silu"},
-          {"block_out_channels", {8, 16, 16, 24}}, {"down_block_types", down},
-          {"force_upcast", true}, {"in_channels", 3}, {"latent_channels", 16},
-          {"layers_per_block", 1}, {"norm_eps", 1e-6}, {"norm_num_groups", 4},
-          {"out_channels", 3}, {"sample_height", 64}, {"sample_width", 96},
-          {"scaling_factor", 1.15258426}, {"shift_factor", nullptr},
-          {"temporal_compression_ratio", 4}, {"up_block_types", up},
-          {"use_post_quant_conv", false}, {"use_quant_conv", false}};
+  return {{"_class_name", "AutoencoderKLCogVideoX"},
+          {"act_fn", "silu"},
+          {"block_out_channels", {8, 16, 16, 24}},
+          {"down_block_types", down},
+          {"force_upcast", true},
+          {"in_channels", 3},
+          {"latent_channels", 16},
+          {"layers_per_block", 1},
+          {"norm_eps", 1e-6},
+          {"norm_num_groups", 4},
+          {"out_channels", 3},
+          {"sample_height", 64},
+          {"sample_width", 96},
+          {"scaling_factor", 1.15258426},
+          {"shift_factor", nullptr},
+          {"temporal_compression_ratio", 4},
+          {"up_block_types", up},
+          {"use_post_quant_conv", false},
+          {"use_quant_conv", false}};
 }
 
 json t5_config(int vocab_size) {
-  return {{"architectures", {"T5EncoderModel"}}, {"d_ff", 64}, {"d_kv", 8}, {"d_model", 32},
-          {"dense_act_fn", "gelu_new"}, {"eos_token_id", 1}, {"feed_forward_proj", "gated-gelu"},
-          {"is_gated_act", true}, {"layer_norm_epsilon", 1e-6}, {"model_type", "t5"},
-          {"num_heads", 4}, {"num_layers", 2}, {"pad_token_id", 0},
-          {"relative_attention_max_distance", 128}, {"relative_attention_num_buckets", 32},
-          {"tie_word_embeddings", false}, {"vocab_size", vocab_size}};
+  return {{"architectures", {"T5EncoderModel"}},
+          {"d_ff", 64},
+          {"d_kv", 8},
+          {"d_model", 32},
+          {"dense_act_fn", "gelu_new"},
+          {"eos_token_id", 1},
+          {"feed_forward_proj", "gated-gelu"},
+          {"is_gated_act", true},
+          {"layer_norm_epsilon", 1e-6},
+          {"model_type", "t5"},
+          {"num_heads", 4},
+          {"num_layers", 2},
+          {"pad_token_id", 0},
+          {"relative_attention_max_distance", 128},
+          {"relative_attention_num_buckets", 32},
+          {"tie_word_embeddings", false},
+          {"vocab_size", vocab_size}};
 }
 
 json scheduler_config() {
-  return {{"_class_name", "CogVideoXDDIMScheduler"}, {"beta_end", 0.012},
-          {"beta_schedule", "scaled_linear"}, {"beta_start", 0.00085}, {"clip_sample", false},
-          {"num_train_timesteps", 1000}, {"prediction_type", "v_prediction"},
-          {"rescale_betas_zero_snr", true}, {"set_alpha_to_one", true},
-          {"snr_shift_scale", 3.0}, {"steps_offset", 0}, {"timestep_spacing", "trailing"}};
+  return {{"_class_name", "CogVideoXDDIMScheduler"},
+          {"beta_end", 0.012},
+          {"beta_schedule", "scaled_linear"},
+          {"beta_start", 0.00085},
+          {"clip_sample", false},
+          {"num_train_timesteps", 1000},
+          {"prediction_type", "v_prediction"},
+          {"rescale_betas_zero_snr", true},
+          {"set_alpha_to_one", true},
+          {"snr_shift_scale", 3.0},
+          {"steps_offset", 0},
+          {"timestep_spacing", "trailing"}};
 }
 
 json model_index() {
@@ -110,10 +156,13 @@ int train_tokenizer(const fs::path& dir, const fs::path& captions) {
                "--random_seed=1", "--minloglevel=2"});
   fs::remove(dir / "captions.txt");
   fs::remove(dir / "spiece.vocab");
-  write_json(dir / "tokenizer_config.json",
-             {{"tokenizer_class", "T5Tokenizer"}, {"model_max_length", 226}, {"legacy", true},
-              {"extra_ids", kT5ExtraIds}, {"eos_token", "</s>"}, {"pad_token", "<pad>"},
-              {"unk_token", "<unk>"}});
+  write_json(dir / "tokenizer_config.json", {{"tokenizer_class", "T5Tokenizer"},
+                                             {"model_max_length", 226},
+                                             {"legacy", true},
+                                             {"extra_ids", kT5ExtraIds},
+                                             {"eos_token", "</s>"},
+                                             {"pad_token", "<pad>"},
+                                             {"unk_token", "<unk>"}});
   return load_sentencepiece(dir / "spiece.model")->piece_size();
 }
 
@@ -157,8 +206,7 @@ int make_tiny_command(const std::vector<std::string>& args) {
   CogVideoXTransformer3DModel transformer(
       TransformerConfig::from_json(JsonConfig::load(out / "transformer/config.json")), fp32);
   write_weights(transformer, out / "transformer/diffusion_pytorch_model.safetensors", gen);
-  AutoencoderKLCogVideoX vae(VaeConfig::from_json(JsonConfig::load(out / "vae/config.json")),
-                             fp32);
+  AutoencoderKLCogVideoX vae(VaeConfig::from_json(JsonConfig::load(out / "vae/config.json")), fp32);
   write_weights(vae, out / "vae/diffusion_pytorch_model.safetensors", gen);
   T5EncoderModel t5(T5Config::from_json(JsonConfig::load(out / "text_encoder/config.json")), fp32);
   write_weights(t5, out / "text_encoder/model.safetensors", gen);

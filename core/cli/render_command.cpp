@@ -15,7 +15,8 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: ditstream render --prompt TEXT (--output FILE.y4m | --png-dir DIR) [options]\n"
-    "  --model DIR            diffusers-layout CogVideoX folder (default: the embedded tiny model)\n"
+    "  --model DIR            diffusers-layout CogVideoX folder (default: the embedded tiny "
+    "model)\n"
     "  --negative-prompt TEXT (default: empty)\n"
     "  --seed N               (default 42)      --steps N (default 50)\n"
     "  --guidance G           (default 6; <= 1 disables CFG)   --dynamic-cfg\n"
@@ -44,8 +45,8 @@ WindowOptions window_options(const Arguments& a) {
 void write_frames(const Arguments& a, const torch::Tensor& frames) {
   const auto output = a.get("output", "");
   if (!output.empty()) {
-    Y4mWriter writer(output, frames.size(2), frames.size(1),
-                     static_cast<int>(a.get_int("fps", 8)), 1);
+    Y4mWriter writer(output, frames.size(2), frames.size(1), static_cast<int>(a.get_int("fps", 8)),
+                     1);
     writer.write(frames);
     writer.close();
     std::printf("wrote %lld frames (%lldx%lld) to %s\n", static_cast<long long>(frames.size(0)),
@@ -73,11 +74,13 @@ int render_command(const std::vector<std::string>& args) {
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
-  if (a.get_int("threads", 0) > 0) torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
+  if (a.get_int("threads", 0) > 0)
+    torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   const auto options = window_options(a);
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   auto start = std::chrono::steady_clock::now();
-  const WindowPipeline pipeline(load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime));
+  const WindowPipeline pipeline(
+      load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime));
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {

@@ -9,9 +9,10 @@ namespace ditstream::cli {
 int verify_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help"}, {});
   if (a.flag("help")) {
-    std::puts("usage: ditstream verify DIR\n"
-              "Runs every <model>/cases/*.safetensors below DIR against the model folder beside\n"
-              "cases/ and prints the error of each output tensor. Exit code 1 if any case fails.");
+    std::puts(
+        "usage: ditstream verify DIR\n"
+        "Runs every <model>/cases/*.safetensors below DIR against the model folder beside\n"
+        "cases/ and prints the error of each output tensor. Exit code 1 if any case fails.");
     return 0;
   }
   int failed = 0, total = 0;

@@ -13,7 +13,8 @@ namespace ditstream {
 
 class Checkpoint {
  public:
-  // Opens `<dir>/<stem>.safetensors`, or the shards listed in `<dir>/<stem>.safetensors.index.json`.
+  // Opens `<dir>/<stem>.safetensors`, or the shards listed in
+  // `<dir>/<stem>.safetensors.index.json`.
   static Checkpoint open(const std::filesystem::path& dir, const std::string& stem);
   static Checkpoint open_file(const std::filesystem::path& file);
   static Checkpoint open_index(const std::filesystem::path& index_json);

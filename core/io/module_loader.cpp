@@ -70,8 +70,8 @@ void load_module(torch::nn::Module& module, const Checkpoint& checkpoint,
   torch::NoGradGuard no_grad;
   for (auto& [name, tensor] : expected) {
     torch::Tensor source = checkpoint.tensor(name);
-    const auto dtype = options.target.has_dtype() ? options.target.dtype().toScalarType()
-                                                  : source.scalar_type();
+    const auto dtype =
+        options.target.has_dtype() ? options.target.dtype().toScalarType() : source.scalar_type();
     const auto device = options.target.has_device() ? options.target.device() : source.device();
     tensor.set_data(source.to(device, dtype));
   }

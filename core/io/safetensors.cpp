@@ -2,8 +2,8 @@
 
 #include "core/io/mapped_file.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -25,11 +25,11 @@ struct DtypeInfo {
 
 const std::vector<DtypeInfo>& dtype_table() {
   static const std::vector<DtypeInfo> table = {
-      {"BOOL", 1, torch::kBool},    {"U8", 1, torch::kUInt8},     {"I8", 1, torch::kInt8},
-      {"I16", 2, torch::kInt16},    {"I32", 4, torch::kInt32},    {"I64", 8, torch::kInt64},
-      {"F16", 2, torch::kHalf},     {"BF16", 2, torch::kBFloat16}, {"F32", 4, torch::kFloat},
-      {"F64", 8, torch::kDouble},   {"U16", 2, std::nullopt},     {"U32", 4, std::nullopt},
-      {"U64", 8, std::nullopt},     {"F8_E4M3", 1, std::nullopt}, {"F8_E5M2", 1, std::nullopt},
+      {"BOOL", 1, torch::kBool},  {"U8", 1, torch::kUInt8},      {"I8", 1, torch::kInt8},
+      {"I16", 2, torch::kInt16},  {"I32", 4, torch::kInt32},     {"I64", 8, torch::kInt64},
+      {"F16", 2, torch::kHalf},   {"BF16", 2, torch::kBFloat16}, {"F32", 4, torch::kFloat},
+      {"F64", 8, torch::kDouble}, {"U16", 2, std::nullopt},      {"U32", 4, std::nullopt},
+      {"U64", 8, std::nullopt},   {"F8_E4M3", 1, std::nullopt},  {"F8_E5M2", 1, std::nullopt},
   };
   return table;
 }
@@ -161,7 +161,8 @@ const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
 
 torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
   const TensorEntry& e = entry(name);
-  const auto type = scalar_type_from_safetensors(e.dtype, path_.string() + ": tensor '" + name + "'");
+  const auto type =
+      scalar_type_from_safetensors(e.dtype, path_.string() + ": tensor '" + name + "'");
   const uint8_t* ptr = data_ + e.begin;
   auto keep_alive = file_;
   auto view = torch::from_blob(

@@ -51,7 +51,8 @@ class SafetensorsFile {
 torch::ScalarType scalar_type_from_safetensors(const std::string& dtype, const std::string& where);
 std::string safetensors_dtype_name(torch::ScalarType type);
 
-// Writes tensors (any device/dtype; stored as given) in sorted-name order, header padded to 8 bytes.
+// Writes tensors (any device/dtype; stored as given) in sorted-name order, header padded to 8
+// bytes.
 void write_safetensors(const std::filesystem::path& path,
                        const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});

@@ -9,18 +9,18 @@
 namespace ditstream {
 
 torch::Tensor rgb_to_ycbcr444(const torch::Tensor& rgb) {
-  const auto m = torch::tensor({{65.481, 128.553, 24.966},
-                                {-37.797, -74.203, 112.0},
-                                {112.0, -93.786, -18.214}},
-                               torch::kFloat) /
-                 255.0;
+  const auto m =
+      torch::tensor(
+          {{65.481, 128.553, 24.966}, {-37.797, -74.203, 112.0}, {112.0, -93.786, -18.214}},
+          torch::kFloat) /
+      255.0;
   const auto offset = torch::tensor({16.0, 128.0, 128.0}, torch::kFloat);
   const auto ycc = torch::matmul(rgb.to(torch::kFloat), m.t()) + offset;
   return ycc.round().clamp(0, 255).to(torch::kUInt8).permute({0, 3, 1, 2}).contiguous();
 }
 
-Y4mWriter::Y4mWriter(const std::filesystem::path& path, int64_t width, int64_t height,
-                     int fps_num, int fps_den)
+Y4mWriter::Y4mWriter(const std::filesystem::path& path, int64_t width, int64_t height, int fps_num,
+                     int fps_den)
     : path_(path), width_(width), height_(height) {
   file_ = std::fopen(path.c_str(), "wb");
   if (!file_) throw std::runtime_error(path.string() + ": cannot create: " + std::strerror(errno));

@@ -13,13 +13,14 @@ namespace ditstream {
 enum class BatchRole { Uncond, Cond };
 
 struct AttentionSite {
-  int64_t step = 0;   // sampler step index within the window
-  int64_t layer = 0;  // transformer block index
+  int64_t step = 0;      // sampler step index within the window
+  int64_t layer = 0;     // transformer block index
   int64_t text_len = 0;  // the first text_len tokens of the sequence are text
   const std::vector<BatchRole>* roles = nullptr;  // one per batch row; null when unknown
 };
 
-// q, k, v: (B, heads, S, head_dim) after q/k norm and positional rotation; returns (B, heads, S, hd).
+// q, k, v: (B, heads, S, head_dim) after q/k norm and positional rotation; returns (B, heads, S,
+// hd).
 using AttentionFn = std::function<torch::Tensor(const torch::Tensor& q, const torch::Tensor& k,
                                                 const torch::Tensor& v)>;
 

@@ -20,8 +20,8 @@ void require_class(const ModelFolder& folder, const std::string& name, const std
 void load_text_components(PipelineComponents& c) {
   if (!c.folder.has("text_encoder") && !c.folder.has("tokenizer")) return;
   require_class(c.folder, "text_encoder", "T5EncoderModel");
-  c.tokenizer = std::make_shared<T5Tokenizer>(
-      find_tokenizer_model(c.folder.component("tokenizer").dir));
+  c.tokenizer =
+      std::make_shared<T5Tokenizer>(find_tokenizer_model(c.folder.component("tokenizer").dir));
   c.text_encoder =
       load_t5_encoder(c.folder.component("text_encoder").dir, c.runtime.tensor_options());
 }
@@ -37,8 +37,8 @@ std::shared_ptr<PipelineComponents> load_pipeline_components(const std::filesyst
   require_class(c->folder, "vae", "AutoencoderKLCogVideoX");
   c->scheduler = SchedulerConfig::from_json(
       JsonConfig::load(c->folder.component("scheduler").dir / "scheduler_config.json"));
-  c->transformer = load_transformer(c->folder.component("transformer").dir,
-                                    runtime.tensor_options());
+  c->transformer =
+      load_transformer(c->folder.component("transformer").dir, runtime.tensor_options());
   c->vae = load_vae(c->folder.component("vae").dir, runtime.tensor_options());
   load_text_components(*c);
   return c;

@@ -31,16 +31,21 @@ RuntimeOptions parse_runtime_options(const std::string& device, const std::strin
   if (!options.device.is_cpu() && !options.device.is_cuda())
     throw std::runtime_error("device '" + device + "': only cpu and cuda are supported");
   if (options.device.is_cpu() && options.dtype == torch::kHalf)
-    throw std::runtime_error("dtype fp16 is not supported on cpu (no fp16 matmul); use fp32 or bf16");
+    throw std::runtime_error(
+        "dtype fp16 is not supported on cpu (no fp16 matmul); use fp32 or bf16");
   return options;
 }
 
 std::string dtype_name(torch::ScalarType dtype) {
   switch (dtype) {
-    case torch::kFloat: return "fp32";
-    case torch::kBFloat16: return "bf16";
-    case torch::kHalf: return "fp16";
-    default: return c10::toString(dtype);
+    case torch::kFloat:
+      return "fp32";
+    case torch::kBFloat16:
+      return "bf16";
+    case torch::kHalf:
+      return "fp16";
+    default:
+      return c10::toString(dtype);
   }
 }
 

@@ -40,7 +40,8 @@ torch::Tensor WindowPipeline::predict(const torch::Tensor& latents, const torch:
                                       int64_t t, int64_t step) const {
   const int64_t batch = text.size(0);
   const auto input = latents.expand({batch, -1, -1, -1, -1});
-  const auto timestep = torch::full({batch}, t, torch::dtype(torch::kLong).device(latents.device()));
+  const auto timestep =
+      torch::full({batch}, t, torch::dtype(torch::kLong).device(latents.device()));
   AttentionContext ctx;
   ctx.step = step;
   ctx.roles = batch == 2 ? std::vector<BatchRole>{BatchRole::Uncond, BatchRole::Cond}

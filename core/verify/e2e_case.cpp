@@ -38,7 +38,7 @@ std::vector<TensorCheck> run_e2e_case(const GoldenCase& c) {
   Trace trace;
   WindowCallbacks callbacks;
   callbacks.on_model_output = [&](int64_t step, const torch::Tensor& x, const torch::Tensor& raw,
-                                   double scale) {
+                                  double scale) {
     if (step > 0) trace.inputs.push_back(x.clone());
     trace.raw.push_back(raw);
     trace.scales.push_back(scale);
@@ -53,8 +53,8 @@ std::vector<TensorCheck> run_e2e_case(const GoldenCase& c) {
                 1e-4),
       check_abs("frames", pipeline.decode(latents), t.tensor("frames"), 1e-3)};
   if (t.contains("transformer_out"))
-    checks.push_back(check_rel("transformer_out", torch::stack(trace.raw),
-                               t.tensor("transformer_out"), 1e-4));
+    checks.push_back(
+        check_rel("transformer_out", torch::stack(trace.raw), t.tensor("transformer_out"), 1e-4));
   return checks;
 }
 

@@ -5,7 +5,9 @@
 namespace ditstream {
 namespace {
 
-torch::Tensor as_double(const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kDouble); }
+torch::Tensor as_double(const torch::Tensor& t) {
+  return t.detach().to(torch::kCPU, torch::kDouble);
+}
 
 void require_same_shape(const std::string& name, const torch::Tensor& port,
                         const torch::Tensor& ref) {

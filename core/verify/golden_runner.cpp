@@ -60,14 +60,18 @@ std::vector<fs::path> discover_golden_cases(const fs::path& root) {
 }
 
 CaseReport run_golden_case(const fs::path& case_file) {
-  CaseReport report{case_file, case_file.parent_path().parent_path().filename().string(),
-                    case_file.stem().string(), {}, {}};
+  CaseReport report{case_file,
+                    case_file.parent_path().parent_path().filename().string(),
+                    case_file.stem().string(),
+                    {},
+                    {}};
   try {
     const Handler handler = handler_for(case_file.parent_path().parent_path(), report.name);
     if (!handler) throw std::runtime_error("no handler for this case-name prefix");
     const SafetensorsFile tensors(case_file);
     torch::NoGradGuard no_grad;
-    report.checks = handler({case_file.parent_path().parent_path(), case_file, report.name, &tensors});
+    report.checks =
+        handler({case_file.parent_path().parent_path(), case_file, report.name, &tensors});
   } catch (const std::exception& e) {
     report.error = e.what();
   }

@@ -15,8 +15,8 @@ WindowResult render_on(const std::string& device, const std::string& dtype) {
   o.prompt = "a panda playing guitar";
   o.steps = 4;
   o.latent_frames = 3;
-  const WindowPipeline pipeline(load_pipeline_components(testing::tiny_model_dir(),
-                                                         parse_runtime_options(device, dtype)));
+  const WindowPipeline pipeline(
+      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options(device, dtype)));
   return pipeline.render(o);
 }
 

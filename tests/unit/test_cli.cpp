@@ -39,8 +39,8 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("ditstream_cli_" + std::string(
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("ditstream_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -86,7 +86,7 @@ TEST_F(CliTest, RenderWritesA49FrameWindowDeterministically) {
   EXPECT_EQ(video.size(), header.size() + 49 * (6 + 96 * 64 * 3));
   EXPECT_EQ(video, read_file(dir_ / "b.y4m"));
   run_cli("render --prompt 'a red fox in the snow' --steps 3 --seed 8 --output " +
-                             (dir_ / "c.y4m").string());
+          (dir_ / "c.y4m").string());
   EXPECT_NE(video, read_file(dir_ / "c.y4m"));
 }
 
@@ -99,9 +99,11 @@ TEST_F(CliTest, RenderPngFrames) {
 }
 
 TEST_F(CliTest, BadArgumentsFailClearly) {
-  EXPECT_NE(run_cli("render --prompt x --steps many --output x.y4m").output.find("--steps needs an integer"),
+  EXPECT_NE(run_cli("render --prompt x --steps many --output x.y4m")
+                .output.find("--steps needs an integer"),
             std::string::npos);
-  EXPECT_NE(run_cli("render --prompt x --dtype fp16 --output x.y4m").output.find("fp16 is not supported on cpu"),
+  EXPECT_NE(run_cli("render --prompt x --dtype fp16 --output x.y4m")
+                .output.find("fp16 is not supported on cpu"),
             std::string::npos);
   const auto r = run_cli("render --model /nonexistent --prompt x --output x.y4m");
   EXPECT_EQ(r.status, 1);

@@ -24,8 +24,8 @@ TEST_P(GoldenCaseTest, MatchesReference) {
 }
 
 std::string case_label(const ::testing::TestParamInfo<fs::path>& info) {
-  std::string label = info.param.parent_path().parent_path().filename().string() + "_" +
-                      info.param.stem().string();
+  std::string label =
+      info.param.parent_path().parent_path().filename().string() + "_" + info.param.stem().string();
   for (char& ch : label)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return label;

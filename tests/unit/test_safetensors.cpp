@@ -112,10 +112,9 @@ TEST_F(SafetensorsTest, NonJsonHeader) {
 }
 
 TEST_F(SafetensorsTest, OverlappingOffsets) {
-  const auto p = write_raw(
-      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-      12);
+  const auto p = write_raw(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                           R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                           12);
   const auto msg = error_of([&] { SafetensorsFile f(p); });
   EXPECT_NE(msg.find("'a' and 'b' overlap"), std::string::npos) << msg;
 }
@@ -141,7 +140,8 @@ class TwoLinears : public torch::nn::Module {
 };
 
 std::vector<std::pair<std::string, torch::Tensor>> two_linears_state() {
-  return {{"a.weight", torch::randn({2, 3})}, {"a.bias", torch::randn({2})},
+  return {{"a.weight", torch::randn({2, 3})},
+          {"a.bias", torch::randn({2})},
           {"b.weight", torch::randn({2, 2})}};
 }
 
@@ -217,8 +217,7 @@ TEST_F(SafetensorsTest, ShardIndexNamingAWrongFileFails) {
 
 TEST_F(SafetensorsTest, MissingWeightsNameTheFolder) {
   const auto msg = error_of([&] { Checkpoint::open(dir_, "diffusion_pytorch_model"); });
-  EXPECT_NE(msg.find("no weights: expected diffusion_pytorch_model.safetensors"),
-            std::string::npos)
+  EXPECT_NE(msg.find("no weights: expected diffusion_pytorch_model.safetensors"), std::string::npos)
       << msg;
 }
 

@@ -4,7 +4,6 @@
 #include "core/model/layers.h"
 #include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
-#include "core/verify/golden_case.h"
 #include "test_support.h"
 
 #include <torch/torch.h>

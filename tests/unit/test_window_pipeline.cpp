@@ -70,8 +70,9 @@ TEST(WindowPipeline, WithoutGuidanceRunsOneBatchRow) {
   o.guidance = 1.0;
   int64_t rows = 0;
   WindowCallbacks callbacks;
-  callbacks.on_model_output = [&](int64_t, const torch::Tensor&, const torch::Tensor& raw,
-                                  double) { rows = raw.size(0); };
+  callbacks.on_model_output = [&](int64_t, const torch::Tensor&, const torch::Tensor& raw, double) {
+    rows = raw.size(0);
+  };
   pipeline.render(o, callbacks);
   EXPECT_EQ(rows, 1);
 }
