@@ -1,0 +1,44 @@
+#include "core/stream/prompt_timeline.h"
+
+#include <stdexcept>
+
+namespace ditstream {
+
+int64_t PromptTimeline::add(PromptEntry entry) {
+  if (entry.frame < 0) throw std::runtime_error("prompt frame must be >= 0");
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entry.id <= 0) entry.id = next_id_;
+  next_id_ = std::max(next_id_, entry.id + 1);
+  const int64_t id = entry.id;
+  by_frame_[entry.frame] = std::move(entry);
+  return id;
+}
+
+std::optional<PromptEntry> PromptTimeline::at(int64_t frame) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_frame_.upper_bound(frame);
+  if (it == by_frame_.begin()) return std::nullopt;
+  return std::prev(it)->second;
+}
+
+std::vector<PromptEntry> PromptTimeline::after(int64_t frame) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<PromptEntry> out;
+  for (auto it = by_frame_.upper_bound(frame); it != by_frame_.end(); ++it)
+    out.push_back(it->second);
+  return out;
+}
+
+void PromptTimeline::prune_before(int64_t frame) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto in_effect = by_frame_.upper_bound(frame);
+  if (in_effect == by_frame_.begin()) return;
+  by_frame_.erase(by_frame_.begin(), std::prev(in_effect));
+}
+
+size_t PromptTimeline::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return by_frame_.size();
+}
+
+}  // namespace ditstream

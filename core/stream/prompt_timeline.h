@@ -1,0 +1,42 @@
+#pragma once
+// The prompts of a stream and the frames they take effect at. Thread-safe: a control thread
+// appends while the generator reads.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ditstream {
+
+struct PromptEntry {
+  int64_t id = 0;     // 0: the timeline assigns the next id
+  int64_t frame = 0;  // first video frame the prompt applies to
+  std::string text;
+  std::string negative_prompt;
+  std::vector<std::string> subject_words;  // for mask-guided KV-sharing
+  std::vector<int64_t> subject_tokens;     // explicit token indices, if given
+  int64_t transition_windows = -1;         // -1: the generator's default
+};
+
+class PromptTimeline {
+ public:
+  // Adds or replaces (same frame: the last one added wins). Returns the entry's id.
+  int64_t add(PromptEntry entry);
+  // The entry in effect at `frame`: the one with the greatest frame <= `frame`.
+  std::optional<PromptEntry> at(int64_t frame) const;
+  // Entries that take effect after `frame` (strictly), in frame order.
+  std::vector<PromptEntry> after(int64_t frame) const;
+  // Drops entries that no frame >= `frame` can use any more; the one in effect stays.
+  void prune_before(int64_t frame);
+  size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int64_t, PromptEntry> by_frame_;
+  int64_t next_id_ = 1;
+};
+
+}  // namespace ditstream

@@ -1,0 +1,62 @@
+// Prompt schedules: text and JSON files, inline strings, and their errors.
+#include "core/stream/prompt_file.h"
+
+#include <gtest/gtest.h>
+
+namespace ditstream {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(PromptFile, TextLinesWithSubjectsAndComments) {
+  const auto p = parse_prompt_text(
+      "# a schedule\n0: a red fox in the snow / fox\n\n6.5: a white wolf, howling / wolf, moon\n",
+      "f.txt");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].entry.text, "a red fox in the snow");
+  EXPECT_EQ(p[0].entry.subject_words, (std::vector<std::string>{"fox"}));
+  EXPECT_DOUBLE_EQ(p[1].start_seconds, 6.5);
+  EXPECT_EQ(p[1].entry.text, "a white wolf, howling");
+  EXPECT_EQ(p[1].entry.subject_words, (std::vector<std::string>{"wolf", "moon"}));
+  const auto entries = to_entries(p, 8, 1);
+  EXPECT_EQ(entries[1].frame, 52);
+}
+
+TEST(PromptFile, Json) {
+  const auto p = parse_prompt_json(
+      R"([{"start": 0, "prompt": "a"}, {"start": 2, "prompt": "b", "subjects": ["x"],)"
+      R"( "transition_windows": 3, "negative_prompt": "blur"}])",
+      "f.json");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[1].entry.transition_windows, 3);
+  EXPECT_EQ(p[1].entry.negative_prompt, "blur");
+  EXPECT_EQ(to_entries(p, 30000, 1001)[1].frame, 60);
+}
+
+TEST(PromptFile, InlineWithEscapedSemicolon) {
+  const auto p = parse_inline_schedule("0:a cat\\; sleeping;4:a dog");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].entry.text, "a cat; sleeping");
+  EXPECT_EQ(p[1].entry.text, "a dog");
+}
+
+TEST(PromptFile, ErrorsNameTheLine) {
+  EXPECT_NE(error_of([] { parse_prompt_text("0: ok\nno colon here\n", "f.txt"); }).find("f.txt:2"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_prompt_text("soon: x\n", "f.txt"); }).find("not a number"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_prompt_json(R"([{"start": 1}])", "f.json"); }).find("prompt 0"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { load_prompt_file("/nonexistent.txt"); }).find("/nonexistent.txt"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ditstream
