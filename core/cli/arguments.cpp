@@ -32,32 +32,39 @@ std::string Arguments::get(const std::string& name, const std::string& fallback)
   return it == values_.end() ? fallback : it->second;
 }
 
+namespace {
+
+// Parses the whole string as a number with `convert` (std::stoll or std::stod).
+template <typename T, typename Convert>
+T parse_number(const std::string& name, const std::string& text, const char* kind,
+               Convert convert) {
+  size_t used = 0;
+  T value{};
+  try {
+    value = convert(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || text.empty())
+    throw std::runtime_error("option --" + name + " needs " + kind + ", got '" + text + "'");
+  return value;
+}
+
+}  // namespace
+
 long long Arguments::get_int(const std::string& name, long long fallback) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != it->second.size() || it->second.empty())
-    throw std::runtime_error("option --" + name + " needs an integer, got '" + it->second + "'");
-  return v;
+  return parse_number<long long>(
+      name, it->second, "an integer",
+      [](const std::string& s, size_t* used) { return std::stoll(s, used); });
 }
 
 double Arguments::get_double(const std::string& name, double fallback) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(it->second, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != it->second.size() || it->second.empty())
-    throw std::runtime_error("option --" + name + " needs a number, got '" + it->second + "'");
-  return v;
+  return parse_number<double>(name, it->second, "a number", [](const std::string& s, size_t* used) {
+    return std::stod(s, used);
+  });
 }
 
 }  // namespace ditstream::cli

@@ -1,0 +1,154 @@
+#include "core/control/mask_guided.h"
+
+#include "core/control/subject_attention.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace ditstream {
+namespace {
+
+torch::Tensor rows_index(const std::vector<int64_t>& rows, const torch::Device& device) {
+  return torch::tensor(rows, torch::TensorOptions(torch::kLong).device(device));
+}
+
+// Sequence positions of the video tokens where the flat (video_len) mask is set.
+torch::Tensor video_positions(const torch::Tensor& video_mask, int64_t text_len) {
+  return video_mask.nonzero().flatten() + text_len;
+}
+
+// All text positions, then the selected video positions (keys are kept in sequence order).
+torch::Tensor text_and(const torch::Tensor& video_mask, int64_t text_len) {
+  const auto opts = torch::TensorOptions(torch::kLong).device(video_mask.device());
+  return torch::cat({torch::arange(text_len, opts), video_positions(video_mask, text_len)});
+}
+
+// Target queries at `queries` attend to source keys/values at `keys`; written into `out`.
+void attend_subset(torch::Tensor& out, const torch::Tensor& q, const torch::Tensor& k,
+                   const torch::Tensor& v, const torch::Tensor& queries, const torch::Tensor& keys,
+                   const AttentionFn& attention) {
+  if (queries.numel() == 0) return;
+  out.index_copy_(
+      2, queries,
+      attention(q.index_select(2, queries), k.index_select(2, keys), v.index_select(2, keys)));
+}
+
+}  // namespace
+
+MaskGuidedKvSharingControl::MaskGuidedKvSharingControl(KvSharingGate gate, KvSharingLayout layout,
+                                                       MaskGuidedOptions options)
+    : gate_(gate), layout_(std::move(layout)), options_(std::move(options)) {
+  if (options_.source_tokens.empty() || options_.target_tokens.empty())
+    throw std::runtime_error("MaskGuidedKvSharingControl: source and target subject tokens needed");
+  if (options_.tokens_per_frame <= 0)
+    throw std::runtime_error("MaskGuidedKvSharingControl: tokens_per_frame must be positive");
+}
+
+torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, const torch::Tensor& q,
+                                                 const torch::Tensor& k, const torch::Tensor& v,
+                                                 const AttentionFn& attention) {
+  ++calls_;
+  accumulate(site, q, k);
+  if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
+  layout_.validate(q.size(0), site.roles);
+  shared_.push_back({site.step, site.layer});
+  return fuse(site, q, k, v, attention);
+}
+
+void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const torch::Tensor& q,
+                                            const torch::Tensor& k) {
+  if (!gate_.has_step(site.step) || site.layer >= gate_.layer_end) return;
+  if (site.step != map_step_ || site.layer <= map_last_layer_) {
+    map_sums_.clear();
+    map_layers_ = 0;
+  }
+  map_step_ = site.step;
+  map_last_layer_ = site.layer;
+  const auto add = [&](const MapKey& key, const std::vector<int64_t>& tokens) {
+    const auto mass = subject_attention_mass(q[key.first], k[key.first], site.text_len, tokens,
+                                             options_.max_score_elements);
+    auto& sum = map_sums_[key];
+    sum = sum.defined() ? sum + mass : mass;
+  };
+  std::map<MapKey, const std::vector<int64_t>*> keys;
+  for (const auto& p : layout_.pairs) {
+    keys[{p.mask_source, 0}] = &options_.source_tokens;
+    keys[{p.mask_target, 1}] = &options_.target_tokens;
+  }
+  for (const auto& [key, tokens] : keys) add(key, *tokens);
+  ++map_layers_;
+}
+
+torch::Tensor MaskGuidedKvSharingControl::map_mask(const MapKey& key) const {
+  const auto it = map_sums_.find(key);
+  if (it == map_sums_.end())
+    throw std::runtime_error("MaskGuidedKvSharingControl: no attention map for batch row " +
+                             std::to_string(key.first));
+  return binary_frame_masks(it->second / static_cast<double>(map_layers_),
+                            options_.tokens_per_frame, options_.threshold);
+}
+
+torch::Tensor MaskGuidedKvSharingControl::fuse(const AttentionSite& site, const torch::Tensor& q,
+                                               const torch::Tensor& k, const torch::Tensor& v,
+                                               const AttentionFn& attention) {
+  auto out = torch::empty({q.size(0), q.size(1), q.size(2), v.size(3)}, v.options());
+  std::vector<int64_t> plain_rows;
+  const auto targets = layout_.targets();
+  for (int64_t row = 0; row < q.size(0); ++row)
+    if (std::find(targets.begin(), targets.end(), row) == targets.end()) plain_rows.push_back(row);
+  const auto plain = rows_index(plain_rows, q.device());
+  out.index_copy_(
+      0, plain,
+      attention(q.index_select(0, plain), k.index_select(0, plain), v.index_select(0, plain)));
+  std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> groups;  // by mask rows
+  for (size_t i = 0; i < layout_.pairs.size(); ++i)
+    groups[{layout_.pairs[i].mask_source, layout_.pairs[i].mask_target}].push_back(i);
+  masks_.resize(layout_.pairs.size());
+  for (const auto& [mask_rows, pairs] : groups) {
+    std::vector<int64_t> rows;
+    for (const size_t i : pairs) rows.push_back(layout_.pairs[i].target);
+    out.index_copy_(0, rows_index(rows, q.device()),
+                    fuse_pairs(pairs, site.text_len, q, k, v, attention));
+  }
+  return out;
+}
+
+torch::Tensor MaskGuidedKvSharingControl::fuse_pairs(const std::vector<size_t>& pairs,
+                                                     int64_t text_len, const torch::Tensor& q,
+                                                     const torch::Tensor& k, const torch::Tensor& v,
+                                                     const AttentionFn& attention) {
+  const auto& first = layout_.pairs[pairs.front()];
+  const SubjectMasks masks{map_mask({first.mask_source, 0}), map_mask({first.mask_target, 1})};
+  for (const size_t i : pairs) masks_[i] = masks;
+  std::vector<int64_t> targets, sources;
+  for (const size_t i : pairs) {
+    targets.push_back(layout_.pairs[i].target);
+    sources.push_back(layout_.pairs[i].source);
+  }
+  const auto qt = q.index_select(0, rows_index(targets, q.device()));
+  const auto src = rows_index(sources, q.device());
+  const auto ks = k.index_select(0, src), vs = v.index_select(0, src);
+  auto out = torch::empty({qt.size(0), qt.size(1), qt.size(2), vs.size(3)}, vs.options());
+  out.slice(2, 0, text_len).copy_(attention(qt.slice(2, 0, text_len), ks, vs));
+  const auto ms = masks.source.flatten().to(q.device());
+  const auto mt = masks.target.flatten().to(q.device());
+  if (ms.numel() != q.size(2) - text_len)
+    throw std::runtime_error("MaskGuidedKvSharingControl: masks cover " +
+                             std::to_string(ms.numel()) + " video tokens, the batch has " +
+                             std::to_string(q.size(2) - text_len));
+  attend_subset(out, qt, ks, vs, video_positions(mt, text_len), text_and(ms, text_len), attention);
+  attend_subset(out, qt, ks, vs, video_positions(mt.logical_not(), text_len),
+                text_and(ms.logical_not(), text_len), attention);
+  return out;
+}
+
+void MaskGuidedKvSharingControl::clear_log() {
+  calls_ = 0;
+  shared_.clear();
+  masks_.clear();
+}
+
+}  // namespace ditstream
