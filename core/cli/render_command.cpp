@@ -3,6 +3,8 @@
 #include "core/cli/commands.h"
 #include "core/io/png_writer.h"
 #include "core/io/y4m_writer.h"
+#include "core/stream/offline_renderer.h"
+#include "core/stream/prompt_file.h"
 #include "core/stream/window_pipeline.h"
 
 #include <torch/torch.h>
@@ -22,7 +24,12 @@ constexpr const char* kHelp =
     "  --guidance G           (default 6; <= 1 disables CFG)   --dynamic-cfg\n"
     "  --sampler NAME         ddim | dpm | dpmpp-2m-sde (default ddim)\n"
     "  --frames N             latent frames (default: the model's; 13 -> 49 video frames)\n"
-    "  --device cpu|cuda[:N]  --dtype fp32|bf16|fp16   --threads N   --fps N (default 8)\n";
+    "  --device cpu|cuda[:N]  --dtype fp32|bf16|fp16   --threads N   --fps N (default 8)\n"
+    "Several prompts (DiTCtrl's joint offline algorithm; the file format is in the README):\n"
+    "  --prompts FILE         prompt file; each prompt gets one window, joined by transitions\n"
+    "  --overlap O            latent frames shared by adjacent windows (default 6)\n"
+    "  --transitions NT       interpolated windows between prompts (default 1)\n"
+    "  --no-kv-sharing        --no-blending   (ablations)\n";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -65,12 +72,38 @@ void write_frames(const Arguments& a, const torch::Tensor& frames) {
               png_dir.c_str());
 }
 
+OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
+  OfflineOptions o;
+  o.overlap = a.get_int("overlap", 6);
+  o.transition_windows = a.get_int("transitions", 1);
+  o.steps = w.steps;
+  o.sampler = a.get("sampler", "dpmpp-2m-sde");
+  o.guidance = {w.guidance, w.dynamic_cfg};
+  o.seed = w.seed;
+  o.kv_sharing = !a.flag("no-kv-sharing");
+  o.blending = !a.flag("no-blending");
+  return o;
+}
+
+torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
+                             const WindowOptions& w, const WindowCallbacks& callbacks) {
+  std::vector<std::string> prompts;
+  for (const auto& p : load_prompt_file(a.get("prompts", ""))) prompts.push_back(p.entry.text);
+  const auto result =
+      OfflineRenderer(model).render(prompts, w.negative_prompt, offline_options(a, w), callbacks);
+  std::fprintf(stderr, "\n%lld prompts -> %lld windows, %lld latent frames\n",
+               static_cast<long long>(prompts.size()), static_cast<long long>(result.layout.K),
+               static_cast<long long>(result.layout.L));
+  return result.frames;
+}
+
 }  // namespace
 
 int render_command(const std::vector<std::string>& args) {
-  const Arguments a(args, {"help", "dynamic-cfg"},
+  const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending"},
                     {"model", "prompt", "negative-prompt", "seed", "steps", "guidance", "sampler",
-                     "frames", "device", "dtype", "threads", "fps", "output", "png-dir"});
+                     "frames", "device", "dtype", "threads", "fps", "output", "png-dir", "prompts",
+                     "overlap", "transitions"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
@@ -79,8 +112,7 @@ int render_command(const std::vector<std::string>& args) {
   const auto options = window_options(a);
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   auto start = std::chrono::steady_clock::now();
-  const WindowPipeline pipeline(
-      load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime));
+  const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {
@@ -88,9 +120,11 @@ int render_command(const std::vector<std::string>& args) {
                  static_cast<long long>(steps));
   };
   start = std::chrono::steady_clock::now();
-  const auto result = pipeline.render(options, callbacks);
-  std::fprintf(stderr, "\nrendered window in %.2f s\n", seconds_since(start));
-  write_frames(a, result.frames);
+  const auto frames = a.get("prompts", "").empty()
+                          ? WindowPipeline(model).render(options, callbacks).frames
+                          : render_prompts(a, model, options, callbacks);
+  std::fprintf(stderr, "\nrendered in %.2f s\n", seconds_since(start));
+  write_frames(a, frames);
   return 0;
 }
 

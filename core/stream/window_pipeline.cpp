@@ -56,11 +56,8 @@ torch::Tensor WindowPipeline::denoise(torch::Tensor latents, const torch::Tensor
   const bool cfg = options.guidance > 1.0;
   const auto text = cfg ? torch::cat({uncond, cond}) : cond;
   const NoiseSchedule schedule(components_->scheduler);
-  auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(options.seed) + 1);
-  auto noise = [generator](const torch::Tensor& like) mutable {
-    return torch::randn(like.sizes(), generator).to(like.options());
-  };
-  auto sampler = make_sampler(options.sampler, schedule, options.steps, noise);
+  auto sampler = make_sampler(options.sampler, schedule, options.steps,
+                              seeded_noise(static_cast<uint64_t>(options.seed) + 1));
   DenoiseFn model = [&](const torch::Tensor& x, int64_t t, int64_t step) {
     const auto raw = predict(x, text, t, step);
     const double scale = guidance_scale(options.guidance, options.dynamic_cfg, t, options.steps);

@@ -90,6 +90,17 @@ TEST_F(CliTest, RenderWritesA49FrameWindowDeterministically) {
   EXPECT_NE(video, read_file(dir_ / "c.y4m"));
 }
 
+TEST_F(CliTest, RenderPromptFileJoinsWindowsWithTransitions) {
+  std::ofstream(dir_ / "prompts.txt")
+      << "# two prompts\n0: a red fox / fox\n6: a white wolf / wolf\n";
+  const auto r = run_cli("render --steps 3 --prompts " + (dir_ / "prompts.txt").string() +
+                         " --output " + (dir_ / "two.y4m").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 prompts -> 3 windows, 27 latent frames"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("wrote 105 frames"), std::string::npos) << r.output;
+}
+
 TEST_F(CliTest, RenderPngFrames) {
   const auto r = run_cli("render --prompt cat --steps 1 --frames 1 --png-dir " + dir_.string());
   ASSERT_EQ(r.status, 0) << r.output;

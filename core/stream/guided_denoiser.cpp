@@ -1,0 +1,70 @@
+#include "core/stream/guided_denoiser.h"
+
+#include "core/model/cogvideox_transformer.h"
+#include "core/sampling/guidance.h"
+
+#include <torch/torch.h>
+
+namespace ditstream {
+
+GuidedDenoiser::GuidedDenoiser(std::shared_ptr<const PipelineComponents> components,
+                               GuidanceOptions guidance, KvSharingOptions sharing)
+    : components_(std::move(components)), guidance_(guidance), sharing_(std::move(sharing)) {}
+
+torch::Tensor GuidedDenoiser::forward(const std::vector<torch::Tensor>& latents,
+                                      const std::vector<torch::Tensor>& text,
+                                      std::vector<BatchRole> roles, int64_t t, int64_t step,
+                                      AttentionControl* control) const {
+  const auto x = torch::cat(latents);
+  const auto timestep = torch::full({x.size(0)}, t, torch::dtype(torch::kLong).device(x.device()));
+  AttentionContext ctx;
+  ctx.control = control;
+  ctx.step = step;
+  ctx.roles = std::move(roles);
+  return components_->transformer->forward(x, torch::cat(text), timestep, ctx).to(torch::kFloat);
+}
+
+torch::Tensor GuidedDenoiser::guide(const torch::Tensor& uncond, const torch::Tensor& cond,
+                                    int64_t t, int64_t num_steps) const {
+  return apply_guidance(uncond, cond,
+                        guidance_scale(guidance_.scale, guidance_.dynamic, t, num_steps));
+}
+
+torch::Tensor GuidedDenoiser::predict(const WindowInput& w, int64_t t, int64_t step,
+                                      int64_t num_steps) const {
+  torch::NoGradGuard no_grad;
+  if (!guided()) return forward({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, nullptr);
+  const auto raw = forward({w.latents, w.latents}, {w.uncond, w.cond},
+                           {BatchRole::Uncond, BatchRole::Cond}, t, step, nullptr);
+  return guide(raw[0].unsqueeze(0), raw[1].unsqueeze(0), t, num_steps);
+}
+
+// A fresh control per forward keeps its logs and subject maps from growing over a stream.
+std::unique_ptr<AttentionControl> GuidedDenoiser::make_control(int64_t step) const {
+  if (sharing_.gate.empty() || !sharing_.gate.has_step(step)) return nullptr;
+  const auto layout = guided() ? KvSharingLayout::cfg_pair() : KvSharingLayout::plain_pair();
+  if (sharing_.mask)
+    return std::make_unique<MaskGuidedKvSharingControl>(sharing_.gate, layout, *sharing_.mask);
+  return std::make_unique<KvSharingControl>(sharing_.gate, layout);
+}
+
+std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(const WindowInput& s,
+                                                                     const WindowInput& g,
+                                                                     int64_t t, int64_t step,
+                                                                     int64_t num_steps) const {
+  torch::NoGradGuard no_grad;
+  const auto control = make_control(step);
+  if (!guided()) {
+    const auto raw = forward({s.latents, g.latents}, {s.cond, g.cond},
+                             {BatchRole::Cond, BatchRole::Cond}, t, step, control.get());
+    return {raw[0].unsqueeze(0), raw[1].unsqueeze(0)};
+  }
+  const auto raw =
+      forward({s.latents, g.latents, s.latents, g.latents}, {s.uncond, g.uncond, s.cond, g.cond},
+              {BatchRole::Uncond, BatchRole::Uncond, BatchRole::Cond, BatchRole::Cond}, t, step,
+              control.get());
+  return {guide(raw[0].unsqueeze(0), raw[2].unsqueeze(0), t, num_steps),
+          guide(raw[1].unsqueeze(0), raw[3].unsqueeze(0), t, num_steps)};
+}
+
+}  // namespace ditstream
