@@ -1,0 +1,115 @@
+#pragma once
+// The endless window-by-window generator (ditctrl-spec §8.3). Each next_window() denoises one
+// window of T latent frames, commits its new frames and returns the video frames the streaming
+// VAE decoder finished. Window n >= 1 overlaps window n-1 by O latent frames; in PrefixPinned mode
+// (option A) those frames replay window n-1's per-step states and the window reads window n-1's
+// K/V inside the KV-sharing gate. Carried state is bounded: one trajectory, the embeddings of the
+// current and pending prompt, the decoder caches.
+
+#include "core/control/kv_sharing.h"
+#include "core/model/streaming_vae_decoder.h"
+#include "core/sampling/noise_schedule.h"
+#include "core/stream/guided_denoiser.h"
+#include "core/stream/pipeline_components.h"
+#include "core/stream/prompt_embeddings.h"
+#include "core/stream/prompt_timeline.h"
+#include "core/stream/window_pipeline.h"
+#include "core/stream/window_scheduler.h"
+#include "core/stream/window_trajectory.h"
+
+#include <torch/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ditstream {
+
+struct StreamOptions {
+  enum class BlendMode {
+    PrefixPinned,  // option A: the overlap replays the previous window's trajectory
+    Deferred,      // option B: not implemented yet (the constructor throws)
+    Off,           // ablation: every window from its own noise, its last S frames appended
+  };
+
+  int64_t overlap = 6;             // O latent frames, < T
+  int64_t transition_windows = 1;  // NT; a prompt's own transition_windows (>= 0) wins
+  int64_t steps = 50;
+  std::string sampler = "dpmpp-2m-sde";  // any make_sampler name
+  GuidanceOptions guidance;
+  int64_t seed = 42;
+  bool kv_sharing = true;
+  std::optional<KvSharingGate> kv_gate;  // unset: KvSharingGate::defaults_for(layers, steps)
+  BlendMode blend = BlendMode::PrefixPinned;
+  int64_t latent_frames = 0;  // T; 0: the transformer's sample_frames
+};
+
+// Frames are labelled with the window that emits them (a latent frame the decoder held back from
+// the previous window included).
+struct StreamFrame {
+  torch::Tensor rgb;  // (H, W, 3) uint8 on the CPU
+  int64_t index = 0;
+  int64_t prompt_id = 0;           // the window's target prompt (the new one in a transition)
+  double transition_weight = 1.0;  // beta of the window's embedding: 0 previous, 1 new prompt
+};
+
+struct StreamCallbacks {
+  std::function<void(int64_t window, const WindowPlan& plan)> on_window_started;
+  std::function<void(int64_t window, int64_t frames)> on_window_finished;
+  std::function<void(int64_t from_prompt, int64_t to_prompt)> on_transition_started;
+  std::function<void(int64_t from_prompt, int64_t to_prompt)> on_transition_ended;
+  // The latent frames (1, F, C, h, w) a window commits to the stream, before decoding.
+  std::function<void(int64_t window, const torch::Tensor& latents)> on_committed_latents;
+};
+
+// The seed of window n: `seed` itself for window 0 (so it equals WindowPipeline), mixed after.
+int64_t stream_window_seed(int64_t seed, int64_t window);
+
+class StreamGenerator {
+ public:
+  StreamGenerator(std::shared_ptr<const PipelineComponents> components, StreamOptions options,
+                  std::shared_ptr<PromptTimeline> timeline);
+
+  // Generates one window. A cancelled window (SamplingCancelled) changes no state: the next call
+  // generates the same window again.
+  std::vector<StreamFrame> next_window(const WindowCallbacks& callbacks = {});
+  // Decodes the latent frame the decoder still holds back (it decodes in pairs; with an odd
+  // stride every other window leaves one) and ends the stream; next_window() throws afterwards.
+  // That lone frame is a one-frame chunk, which the causal VAE decodes to 1 video frame, not 4.
+  std::vector<StreamFrame> finish();
+
+  void set_callbacks(StreamCallbacks callbacks) { callbacks_ = std::move(callbacks); }
+  int64_t frames_emitted() const { return frames_emitted_; }
+  int64_t windows_generated() const { return window_; }
+  int64_t window_latent_frames() const { return frames_; }
+  int64_t stride() const { return frames_ - options_.overlap; }
+  // First video frame that window n's new latent frames decode to.
+  int64_t first_new_frame(int64_t window) const;
+
+ private:
+  WindowTrajectory run_window(const WindowPlan& plan, const WindowCallbacks& callbacks);
+  std::vector<StreamFrame> commit(const WindowTrajectory& trajectory, const WindowPlan& plan);
+  std::vector<StreamFrame> to_frames(const torch::Tensor& decoded, const WindowPlan& plan);
+
+  std::shared_ptr<const PipelineComponents> components_;
+  StreamOptions options_;
+  std::shared_ptr<PromptTimeline> timeline_;
+  int64_t frames_;  // T
+  KvSharingGate gate_;
+  NoiseSchedule schedule_;
+  WindowPipeline pipeline_;
+  GuidedDenoiser denoiser_;
+  WindowScheduler scheduler_;
+  PromptEmbeddings embeddings_;
+  StreamingVaeDecoder decoder_;
+  StreamCallbacks callbacks_;
+  std::optional<WindowTrajectory> previous_;
+  WindowPlan last_plan_;  // labels the frames finish() decodes
+  int64_t window_ = 0;
+  int64_t frames_emitted_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace ditstream

@@ -1,0 +1,259 @@
+// The endless generator (ditctrl-spec §8.3 option A) on the embedded tiny model: window 0 equals
+// WindowPipeline, contiguous frames equal to one chunked decode of the committed latents,
+// determinism, prompt changes with transitions, KV-sharing and blend-mode effects, bounded memory,
+// cancellation.
+#include "core/model/video_postprocess.h"
+#include "core/sampling/sampler.h"
+#include "core/stream/stream_generator.h"
+#include "core/stream/window_pipeline.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace ditstream {
+namespace {
+
+std::shared_ptr<const PipelineComponents> tiny() {
+  static const auto components =
+      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
+  return components;
+}
+
+StreamOptions quick() {
+  StreamOptions o;
+  o.steps = 4;
+  o.seed = 5;
+  o.guidance.scale = 6.0;
+  return o;
+}
+
+std::shared_ptr<PromptTimeline> timeline(const std::string& text = "a panda playing guitar") {
+  auto t = std::make_shared<PromptTimeline>();
+  t->add({0, 0, text, "blurry", {}, {}, -1});
+  return t;
+}
+
+torch::Tensor stack(const std::vector<StreamFrame>& frames) {
+  std::vector<torch::Tensor> rgb;
+  for (const auto& f : frames) rgb.push_back(f.rgb);
+  return torch::stack(rgb);
+}
+
+std::vector<StreamFrame> run(StreamGenerator& g, int64_t windows) {
+  std::vector<StreamFrame> all;
+  for (int64_t n = 0; n < windows; ++n)
+    for (auto& f : g.next_window()) all.push_back(std::move(f));
+  return all;
+}
+
+double resident_mb() {
+  std::ifstream statm("/proc/self/statm");
+  double pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+TEST(WindowScheduler, InsertsTransitionsWithRisingBeta) {
+  auto t = timeline();
+  const int64_t b = t->add({0, 100, "b", "", {}, {}, 2});
+  WindowScheduler s(t, 1);
+  std::vector<double> betas;
+  std::vector<int64_t> ids;
+  for (int64_t frame : {0, 50, 100, 150, 200, 250}) {
+    const auto plan = s.plan(frame);
+    EXPECT_EQ(s.plan(frame).beta, plan.beta);  // planning alone changes nothing
+    s.advance(plan);
+    betas.push_back(plan.beta);
+    ids.push_back(plan.to.id);
+  }
+  EXPECT_EQ(betas, (std::vector<double>{1.0, 1.0, 1.0 / 3, 2.0 / 3, 1.0, 1.0}));
+  EXPECT_EQ(ids, (std::vector<int64_t>{1, 1, b, b, b, b}));
+  EXPECT_THROW(WindowScheduler(std::make_shared<PromptTimeline>(), 1).plan(0), std::runtime_error);
+}
+
+TEST(StreamGenerator, WindowZeroEqualsWindowPipeline) {
+  StreamGenerator g(tiny(), quick(), timeline());
+  torch::Tensor committed;
+  g.set_callbacks({{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed = l; }});
+  const auto frames = g.next_window();
+
+  const WindowPipeline pipeline(tiny());
+  WindowOptions w;
+  w.seed = 5;
+  w.steps = 4;
+  w.guidance = 6.0;
+  w.sampler = "dpmpp-2m-sde";
+  const auto latents = pipeline.denoise(pipeline.initial_latents(5, 13),
+                                        pipeline.encode_prompt("a panda playing guitar"),
+                                        pipeline.encode_prompt("blurry"), w);
+  EXPECT_TRUE(torch::equal(committed, latents));
+  const auto reference = to_uint8_rgb(pipeline.decode(latents).unsqueeze(0))[0];
+  ASSERT_EQ(frames.size(), 49u);
+  EXPECT_TRUE(torch::equal(stack(frames), reference));
+}
+
+TEST(StreamGenerator, FramesAreContiguousAndEqualOneChunkedDecode) {
+  StreamGenerator g(tiny(), quick(), timeline());
+  std::vector<torch::Tensor> committed;
+  g.set_callbacks(
+      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
+  std::vector<StreamFrame> all;
+  std::vector<size_t> counts;
+  for (int n = 0; n < 4; ++n) {
+    auto frames = g.next_window();
+    counts.push_back(frames.size());
+    for (auto& f : frames) all.push_back(std::move(f));
+    if (n == 2) {  // L = 27 latent frames: the reference decode's first chunk is 3, as here
+      const WindowPipeline pipeline(tiny());
+      const auto reference =
+          to_uint8_rgb(pipeline.decode(torch::cat(committed, 1)).unsqueeze(0))[0];
+      EXPECT_TRUE(torch::equal(stack(all), reference));
+    }
+  }
+  // S = 7 is odd and the decoder works in pairs, so windows alternate 4(S-1) and 4(S+1) frames.
+  EXPECT_EQ(counts, (std::vector<size_t>{49, 24, 32, 24}));
+  const auto tail = g.finish();
+  // The held-back frame decodes as a one-frame chunk, which the causal VAE expands to 1 frame.
+  EXPECT_EQ(tail.size(), 1u);
+  EXPECT_EQ(g.frames_emitted(), 4 * (13 + 3 * 7 - 1) - 2);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].index, static_cast<int64_t>(i));
+  EXPECT_EQ(tail.front().index, static_cast<int64_t>(all.size()));
+  EXPECT_THROW(g.next_window(), std::runtime_error);
+}
+
+TEST(StreamGenerator, SameSeedSameFramesOtherSeedOtherFrames) {
+  StreamGenerator a(tiny(), quick(), timeline());
+  StreamGenerator b(tiny(), quick(), timeline());
+  auto other_options = quick();
+  other_options.seed = 6;
+  StreamGenerator c(tiny(), other_options, timeline());
+  const auto fa = stack(run(a, 3));
+  EXPECT_TRUE(torch::equal(fa, stack(run(b, 3))));
+  EXPECT_FALSE(torch::equal(fa, stack(run(c, 3))));
+}
+
+TEST(StreamGenerator, PromptFromAnotherThreadStartsTransitionsAtItsFrame) {
+  auto t = timeline();
+  auto options = quick();
+  options.transition_windows = 2;
+  StreamGenerator g(tiny(), options, t);
+  ASSERT_LT(g.first_new_frame(2), 100);
+  ASSERT_GE(g.first_new_frame(3), 100);
+  std::vector<std::pair<int64_t, int64_t>> started, ended;
+  StreamCallbacks callbacks;
+  callbacks.on_transition_started = [&](int64_t a, int64_t b) { started.emplace_back(a, b); };
+  callbacks.on_transition_ended = [&](int64_t a, int64_t b) { ended.emplace_back(a, b); };
+  g.set_callbacks(callbacks);
+  run(g, 2);
+  int64_t new_id = 0;
+  std::thread writer([&] { new_id = t->add({0, 100, "a steam train", "blurry", {}, {}, -1}); });
+  const auto window2 = g.next_window();  // runs while the writer may be adding
+  writer.join();
+  std::vector<std::vector<StreamFrame>> later;
+  for (int n = 3; n < 6; ++n) later.push_back(g.next_window());
+  for (const auto& f : window2) {
+    EXPECT_EQ(f.prompt_id, 1);
+    EXPECT_EQ(f.transition_weight, 1.0);
+  }
+  const std::vector<double> weights{1.0 / 3, 2.0 / 3, 1.0};
+  for (size_t w = 0; w < later.size(); ++w) {
+    ASSERT_FALSE(later[w].empty());
+    EXPECT_GE(later[w].front().index, 100);
+    for (const auto& f : later[w]) {
+      EXPECT_EQ(f.prompt_id, new_id);
+      EXPECT_DOUBLE_EQ(f.transition_weight, weights[w]);
+    }
+  }
+  EXPECT_EQ(started, (std::vector<std::pair<int64_t, int64_t>>{{1, new_id}}));
+  EXPECT_EQ(ended, started);
+}
+
+TEST(StreamGenerator, KvSharingChangesTheFirstWindowAfterAPromptChange) {
+  auto t = timeline();
+  t->add({0, 49, "a steam train", "blurry", {}, {}, -1});
+  auto off = quick();
+  off.kv_sharing = false;
+  StreamGenerator shared(tiny(), quick(), t);
+  StreamGenerator plain(tiny(), off, t);
+  EXPECT_TRUE(torch::equal(stack(shared.next_window()), stack(plain.next_window())));
+  const auto a = shared.next_window();
+  const auto b = plain.next_window();
+  EXPECT_DOUBLE_EQ(a.front().transition_weight, 0.5);
+  const auto diff = (stack(a).to(torch::kFloat) - stack(b).to(torch::kFloat)).abs().mean();
+  EXPECT_GT(diff.item<double>(), 0.0);
+}
+
+TEST(StreamGenerator, BlendOffDiffersFromPrefixPinned) {
+  auto off = quick();
+  off.blend = StreamOptions::BlendMode::Off;
+  StreamGenerator pinned(tiny(), quick(), timeline());
+  StreamGenerator unpinned(tiny(), off, timeline());
+  EXPECT_TRUE(torch::equal(stack(pinned.next_window()), stack(unpinned.next_window())));
+  EXPECT_FALSE(torch::equal(stack(pinned.next_window()), stack(unpinned.next_window())));
+}
+
+TEST(StreamGenerator, RejectsDeferredBlendAndOversizedOverlap) {
+  auto deferred = quick();
+  deferred.blend = StreamOptions::BlendMode::Deferred;
+  EXPECT_THROW(StreamGenerator(tiny(), deferred, timeline()), std::runtime_error);
+  auto overlap = quick();
+  overlap.overlap = 13;
+  EXPECT_THROW(StreamGenerator(tiny(), overlap, timeline()), std::runtime_error);
+}
+
+TEST(StreamGenerator, CancelledWindowCanBeGeneratedAgain) {
+  StreamGenerator reference(tiny(), quick(), timeline());
+  const auto expected = stack(run(reference, 2));
+  StreamGenerator g(tiny(), quick(), timeline());
+  auto frames = g.next_window();
+  int64_t steps = 0;
+  WindowCallbacks cancel;
+  cancel.on_step = [&](int64_t, int64_t) { ++steps; };
+  cancel.cancelled = [&] { return steps == 2; };
+  EXPECT_THROW(g.next_window(cancel), SamplingCancelled);
+  EXPECT_EQ(g.windows_generated(), 1);
+  for (auto& f : g.next_window()) frames.push_back(std::move(f));
+  EXPECT_TRUE(torch::equal(stack(frames), expected));
+}
+
+TEST(StreamGenerator, MemoryStaysBoundedOverSixtyWindows) {
+  auto t = timeline();
+  StreamGenerator g(tiny(), quick(), t);
+  for (int64_t k = 1; k < 12; ++k)
+    t->add({0, g.first_new_frame(5 * k), "prompt number " + std::to_string(k), "", {}, {}, -1});
+  bool transition = false;
+  StreamCallbacks callbacks;
+  callbacks.on_window_started = [&](int64_t, const WindowPlan& p) {
+    transition = p.is_transition();
+  };
+  g.set_callbacks(callbacks);
+  double after10 = 0, seconds[2] = {0, 0};
+  int64_t frames = 0, windows[2] = {0, 0};
+  for (int64_t n = 0; n < 60; ++n) {
+    const auto start = std::chrono::steady_clock::now();
+    frames += static_cast<int64_t>(g.next_window().size());
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    if (n > 0) {
+      seconds[transition] += took.count();
+      ++windows[transition];
+    }
+    if (n == 9) after10 = resident_mb();
+  }
+  const double after60 = resident_mb();
+  std::cout << "resident after window 10: " << after10 << " MB, after 60: " << after60
+            << " MB; s/window plain " << seconds[0] / windows[0] << ", transition "
+            << seconds[1] / windows[1] << "\n";
+  EXPECT_LT(after60 - after10, 30.0);
+  EXPECT_EQ(frames, g.frames_emitted());
+  EXPECT_EQ(frames, 1 + 4 * (13 + 59 * 7 - 1) - 4);  // one latent frame still held back
+}
+
+}  // namespace
+}  // namespace ditstream
