@@ -5,6 +5,7 @@
 #include "core/io/y4m_writer.h"
 #include "core/stream/offline_renderer.h"
 #include "core/stream/prompt_file.h"
+#include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
 
 #include <torch/torch.h>
@@ -29,7 +30,10 @@ constexpr const char* kHelp =
     "  --prompts FILE         prompt file; each prompt gets one window, joined by transitions\n"
     "  --overlap O            latent frames shared by adjacent windows (default 6)\n"
     "  --transitions NT       interpolated windows between prompts (default 1)\n"
-    "  --no-kv-sharing        --no-blending   (ablations)\n";
+    "  --no-kv-sharing        --no-blending   (ablations)\n"
+    "  --mode offline|stream  offline: joint algorithm (default); stream: the streaming\n"
+    "                         generator follows the file's start times (prefix-pinned windows)\n"
+    "  --seconds N            stream mode: length of the video (default: last start + 6)\n";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -85,6 +89,41 @@ OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
   return o;
 }
 
+StreamOptions stream_options(const Arguments& a, const WindowOptions& w) {
+  StreamOptions o;
+  o.overlap = a.get_int("overlap", 6);
+  o.transition_windows = a.get_int("transitions", 1);
+  o.steps = w.steps;
+  o.sampler = a.get("sampler", "dpmpp-2m-sde");
+  o.guidance = {w.guidance, w.dynamic_cfg};
+  o.seed = w.seed;
+  o.kv_sharing = !a.flag("no-kv-sharing");
+  if (a.flag("no-blending")) o.blend = StreamOptions::BlendMode::Off;
+  return o;
+}
+
+// Streams windows until the video is `--seconds` long, following the prompts' start times.
+torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
+                             const WindowOptions& w, const WindowCallbacks& callbacks) {
+  const auto prompts = load_prompt_file(a.get("prompts", ""));
+  const int fps = static_cast<int>(a.get_int("fps", 8));
+  auto timeline = std::make_shared<PromptTimeline>();
+  for (auto entry : to_entries(prompts, fps, 1)) {
+    if (entry.negative_prompt.empty()) entry.negative_prompt = w.negative_prompt;
+    timeline->add(entry);
+  }
+  if (!timeline->at(0)) throw std::runtime_error("the first prompt must start at 0 seconds");
+  const double seconds = a.get_double("seconds", prompts.back().start_seconds + 6.0);
+  const auto total = static_cast<int64_t>(seconds * fps);
+  StreamGenerator generator(model, stream_options(a, w), timeline);
+  std::vector<torch::Tensor> frames;
+  while (generator.frames_emitted() < total)
+    for (const auto& f : generator.next_window(callbacks)) frames.push_back(f.rgb);
+  std::fprintf(stderr, "\nstreamed %lld windows\n",
+               static_cast<long long>(generator.windows_generated()));
+  return torch::stack(frames).slice(0, 0, total);
+}
+
 torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
                              const WindowOptions& w, const WindowCallbacks& callbacks) {
   std::vector<std::string> prompts;
@@ -103,7 +142,7 @@ int render_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending"},
                     {"model", "prompt", "negative-prompt", "seed", "steps", "guidance", "sampler",
                      "frames", "device", "dtype", "threads", "fps", "output", "png-dir", "prompts",
-                     "overlap", "transitions"});
+                     "overlap", "transitions", "mode", "seconds"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
@@ -120,9 +159,13 @@ int render_command(const std::vector<std::string>& args) {
                  static_cast<long long>(steps));
   };
   start = std::chrono::steady_clock::now();
+  const auto mode = a.get("mode", "offline");
+  if (mode != "offline" && mode != "stream")
+    throw std::runtime_error("--mode must be offline or stream, got '" + mode + "'");
   const auto frames = a.get("prompts", "").empty()
                           ? WindowPipeline(model).render(options, callbacks).frames
-                          : render_prompts(a, model, options, callbacks);
+                      : mode == "stream" ? stream_prompts(a, model, options, callbacks)
+                                         : render_prompts(a, model, options, callbacks);
   std::fprintf(stderr, "\nrendered in %.2f s\n", seconds_since(start));
   write_frames(a, frames);
   return 0;

@@ -101,6 +101,18 @@ TEST_F(CliTest, RenderPromptFileJoinsWindowsWithTransitions) {
   EXPECT_NE(r.output.find("wrote 105 frames"), std::string::npos) << r.output;
 }
 
+TEST_F(CliTest, StreamModeFollowsTheStartTimes) {
+  std::ofstream(dir_ / "prompts.txt") << "0: a red fox\n3: a white wolf\n";
+  const auto r =
+      run_cli("render --steps 2 --mode stream --seconds 9 --prompts " +
+              (dir_ / "prompts.txt").string() + " --output " + (dir_ / "s.y4m").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("wrote 72 frames"), std::string::npos) << r.output;
+  EXPECT_NE(
+      run_cli("render --mode sideways --prompts x --output y.y4m").output.find("--mode must be"),
+      std::string::npos);
+}
+
 TEST_F(CliTest, RenderPngFrames) {
   const auto r = run_cli("render --prompt cat --steps 1 --frames 1 --png-dir " + dir_.string());
   ASSERT_EQ(r.status, 0) << r.output;
