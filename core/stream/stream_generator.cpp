@@ -112,6 +112,7 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
   auto frames = commit(trajectory, plan);
   scheduler_.advance(plan);
   embeddings_.retain({plan.from.id, plan.to.id});
+  timeline_->prune_before(first_new_frame(window_));  // plans hold copies of their entries
   previous_ = std::move(trajectory);
   last_plan_ = plan;
   if (plan.ends_transition() && callbacks_.on_transition_ended)
