@@ -76,8 +76,10 @@ void write_frames(const Arguments& a, const torch::Tensor& frames) {
               png_dir.c_str());
 }
 
-OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
-  OfflineOptions o;
+// The options OfflineOptions and StreamOptions share, by the same field names.
+template <typename Options>
+Options multi_prompt_options(const Arguments& a, const WindowOptions& w) {
+  Options o;
   o.overlap = a.get_int("overlap", 6);
   o.transition_windows = a.get_int("transitions", 1);
   o.steps = w.steps;
@@ -85,19 +87,17 @@ OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
   o.guidance = {w.guidance, w.dynamic_cfg};
   o.seed = w.seed;
   o.kv_sharing = !a.flag("no-kv-sharing");
+  return o;
+}
+
+OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
+  auto o = multi_prompt_options<OfflineOptions>(a, w);
   o.blending = !a.flag("no-blending");
   return o;
 }
 
 StreamOptions stream_options(const Arguments& a, const WindowOptions& w) {
-  StreamOptions o;
-  o.overlap = a.get_int("overlap", 6);
-  o.transition_windows = a.get_int("transitions", 1);
-  o.steps = w.steps;
-  o.sampler = a.get("sampler", "dpmpp-2m-sde");
-  o.guidance = {w.guidance, w.dynamic_cfg};
-  o.seed = w.seed;
-  o.kv_sharing = !a.flag("no-kv-sharing");
+  auto o = multi_prompt_options<StreamOptions>(a, w);
   if (a.flag("no-blending")) o.blend = StreamOptions::BlendMode::Off;
   return o;
 }
