@@ -24,19 +24,25 @@ torch::Tensor GuidedDenoiser::forward(const std::vector<torch::Tensor>& latents,
   return components_->transformer->forward(x, torch::cat(text), timestep, ctx).to(torch::kFloat);
 }
 
-torch::Tensor GuidedDenoiser::guide(const torch::Tensor& uncond, const torch::Tensor& cond,
-                                    int64_t t, int64_t num_steps) const {
-  return apply_guidance(uncond, cond,
-                        guidance_scale(guidance_.scale, guidance_.dynamic, t, num_steps));
+double GuidedDenoiser::scale(int64_t t, int64_t num_steps) const {
+  return guidance_scale(guidance_.scale, guidance_.dynamic, t, num_steps);
+}
+
+torch::Tensor GuidedDenoiser::guide(const torch::Tensor& raw, int64_t t, int64_t num_steps) const {
+  if (!guided()) return raw;
+  return apply_guidance(raw.slice(0, 0, 1), raw.slice(0, 1, 2), scale(t, num_steps));
+}
+
+torch::Tensor GuidedDenoiser::predict_raw(const WindowInput& w, int64_t t, int64_t step) const {
+  torch::NoGradGuard no_grad;
+  if (!guided()) return forward({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, nullptr);
+  return forward({w.latents, w.latents}, {w.uncond, w.cond}, {BatchRole::Uncond, BatchRole::Cond},
+                 t, step, nullptr);
 }
 
 torch::Tensor GuidedDenoiser::predict(const WindowInput& w, int64_t t, int64_t step,
                                       int64_t num_steps) const {
-  torch::NoGradGuard no_grad;
-  if (!guided()) return forward({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, nullptr);
-  const auto raw = forward({w.latents, w.latents}, {w.uncond, w.cond},
-                           {BatchRole::Uncond, BatchRole::Cond}, t, step, nullptr);
-  return guide(raw[0].unsqueeze(0), raw[1].unsqueeze(0), t, num_steps);
+  return guide(predict_raw(w, t, step), t, num_steps);
 }
 
 // A fresh control per forward keeps its logs and subject maps from growing over a stream.
@@ -63,8 +69,9 @@ std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(const Windo
       forward({s.latents, g.latents, s.latents, g.latents}, {s.uncond, g.uncond, s.cond, g.cond},
               {BatchRole::Uncond, BatchRole::Uncond, BatchRole::Cond, BatchRole::Cond}, t, step,
               control.get());
-  return {guide(raw[0].unsqueeze(0), raw[2].unsqueeze(0), t, num_steps),
-          guide(raw[1].unsqueeze(0), raw[3].unsqueeze(0), t, num_steps)};
+  const double guidance = scale(t, num_steps);
+  return {apply_guidance(raw.slice(0, 0, 1), raw.slice(0, 2, 3), guidance),
+          apply_guidance(raw.slice(0, 1, 2), raw.slice(0, 3, 4), guidance)};
 }
 
 }  // namespace ditstream

@@ -3,9 +3,9 @@
 #include "core/model/cogvideox_transformer.h"
 #include "core/model/vae_decoder.h"
 #include "core/model/video_postprocess.h"
-#include "core/sampling/guidance.h"
 #include "core/sampling/noise_schedule.h"
 #include "core/sampling/sampler.h"
+#include "core/stream/guided_denoiser.h"
 #include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
@@ -36,35 +36,19 @@ torch::Tensor WindowPipeline::initial_latents(int64_t seed, int64_t latent_frame
   return noise.to(components_->runtime.device, components_->runtime.dtype);
 }
 
-torch::Tensor WindowPipeline::predict(const torch::Tensor& latents, const torch::Tensor& text,
-                                      int64_t t, int64_t step) const {
-  const int64_t batch = text.size(0);
-  const auto input = latents.expand({batch, -1, -1, -1, -1});
-  const auto timestep =
-      torch::full({batch}, t, torch::dtype(torch::kLong).device(latents.device()));
-  AttentionContext ctx;
-  ctx.step = step;
-  ctx.roles = batch == 2 ? std::vector<BatchRole>{BatchRole::Uncond, BatchRole::Cond}
-                         : std::vector<BatchRole>{BatchRole::Cond};
-  return components_->transformer->forward(input, text, timestep, ctx).to(torch::kFloat);
-}
-
 torch::Tensor WindowPipeline::denoise(torch::Tensor latents, const torch::Tensor& cond,
                                       const torch::Tensor& uncond, const WindowOptions& options,
                                       const WindowCallbacks& callbacks) const {
   torch::NoGradGuard no_grad;
-  const bool cfg = options.guidance > 1.0;
-  const auto text = cfg ? torch::cat({uncond, cond}) : cond;
+  const GuidedDenoiser denoiser(components_, {options.guidance, options.dynamic_cfg}, {});
   const NoiseSchedule schedule(components_->scheduler);
   auto sampler = make_sampler(options.sampler, schedule, options.steps,
                               seeded_noise(static_cast<uint64_t>(options.seed) + 1));
   DenoiseFn model = [&](const torch::Tensor& x, int64_t t, int64_t step) {
-    const auto raw = predict(x, text, t, step);
-    const double scale = guidance_scale(options.guidance, options.dynamic_cfg, t, options.steps);
-    if (callbacks.on_model_output) callbacks.on_model_output(step, x, raw, scale);
-    if (!cfg) return raw;
-    const auto halves = raw.chunk(2);
-    return apply_guidance(halves[0], halves[1], scale);
+    const auto raw = denoiser.predict_raw({x, cond, uncond}, t, step);
+    if (callbacks.on_model_output)
+      callbacks.on_model_output(step, x, raw, denoiser.scale(t, options.steps));
+    return denoiser.guide(raw, t, options.steps);
   };
   SamplingHooks hooks{callbacks.on_step, callbacks.cancelled};
   return run_sampler(*sampler, std::move(latents), model, hooks);

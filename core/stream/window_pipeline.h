@@ -56,9 +56,6 @@ class WindowPipeline {
   const PipelineComponents& components() const { return *components_; }
 
  private:
-  torch::Tensor predict(const torch::Tensor& latents, const torch::Tensor& text, int64_t t,
-                        int64_t step) const;
-
   std::shared_ptr<const PipelineComponents> components_;
 };
 
