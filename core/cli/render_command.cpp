@@ -30,9 +30,12 @@ constexpr const char* kHelp =
     "  --prompts FILE         prompt file; each prompt gets one window, joined by transitions\n"
     "  --overlap O            latent frames shared by adjacent windows (default 6)\n"
     "  --transitions NT       interpolated windows between prompts (default 1)\n"
+    "  --mask-guided          KV-sharing fused by subject masks (the prompts' subjects, or\n"
+    "                         the words both prompts share)\n"
     "  --no-kv-sharing        --no-blending   (ablations)\n"
     "  --mode offline|stream  offline: joint algorithm (default); stream: the streaming\n"
-    "                         generator follows the file's start times (prefix-pinned windows)\n"
+    "                         generator follows the file's start times\n"
+    "  --blend deferred|prefix-pinned|off   stream mode's overlap handling (default deferred)\n"
     "  --seconds N            stream mode: length of the video (default: last start + 6)\n";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -87,6 +90,7 @@ Options multi_prompt_options(const Arguments& a, const WindowOptions& w) {
   o.guidance = {w.guidance, w.dynamic_cfg};
   o.seed = w.seed;
   o.kv_sharing = !a.flag("no-kv-sharing");
+  o.mask_guided = a.flag("mask-guided");
   return o;
 }
 
@@ -98,6 +102,7 @@ OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
 
 StreamOptions stream_options(const Arguments& a, const WindowOptions& w) {
   auto o = multi_prompt_options<StreamOptions>(a, w);
+  o.blend = parse_blend_mode(a.get("blend", "deferred"));
   if (a.flag("no-blending")) o.blend = StreamOptions::BlendMode::Off;
   return o;
 }
@@ -126,8 +131,8 @@ torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 
 torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
                              const WindowOptions& w, const WindowCallbacks& callbacks) {
-  std::vector<std::string> prompts;
-  for (const auto& p : load_prompt_file(a.get("prompts", ""))) prompts.push_back(p.entry.text);
+  std::vector<PromptEntry> prompts;
+  for (const auto& p : load_prompt_file(a.get("prompts", ""))) prompts.push_back(p.entry);
   const auto result =
       OfflineRenderer(model).render(prompts, w.negative_prompt, offline_options(a, w), callbacks);
   std::fprintf(stderr, "\n%lld prompts -> %lld windows, %lld latent frames\n",
@@ -139,10 +144,11 @@ torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 }  // namespace
 
 int render_command(const std::vector<std::string>& args) {
-  const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending"},
-                    {"model", "prompt", "negative-prompt", "seed", "steps", "guidance", "sampler",
-                     "frames", "device", "dtype", "threads", "fps", "output", "png-dir", "prompts",
-                     "overlap", "transitions", "mode", "seconds"});
+  const Arguments a(
+      args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
+      {"model",   "prompt",  "negative-prompt", "seed",    "steps",   "guidance", "sampler",
+       "frames",  "device",  "dtype",           "threads", "fps",     "output",   "png-dir",
+       "prompts", "overlap", "transitions",     "mode",    "seconds", "blend"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");

@@ -49,6 +49,9 @@ struct TransformerConfig {
 
   int64_t inner_dim() const { return num_attention_heads * attention_head_dim; }
   int64_t latent_frames() const { return (sample_frames - 1) / temporal_compression_ratio + 1; }
+  int64_t tokens_per_frame() const {
+    return (sample_height / patch_size) * (sample_width / patch_size);
+  }
 };
 
 }  // namespace ditstream

@@ -9,6 +9,8 @@ class DdimSampler : public Sampler {
  public:
   DdimSampler(const NoiseSchedule& schedule, int64_t num_steps);
 
+  VParametrisation parametrisation(int64_t step_index) const override;
+
  private:
   torch::Tensor do_step(const torch::Tensor& model_output, int64_t step_index,
                         const torch::Tensor& sample) override;

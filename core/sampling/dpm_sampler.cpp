@@ -18,14 +18,20 @@ DpmSampler::DpmSampler(const NoiseSchedule& schedule, int64_t num_steps, NoiseFn
       num_train_steps_(num_steps),
       noise_(std::move(noise)) {}
 
+VParametrisation DpmSampler::parametrisation(int64_t step_index) const {
+  const double alpha_t = schedule_.alpha_bar(timesteps().at(static_cast<size_t>(step_index)));
+  return {std::sqrt(alpha_t), std::sqrt(1.0 - alpha_t)};
+}
+
 torch::Tensor DpmSampler::do_step(const torch::Tensor& model_output, int64_t step_index,
                                   const torch::Tensor& sample) {
   const int64_t t = timesteps()[step_index];
   const int64_t prev_t = schedule_.prev_timestep(t, num_train_steps_);
   const double alpha_t = schedule_.alpha_bar(t);
   const double alpha_prev = schedule_.alpha_bar(prev_t);
-  pred_original_ = schedule_scalar(std::sqrt(alpha_t)) * sample -
-                   schedule_scalar(std::sqrt(1.0 - alpha_t)) * model_output;
+  const auto p = parametrisation(step_index);
+  pred_original_ =
+      schedule_scalar(p.sample_scale) * sample - schedule_scalar(p.output_scale) * model_output;
 
   const double lambda = half_log_snr(alpha_t);
   const double h = half_log_snr(alpha_prev) - lambda;

@@ -10,6 +10,8 @@ class DpmSampler : public Sampler {
  public:
   DpmSampler(const NoiseSchedule& schedule, int64_t num_steps, NoiseFn noise);
 
+  VParametrisation parametrisation(int64_t step_index) const override;
+
  private:
   torch::Tensor do_step(const torch::Tensor& model_output, int64_t step_index,
                         const torch::Tensor& sample) override;

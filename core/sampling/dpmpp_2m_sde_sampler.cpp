@@ -58,15 +58,20 @@ DpmPp2mSdeSampler::DpmPp2mSdeSampler(const NoiseSchedule& schedule, int64_t num_
   for (int64_t i = 0; i < num_steps; ++i) denoiser_alphas_.push_back(nearest(table, alphas_[i]));
 }
 
+VParametrisation DpmPp2mSdeSampler::parametrisation(int64_t step_index) const {
+  const double a_q = denoiser_alphas_.at(static_cast<size_t>(step_index));
+  return {a_q, std::sqrt(1.0 - a_q * a_q)};
+}
+
 // Sampler math in fp32 (fp64 states stay fp64); IEEE infinities at i = 0 (a_0 = 0, h = inf) and
 // i = 1 (r = inf) are intended and give the first-order limits.
 torch::Tensor DpmPp2mSdeSampler::do_step(const torch::Tensor& model_output, int64_t step_index,
                                          const torch::Tensor& sample) {
   const auto work = sample.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
   const auto x = sample.to(work);
-  const double a_q = denoiser_alphas_[step_index];
-  const auto denoised = schedule_scalar(a_q) * x -
-                        schedule_scalar(std::sqrt(1.0 - a_q * a_q)) * model_output.to(work);
+  const auto p = parametrisation(step_index);
+  const auto denoised =
+      schedule_scalar(p.sample_scale) * x - schedule_scalar(p.output_scale) * model_output.to(work);
   pred_original_ = denoised;
   if (step_index == num_steps() - 1) return denoised;
 

@@ -18,6 +18,8 @@ class DpmPp2mSdeSampler : public Sampler {
   // Per step: the full-table sqrt(alpha_bar) nearest to a_i, used for x0 = A x - sqrt(1-A^2) v.
   const std::vector<double>& denoiser_alphas() const { return denoiser_alphas_; }
 
+  VParametrisation parametrisation(int64_t step_index) const override;
+
  private:
   torch::Tensor do_step(const torch::Tensor& model_output, int64_t step_index,
                         const torch::Tensor& sample) override;

@@ -27,6 +27,22 @@ torch::Tensor Sampler::step(const torch::Tensor& model_output, int64_t step_inde
   return previous;
 }
 
+torch::Tensor Sampler::to_x0(const torch::Tensor& model_output, int64_t step_index,
+                             const torch::Tensor& sample) const {
+  const auto p = parametrisation(step_index);
+  const auto work = torch::promote_types(sample.scalar_type(), torch::kFloat);
+  return schedule_scalar(p.sample_scale) * sample.to(work) -
+         schedule_scalar(p.output_scale) * model_output.to(work);
+}
+
+torch::Tensor Sampler::to_model_output(const torch::Tensor& x0, int64_t step_index,
+                                       const torch::Tensor& sample) const {
+  const auto p = parametrisation(step_index);
+  const auto work = torch::promote_types(sample.scalar_type(), torch::kFloat);
+  return (schedule_scalar(p.sample_scale) * sample.to(work) - x0.to(work)) /
+         schedule_scalar(p.output_scale);
+}
+
 void Sampler::reset() {
   next_step_ = 0;
   pred_original_ = torch::Tensor();

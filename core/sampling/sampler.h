@@ -22,6 +22,12 @@ using NoiseFn = std::function<torch::Tensor(const torch::Tensor& like)>;
 // (diffusers' randn_tensor with a CPU generator).
 NoiseFn seeded_noise(uint64_t seed);
 
+// A step's v-parametrisation: x0 = sample_scale * sample - output_scale * model_output.
+struct VParametrisation {
+  double sample_scale = 1.0;
+  double output_scale = 0.0;
+};
+
 class Sampler {
  public:
   virtual ~Sampler() = default;
@@ -36,6 +42,14 @@ class Sampler {
   // x0 prediction of the last step.
   torch::Tensor pred_original() const { return pred_original_; }
   void reset();
+
+  virtual VParametrisation parametrisation(int64_t step_index) const = 0;
+  // Between model outputs and x0-predictions at `sample` (at least fp32), e.g. to blend
+  // predictions that were made at different samples.
+  torch::Tensor to_x0(const torch::Tensor& model_output, int64_t step_index,
+                      const torch::Tensor& sample) const;
+  torch::Tensor to_model_output(const torch::Tensor& x0, int64_t step_index,
+                                const torch::Tensor& sample) const;
 
  protected:
   explicit Sampler(std::vector<int64_t> timesteps) : timesteps_(std::move(timesteps)) {}

@@ -46,20 +46,27 @@ torch::Tensor GuidedDenoiser::predict(const WindowInput& w, int64_t t, int64_t s
 }
 
 // A fresh control per forward keeps its logs and subject maps from growing over a stream.
-std::unique_ptr<AttentionControl> GuidedDenoiser::make_control(int64_t step) const {
+std::unique_ptr<AttentionControl> GuidedDenoiser::make_control(
+    int64_t step, const SubjectTokens* subjects) const {
   if (sharing_.gate.empty() || !sharing_.gate.has_step(step)) return nullptr;
   const auto layout = guided() ? KvSharingLayout::cfg_pair() : KvSharingLayout::plain_pair();
-  if (sharing_.mask)
-    return std::make_unique<MaskGuidedKvSharingControl>(sharing_.gate, layout, *sharing_.mask);
-  return std::make_unique<KvSharingControl>(sharing_.gate, layout);
+  if (!sharing_.mask_guided) return std::make_unique<KvSharingControl>(sharing_.gate, layout);
+  if (!subjects)
+    throw std::runtime_error("mask-guided KV-sharing needs the subject tokens of the window pair");
+  const auto& config = components_->transformer->config();
+  MaskGuidedOptions mask;
+  mask.source_tokens = subjects->source;
+  mask.target_tokens = subjects->target;
+  mask.tokens_per_frame = config.tokens_per_frame();
+  mask.threshold = sharing_.mask_threshold;
+  return std::make_unique<MaskGuidedKvSharingControl>(sharing_.gate, layout, mask);
 }
 
-std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(const WindowInput& s,
-                                                                     const WindowInput& g,
-                                                                     int64_t t, int64_t step,
-                                                                     int64_t num_steps) const {
+std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(
+    const WindowInput& s, const WindowInput& g, int64_t t, int64_t step, int64_t num_steps,
+    const SubjectTokens* subjects) const {
   torch::NoGradGuard no_grad;
-  const auto control = make_control(step);
+  const auto control = make_control(step, subjects);
   if (!guided()) {
     const auto raw = forward({s.latents, g.latents}, {s.cond, g.cond},
                              {BatchRole::Cond, BatchRole::Cond}, t, step, control.get());

@@ -5,12 +5,12 @@
 
 #include "core/control/kv_sharing.h"
 #include "core/control/mask_guided.h"
+#include "core/control/subject_tokens.h"
 #include "core/stream/pipeline_components.h"
 
 #include <torch/types.h>
 
 #include <memory>
-#include <optional>
 #include <utility>
 
 namespace ditstream {
@@ -27,8 +27,9 @@ struct GuidanceOptions {
 };
 
 struct KvSharingOptions {
-  KvSharingGate gate;                     // empty: no sharing
-  std::optional<MaskGuidedOptions> mask;  // set: mask-guided fusion
+  KvSharingGate gate;        // empty: no sharing
+  bool mask_guided = false;  // fuse by subject masks (spec §5); pairs then need SubjectTokens
+  double mask_threshold = 0.3;
 };
 
 class GuidedDenoiser {
@@ -45,18 +46,20 @@ class GuidedDenoiser {
   double scale(int64_t t, int64_t num_steps) const;
   torch::Tensor guide(const torch::Tensor& raw, int64_t t, int64_t num_steps) const;
   // Guided v of a source and a target window evaluated together; the source's result is an
-  // ordinary forward, the target reads the source's K/V inside the gate.
-  std::pair<torch::Tensor, torch::Tensor> predict_pair(const WindowInput& source,
-                                                       const WindowInput& target, int64_t t,
-                                                       int64_t step, int64_t num_steps) const;
+  // ordinary forward, the target reads the source's K/V inside the gate. Mask-guided sharing
+  // needs the pair's subject tokens.
+  std::pair<torch::Tensor, torch::Tensor> predict_pair(
+      const WindowInput& source, const WindowInput& target, int64_t t, int64_t step,
+      int64_t num_steps, const SubjectTokens* subjects = nullptr) const;
 
   bool guided() const { return guidance_.scale > 1.0; }
+  const KvSharingOptions& sharing() const { return sharing_; }
 
  private:
   torch::Tensor forward(const std::vector<torch::Tensor>& latents,
                         const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles,
                         int64_t t, int64_t step, AttentionControl* control) const;
-  std::unique_ptr<AttentionControl> make_control(int64_t step) const;
+  std::unique_ptr<AttentionControl> make_control(int64_t step, const SubjectTokens* subjects) const;
 
   std::shared_ptr<const PipelineComponents> components_;
   GuidanceOptions guidance_;

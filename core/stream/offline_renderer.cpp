@@ -6,6 +6,7 @@
 #include "core/model/video_postprocess.h"
 #include "core/sampling/noise_schedule.h"
 #include "core/sampling/sampler.h"
+#include "core/stream/window_subjects.h"
 
 #include <torch/torch.h>
 
@@ -16,7 +17,29 @@ struct Windows {
   WindowLayout layout;
   std::vector<torch::Tensor> conds;  // one embedding per window
   torch::Tensor uncond;
+  std::vector<SubjectTokens> subjects;  // per adjacent pair, for mask-guided sharing
 };
+
+WindowPlan plan_of(const WindowCondition& c, const std::vector<PromptEntry>& prompts) {
+  WindowPlan plan;
+  plan.from = prompts[c.from_prompt];
+  plan.to = prompts[c.to_prompt];
+  plan.transition_index = c.is_transition() ? 0 : -1;
+  plan.beta = c.beta;
+  return plan;
+}
+
+std::vector<SubjectTokens> pair_subjects(const PipelineComponents& components,
+                                         const std::vector<WindowCondition>& conditions,
+                                         const std::vector<PromptEntry>& prompts) {
+  if (!components.tokenizer)
+    throw std::runtime_error("mask-guided KV-sharing needs the model's tokenizer");
+  std::vector<SubjectTokens> out;
+  for (size_t k = 0; k + 1 < conditions.size(); ++k)
+    out.push_back(window_pair_subjects(*components.tokenizer, plan_of(conditions[k], prompts),
+                                       plan_of(conditions[k + 1], prompts)));
+  return out;
+}
 
 torch::Tensor window_of(const torch::Tensor& x, const WindowLayout& layout, int64_t n) {
   return x.slice(1, layout.start(n), layout.start(n) + layout.T);
@@ -34,7 +57,9 @@ torch::Tensor blended_prediction(const GuidedDenoiser& denoiser, const Windows& 
   BlendAccumulator blend(layout.L);
   auto newest = torch::empty_like(x, torch::kFloat);
   for (int64_t k = 0; k + 1 < layout.K; ++k) {
-    const auto [source, target] = denoiser.predict_pair(input(k), input(k + 1), t, step, steps);
+    const auto* subjects = w.subjects.empty() ? nullptr : &w.subjects[k];
+    const auto [source, target] =
+        denoiser.predict_pair(input(k), input(k + 1), t, step, steps, subjects);
     blend.add(layout.start(k), source);
     blend.add(layout.start(k + 1), target);
     if (k == 0) window_of(newest, layout, 0).copy_(source);
@@ -52,22 +77,35 @@ OfflineResult OfflineRenderer::render(const std::vector<std::string>& prompts,
                                       const std::string& negative_prompt,
                                       const OfflineOptions& options,
                                       const WindowCallbacks& callbacks) const {
+  std::vector<PromptEntry> entries(prompts.size());
+  for (size_t i = 0; i < prompts.size(); ++i) entries[i].text = prompts[i];
+  return render(entries, negative_prompt, options, callbacks);
+}
+
+OfflineResult OfflineRenderer::render(const std::vector<PromptEntry>& prompts,
+                                      const std::string& negative_prompt,
+                                      const OfflineOptions& options,
+                                      const WindowCallbacks& callbacks) const {
   if (prompts.empty()) throw std::runtime_error("the offline renderer needs at least one prompt");
   const auto& config = components_->transformer->config();
   Windows w{multi_prompt_layout(config.latent_frames(), options.overlap,
                                 static_cast<int64_t>(prompts.size()), options.transition_windows,
                                 options.mid),
             {},
-            pipeline_.encode_prompt(negative_prompt)};
+            pipeline_.encode_prompt(negative_prompt),
+            {}};
   std::vector<torch::Tensor> embeddings;
-  for (const auto& p : prompts) embeddings.push_back(pipeline_.encode_prompt(p));
-  for (const auto& c : condition_sequence(static_cast<int64_t>(prompts.size()),
-                                          options.transition_windows, options.mid))
-    w.conds.push_back(condition_embedding(c, embeddings));
+  for (const auto& p : prompts) embeddings.push_back(pipeline_.encode_prompt(p.text));
+  const auto conditions = condition_sequence(static_cast<int64_t>(prompts.size()),
+                                             options.transition_windows, options.mid);
+  for (const auto& c : conditions) w.conds.push_back(condition_embedding(c, embeddings));
 
   KvSharingOptions sharing;
-  if (options.kv_sharing)
+  if (options.kv_sharing) {
     sharing.gate = KvSharingGate::defaults_for(config.num_layers, options.steps);
+    sharing.mask_guided = options.mask_guided;
+  }
+  if (sharing.mask_guided) w.subjects = pair_subjects(*components_, conditions, prompts);
   const GuidedDenoiser denoiser(components_, options.guidance, sharing);
   const NoiseSchedule schedule(components_->scheduler);
   auto sampler = make_sampler(options.sampler, schedule, options.steps,

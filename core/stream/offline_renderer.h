@@ -9,6 +9,7 @@
 
 #include "core/control/window_layout.h"
 #include "core/stream/guided_denoiser.h"
+#include "core/stream/prompt_timeline.h"
 #include "core/stream/window_pipeline.h"
 
 #include <string>
@@ -24,8 +25,9 @@ struct OfflineOptions {
   std::string sampler = "dpmpp-2m-sde";
   GuidanceOptions guidance;
   int64_t seed = 42;
-  bool kv_sharing = true;  // the gate scales DiTCtrl's steps [2,25) / layers [25,30)
-  bool blending = true;    // off: each frame takes the newest window's prediction
+  bool kv_sharing = true;    // the gate scales DiTCtrl's steps [2,25) / layers [25,30)
+  bool mask_guided = false;  // spec §5 fusion; subjects from the entries (window_subjects.h)
+  bool blending = true;      // off: each frame takes the newest window's prediction
 };
 
 struct OfflineResult {
@@ -38,6 +40,9 @@ class OfflineRenderer {
  public:
   explicit OfflineRenderer(std::shared_ptr<const PipelineComponents> components);
 
+  // Uses each entry's text and subject words or tokens; frames and ids are ignored.
+  OfflineResult render(const std::vector<PromptEntry>& prompts, const std::string& negative_prompt,
+                       const OfflineOptions& options, const WindowCallbacks& callbacks = {}) const;
   OfflineResult render(const std::vector<std::string>& prompts, const std::string& negative_prompt,
                        const OfflineOptions& options, const WindowCallbacks& callbacks = {}) const;
 

@@ -3,6 +3,8 @@
 #include "core/model/cogvideox_transformer.h"
 #include "core/model/video_postprocess.h"
 #include "core/sampling/sampler.h"
+#include "core/stream/window_subjects.h"
+#include "core/text/t5_tokenizer.h"
 
 #include <torch/torch.h>
 
@@ -16,9 +18,6 @@ int64_t latent_frames_of(const PipelineComponents& c, const StreamOptions& o) {
 }
 
 void validate(const StreamOptions& o, int64_t frames) {
-  if (o.blend == StreamOptions::BlendMode::Deferred)
-    throw std::runtime_error(
-        "StreamGenerator: BlendMode::Deferred (ditctrl-spec §8.3 option B) is not implemented");
   if (o.overlap < 0 || o.overlap >= frames)
     throw std::runtime_error("StreamGenerator: overlap must be in [0, " + std::to_string(frames) +
                              "), got " + std::to_string(o.overlap));
@@ -32,6 +31,25 @@ KvSharingGate gate_for(const PipelineComponents& c, const StreamOptions& o) {
 }
 
 }  // namespace
+
+StreamOptions::BlendMode parse_blend_mode(const std::string& name) {
+  using Mode = StreamOptions::BlendMode;
+  for (const auto mode : {Mode::Deferred, Mode::PrefixPinned, Mode::Off})
+    if (name == blend_mode_name(mode)) return mode;
+  throw std::runtime_error("blend mode must be deferred, prefix-pinned or off, got '" + name + "'");
+}
+
+std::string blend_mode_name(StreamOptions::BlendMode mode) {
+  switch (mode) {
+    case StreamOptions::BlendMode::Deferred:
+      return "deferred";
+    case StreamOptions::BlendMode::PrefixPinned:
+      return "prefix-pinned";
+    case StreamOptions::BlendMode::Off:
+      return "off";
+  }
+  return "?";
+}
 
 int64_t stream_window_seed(int64_t seed, int64_t window) {
   if (window == 0) return seed;
@@ -51,35 +69,72 @@ StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> compo
       gate_(gate_for(*components_, options_)),
       schedule_(components_->scheduler),
       pipeline_(components_),
-      denoiser_(components_, options_.guidance, KvSharingOptions{gate_, std::nullopt}),
+      denoiser_(components_, options_.guidance,
+                KvSharingOptions{gate_, options_.mask_guided, options_.mask_threshold}),
       scheduler_(timeline_, options_.transition_windows),
       embeddings_(components_),
       decoder_(components_->vae, std::max<int64_t>(1, reference_first_chunk(frames_))) {
   validate(options_, frames_);
 }
 
-int64_t StreamGenerator::first_new_frame(int64_t window) const {
-  if (window == 0) return 0;
-  const int64_t ratio = components_->transformer->config().temporal_compression_ratio;
-  const int64_t latent = frames_ + (window - 1) * stride();  // first new latent frame, >= 1
-  return ratio * (latent - 1) + 1;
+int64_t StreamGenerator::first_committed_latent(int64_t window) const {
+  if (options_.blend == StreamOptions::BlendMode::Deferred) return window * stride();
+  return window == 0 ? 0 : frames_ + (window - 1) * stride();
 }
 
-WindowTrajectory StreamGenerator::run_window(const WindowPlan& plan,
-                                             const WindowCallbacks& callbacks) {
+int64_t StreamGenerator::first_new_frame(int64_t window) const {
+  const int64_t latent = first_committed_latent(window);
+  const int64_t ratio = components_->transformer->config().temporal_compression_ratio;
+  return latent == 0 ? 0 : ratio * (latent - 1) + 1;
+}
+
+std::optional<SubjectTokens> StreamGenerator::subjects_for(const WindowPlan& plan) const {
+  if (!options_.mask_guided || window_ == 0) return std::nullopt;
+  if (!components_->tokenizer)
+    throw std::runtime_error("mask-guided KV-sharing needs the model's tokenizer");
+  return window_pair_subjects(*components_->tokenizer, last_plan_, plan);
+}
+
+torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const WindowCallbacks& callbacks) {
   const int64_t seed = stream_window_seed(options_.seed, window_);
   auto sampler = make_sampler(options_.sampler, schedule_, options_.steps,
                               seeded_noise(static_cast<uint64_t>(seed) + 1));
   const TextConditions text = embeddings_.for_plan(plan);
+  const WindowInput window{pipeline_.initial_latents(seed, frames_), text.cond, text.uncond};
+  if (options_.blend == StreamOptions::BlendMode::Deferred)
+    return generate_deferred(plan, window, *sampler, callbacks);
+  return generate_pinned(plan, window, *sampler, callbacks);
+}
+
+torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const WindowInput& window,
+                                                 Sampler& sampler,
+                                                 const WindowCallbacks& callbacks) {
+  const auto subjects = subjects_for(plan);
+  auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap,
+                              provisional_ ? &*provisional_ : nullptr,
+                              subjects ? &*subjects : nullptr, callbacks);
+  if (options_.overlap > 0) provisional_ = std::move(run.provisional);
+  provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
+  return run.latents.narrow(1, 0, stride());
+}
+
+torch::Tensor StreamGenerator::generate_pinned(const WindowPlan& plan, const WindowInput& window,
+                                               Sampler& sampler, const WindowCallbacks& callbacks) {
+  const auto subjects = subjects_for(plan);
   TrajectorySource source;
   if (previous_) {
     source.previous = &*previous_;
     source.gate = gate_;
     const bool pinned = options_.blend == StreamOptions::BlendMode::PrefixPinned;
     source.pinned_frames = pinned ? options_.overlap : 0;
+    source.subjects = subjects ? &*subjects : nullptr;
   }
-  return denoise_trajectory(denoiser_, *sampler, pipeline_.initial_latents(seed, frames_),
-                            text.cond, text.uncond, source, callbacks);
+  auto trajectory = denoise_trajectory(denoiser_, sampler, window.latents, window.cond,
+                                       window.uncond, source, callbacks);
+  const int64_t first = window_ == 0 ? 0 : options_.overlap;
+  auto committed = trajectory.final_latents().narrow(1, first, frames_ - first);
+  previous_ = std::move(trajectory);
+  return committed;
 }
 
 std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded,
@@ -92,10 +147,8 @@ std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded
   return out;
 }
 
-std::vector<StreamFrame> StreamGenerator::commit(const WindowTrajectory& trajectory,
+std::vector<StreamFrame> StreamGenerator::commit(const torch::Tensor& latents,
                                                  const WindowPlan& plan) {
-  const int64_t first = window_ == 0 ? 0 : options_.overlap;
-  const auto latents = trajectory.final_latents().narrow(1, first, frames_ - first);
   if (callbacks_.on_committed_latents) callbacks_.on_committed_latents(window_, latents);
   torch::NoGradGuard no_grad;
   const auto& vae_config = components_->vae->config();
@@ -108,12 +161,10 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
   if (callbacks_.on_window_started) callbacks_.on_window_started(window_, plan);
   if (plan.starts_transition() && callbacks_.on_transition_started)
     callbacks_.on_transition_started(plan.from.id, plan.to.id);
-  WindowTrajectory trajectory = run_window(plan, callbacks);
-  auto frames = commit(trajectory, plan);
+  auto frames = commit(generate(plan, callbacks), plan);
   scheduler_.advance(plan);
   embeddings_.retain({plan.from.id, plan.to.id});
   timeline_->prune_before(first_new_frame(window_));  // plans hold copies of their entries
-  previous_ = std::move(trajectory);
   last_plan_ = plan;
   if (plan.ends_transition() && callbacks_.on_transition_ended)
     callbacks_.on_transition_ended(plan.from.id, plan.to.id);
@@ -126,9 +177,14 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
 std::vector<StreamFrame> StreamGenerator::finish() {
   if (finished_) return {};
   finished_ = true;
+  std::vector<StreamFrame> frames;
+  if (provisional_latents_.defined() && provisional_latents_.size(1) > 0)
+    frames = commit(provisional_latents_, last_plan_);
   torch::NoGradGuard no_grad;
-  auto frames = to_frames(decoder_.flush(), last_plan_);
+  for (auto& f : to_frames(decoder_.flush(), last_plan_)) frames.push_back(std::move(f));
   previous_.reset();
+  provisional_.reset();
+  provisional_latents_ = torch::Tensor();
   return frames;
 }
 

@@ -1,14 +1,17 @@
 #pragma once
 // The endless window-by-window generator (ditctrl-spec §8.3). Each next_window() denoises one
-// window of T latent frames, commits its new frames and returns the video frames the streaming
-// VAE decoder finished. Window n >= 1 overlaps window n-1 by O latent frames; in PrefixPinned mode
-// (option A) those frames replay window n-1's per-step states and the window reads window n-1's
-// K/V inside the KV-sharing gate. Carried state is bounded: one trajectory, the embeddings of the
-// current and pending prompt, the decoder caches.
-
+// window of T latent frames, commits S = T - O latent frames and returns the video frames the
+// streaming VAE decoder finished. Window n >= 1 overlaps window n-1 by O latent frames and reads
+// its K/V inside the KV-sharing gate. Deferred mode (option B, default) keeps the last O frames
+// provisional until the next window has blended them (deferred_window.h): window n commits
+// latent frames [nS, (n+1)S). PrefixPinned (option A) commits everything at once and pins the
+// next window's first O frames to the replayed trajectory: window 0 commits [0, T), window n
+// [T + (n-1)S, T + nS). Carried state is bounded: one window's per-step states or sums, the
+// embeddings of the current and pending prompt, the decoder caches.
 #include "core/control/kv_sharing.h"
 #include "core/model/streaming_vae_decoder.h"
 #include "core/sampling/noise_schedule.h"
+#include "core/stream/deferred_window.h"
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/pipeline_components.h"
 #include "core/stream/prompt_embeddings.h"
@@ -29,8 +32,9 @@ namespace ditstream {
 
 struct StreamOptions {
   enum class BlendMode {
+    Deferred,      // option B: the last O latent frames stay provisional until the next window
+                   // has blended them; latency O latent frames
     PrefixPinned,  // option A: the overlap replays the previous window's trajectory
-    Deferred,      // option B: not implemented yet (the constructor throws)
     Off,           // ablation: every window from its own noise, its last S frames appended
   };
 
@@ -41,10 +45,16 @@ struct StreamOptions {
   GuidanceOptions guidance;
   int64_t seed = 42;
   bool kv_sharing = true;
+  bool mask_guided = false;  // spec §5 fusion on subject tokens (entries' words/tokens, or auto)
+  double mask_threshold = 0.3;
   std::optional<KvSharingGate> kv_gate;  // unset: KvSharingGate::defaults_for(layers, steps)
-  BlendMode blend = BlendMode::PrefixPinned;
+  BlendMode blend = BlendMode::Deferred;
   int64_t latent_frames = 0;  // T; 0: the transformer's sample_frames
 };
+
+// "deferred" | "prefix-pinned" | "off"; throws naming the accepted names.
+StreamOptions::BlendMode parse_blend_mode(const std::string& name);
+std::string blend_mode_name(StreamOptions::BlendMode mode);
 
 // Frames are labelled with the window that emits them (a latent frame the decoder held back from
 // the previous window included).
@@ -75,9 +85,10 @@ class StreamGenerator {
   // Generates one window. A cancelled window (SamplingCancelled) changes no state: the next call
   // generates the same window again.
   std::vector<StreamFrame> next_window(const WindowCallbacks& callbacks = {});
-  // Decodes the latent frame the decoder still holds back (it decodes in pairs; with an odd
-  // stride every other window leaves one) and ends the stream; next_window() throws afterwards.
-  // That lone frame is a one-frame chunk, which the causal VAE decodes to 1 video frame, not 4.
+  // Ends the stream; next_window() throws afterwards. Commits the provisional frames of Deferred
+  // mode as the last window left them, and decodes what the decoder still holds back (it decodes
+  // in pairs): a lone last latent frame is a one-frame chunk, which the causal VAE decodes to 1
+  // video frame, not 4.
   std::vector<StreamFrame> finish();
 
   void set_callbacks(StreamCallbacks callbacks) { callbacks_ = std::move(callbacks); }
@@ -89,8 +100,16 @@ class StreamGenerator {
   int64_t first_new_frame(int64_t window) const;
 
  private:
-  WindowTrajectory run_window(const WindowPlan& plan, const WindowCallbacks& callbacks);
-  std::vector<StreamFrame> commit(const WindowTrajectory& trajectory, const WindowPlan& plan);
+  int64_t first_committed_latent(int64_t window) const;
+  // Denoises the window and returns the latents it commits; the carried state changes only when
+  // it returns.
+  torch::Tensor generate(const WindowPlan& plan, const WindowCallbacks& callbacks);
+  torch::Tensor generate_deferred(const WindowPlan& plan, const WindowInput& window,
+                                  Sampler& sampler, const WindowCallbacks& callbacks);
+  torch::Tensor generate_pinned(const WindowPlan& plan, const WindowInput& window, Sampler& sampler,
+                                const WindowCallbacks& callbacks);
+  std::optional<SubjectTokens> subjects_for(const WindowPlan& plan) const;
+  std::vector<StreamFrame> commit(const torch::Tensor& latents, const WindowPlan& plan);
   std::vector<StreamFrame> to_frames(const torch::Tensor& decoded, const WindowPlan& plan);
 
   std::shared_ptr<const PipelineComponents> components_;
@@ -105,8 +124,10 @@ class StreamGenerator {
   PromptEmbeddings embeddings_;
   StreamingVaeDecoder decoder_;
   StreamCallbacks callbacks_;
-  std::optional<WindowTrajectory> previous_;
-  WindowPlan last_plan_;  // labels the frames finish() decodes
+  std::optional<WindowTrajectory> previous_;      // PrefixPinned, Off
+  std::optional<ProvisionalFrames> provisional_;  // Deferred
+  torch::Tensor provisional_latents_;             // Deferred: the last window's frames [S, T)
+  WindowPlan last_plan_;                          // labels the frames finish() decodes
   int64_t window_ = 0;
   int64_t frames_emitted_ = 0;
   bool finished_ = false;

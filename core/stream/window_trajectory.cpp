@@ -21,7 +21,7 @@ torch::Tensor predict(const GuidedDenoiser& denoiser, const WindowInput& target,
   if (!share) return denoiser.predict(target, t, step, steps);
   const auto& prev = *source.previous;
   const WindowInput past{prev.states.at(static_cast<size_t>(step)), prev.cond, prev.uncond};
-  return denoiser.predict_pair(past, target, t, step, steps).second;
+  return denoiser.predict_pair(past, target, t, step, steps, source.subjects).second;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // KV-sharing gate the window reads the previous window's K/V at that step.
 
 #include "core/control/kv_sharing.h"
+#include "core/control/subject_tokens.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/window_pipeline.h"
@@ -27,6 +28,7 @@ struct TrajectorySource {
   const WindowTrajectory* previous = nullptr;  // null: a free window (no pinning, no sharing)
   int64_t pinned_frames = 0;                   // O; 0: not pinned
   KvSharingGate gate;                          // steps where the pair forward is run
+  const SubjectTokens* subjects = nullptr;     // for mask-guided sharing
 };
 
 // Runs every step of `sampler` from `latents` (1, T, C, h, w). Throws SamplingCancelled when

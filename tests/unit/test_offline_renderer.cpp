@@ -72,6 +72,28 @@ TEST(OfflineRenderer, NineTwoLayoutAndKvSharingMatter) {
   EXPECT_FALSE(torch::equal(shared.latents, renderer.render(kTwoPrompts, "", o).latents));
 }
 
+TEST(OfflineRenderer, MaskGuidedSharingUsesTheEntriesSubjects) {
+  std::vector<PromptEntry> prompts(2);
+  prompts[0].text = kTwoPrompts[0];
+  prompts[0].subject_words = {"fox"};
+  prompts[1].text = kTwoPrompts[1];
+  prompts[1].subject_words = {"horse"};
+  auto o = quick();
+  o.mask_guided = true;
+  const OfflineRenderer renderer(tiny());
+  const auto masked = renderer.render(prompts, "", o);
+  o.mask_guided = false;
+  EXPECT_FALSE(torch::equal(masked.latents, renderer.render(prompts, "", o).latents));
+  o.mask_guided = true;
+  prompts[1].subject_words = {"zebra"};
+  try {
+    renderer.render(prompts, "", o);
+    ADD_FAILURE() << "a subject word missing from its prompt was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("zebra"), std::string::npos) << e.what();
+  }
+}
+
 TEST(OfflineRenderer, BlendingChangesTheWindowSeams) {
   const OfflineRenderer renderer(tiny());
   auto o = quick();

@@ -332,6 +332,23 @@ TEST(Sampler, StepsMustComeInOrder) {
   EXPECT_THROW(sampler->step(x, 10, x), std::runtime_error);
 }
 
+// Blending predictions made at different samples (stream option B) relies on to_x0 being the
+// x0 each sampler's step computes, and on to_model_output inverting it.
+TEST(Sampler, ParametrisationIsTheStepsX0AndInverts) {
+  const auto schedule = schedule_2b();
+  for (const std::string name : {"ddim", "dpm", "dpmpp-2m-sde"}) {
+    auto sampler = make_sampler(name, schedule, 10, seeded_noise(3));
+    const auto x = torch::randn({2, 3, 4}), v = torch::randn({2, 3, 4});
+    for (int64_t step : {0, 1, 2}) {
+      sampler->step(v, step, x);
+      const auto x0 = sampler->to_x0(v, step, x);
+      EXPECT_TRUE(torch::allclose(sampler->pred_original(), x0, 0, 1e-6)) << name << step;
+      EXPECT_TRUE(torch::allclose(sampler->to_model_output(x0, step, x), v, 0, 1e-5))
+          << name << step;
+    }
+  }
+}
+
 void expect_error_mentions(const std::function<void()>& f, const std::string& text) {
   try {
     f();

@@ -1,0 +1,172 @@
+#include "core/stream/deferred_window.h"
+
+#include "core/control/latent_blending.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace ditstream {
+namespace {
+
+// values[begin, begin + count) as a per-frame column (1, count, 1, 1, 1) in fp32.
+torch::Tensor frame_column(const std::vector<double>& values, int64_t begin, int64_t count,
+                           const torch::Tensor& like) {
+  const std::vector<double> part(values.begin() + begin, values.begin() + begin + count);
+  return torch::tensor(part, torch::kDouble)
+      .to(like.device(), torch::kFloat)
+      .view({1, -1, 1, 1, 1});
+}
+
+void check_previous(const ProvisionalFrames& p, int64_t overlap, int64_t steps) {
+  const auto n = static_cast<size_t>(steps);
+  if (p.noise.size(1) != overlap || p.fixed.size() != n || p.plain.size() != n ||
+      p.committed.size() != n || static_cast<int64_t>(p.fixed_weight.size()) != overlap)
+    throw std::runtime_error("denoise_deferred: the provisional frames do not match overlap " +
+                             std::to_string(overlap) + " and " + std::to_string(steps) + " steps");
+}
+
+// The per-step work of one run: evaluates the passes, blends, and records for the next run.
+class DeferredBlend {
+ public:
+  DeferredBlend(const GuidedDenoiser& denoiser, const Sampler& sampler, const WindowInput& window,
+                int64_t overlap, const ProvisionalFrames* previous, const SubjectTokens* subjects)
+      : denoiser_(denoiser),
+        sampler_(sampler),
+        window_(window),
+        previous_(previous),
+        subjects_(subjects),
+        frames_(window.latents.size(1)),
+        overlap_(overlap),
+        stride_(frames_ - overlap),
+        w_(blend_weights(frames_)) {
+    next_.cond = window.cond;
+    next_.uncond = window.uncond;
+    next_.noise = window.latents.narrow(1, stride_, overlap_).clone();
+    next_.fixed_weight = next_fixed_weights();
+  }
+
+  // The blended model output at state x of step `step`.
+  torch::Tensor predict(const torch::Tensor& x, int64_t t, int64_t step) {
+    const int64_t steps = sampler_.num_steps();
+    const WindowInput target{x, window_.cond, window_.uncond};
+    const auto plain = denoiser_.predict(target, t, step, steps);
+    if (!previous_) {
+      record(x, step, plain, plain, {});
+      return plain;
+    }
+    auto shared = plain;
+    torch::Tensor source;  // Pl_{n-1} on the provisional frames, when evaluated afresh
+    if (gated(step)) {
+      const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1),
+                             previous_->cond, previous_->uncond};
+      auto pair = denoiser_.predict_pair(past, target, t, step, steps, subjects_);
+      source = pair.first.narrow(1, stride_, overlap_);
+      shared = pair.second;
+    }
+    const auto carried = carried_sum(x, step, source);
+    auto out = (plain + shared) / 2;
+    head(out).copy_(blend_head(x, step, plain, shared, carried));
+    record(x, step, plain, shared, carried);
+    return out;
+  }
+
+  ProvisionalFrames take() { return std::move(next_); }
+
+ private:
+  bool gated(int64_t step) const {
+    const auto& gate = denoiser_.sharing().gate;
+    return !gate.empty() && gate.has_step(step);
+  }
+  torch::Tensor head(const torch::Tensor& x) const { return x.narrow(1, 0, overlap_); }
+  torch::Tensor tail(const torch::Tensor& x) const { return x.narrow(1, stride_, overlap_); }
+  torch::Tensor x0(const torch::Tensor& v, int64_t step, const torch::Tensor& at) const {
+    return sampler_.to_x0(v, step, at);
+  }
+
+  // Σ weight·x0 on frames [0, O) of every pass that is not this window's.
+  torch::Tensor carried_sum(const torch::Tensor& x, int64_t step,
+                            const torch::Tensor& source) const {
+    const auto source_sum = source.defined()
+                                ? frame_column(w_, stride_, overlap_, x) * x0(source, step, head(x))
+                                : previous_->plain.at(step);
+    return previous_->fixed.at(step) + source_sum;
+  }
+
+  torch::Tensor blend_head(const torch::Tensor& x, int64_t step, const torch::Tensor& plain,
+                           const torch::Tensor& shared, const torch::Tensor& carried) const {
+    const auto w = frame_column(w_, 0, overlap_, x);
+    std::vector<double> carried_weight(previous_->fixed_weight);
+    for (int64_t j = 0; j < overlap_; ++j) carried_weight[j] += w_[stride_ + j];
+    const auto own = x0(head(plain), step, head(x)) + x0(head(shared), step, head(x));
+    const auto blended =
+        (w * own + carried) / (2 * w + frame_column(carried_weight, 0, overlap_, x));
+    return sampler_.to_model_output(blended, step, head(x));
+  }
+
+  // Frames [S, T) become the next run's frames [0, O): Sh_n and, where they cover those frames,
+  // the passes carried into this run will not run again; Pl_n will, as the next run's source.
+  void record(const torch::Tensor& x, int64_t step, const torch::Tensor& plain,
+              const torch::Tensor& shared, const torch::Tensor& carried) {
+    const auto w = frame_column(w_, stride_, overlap_, x);
+    auto fixed =
+        previous_ ? w * x0(tail(shared), step, tail(x)) : torch::zeros_like(tail(x), torch::kFloat);
+    const int64_t kept = overlap_ - stride_;  // frames carried sums still cover
+    if (previous_ && kept > 0) fixed.narrow(1, 0, kept) += carried.narrow(1, stride_, kept);
+    next_.fixed.push_back(fixed);
+    next_.plain.push_back(w * x0(tail(plain), step, tail(x)));
+    next_.committed.push_back(gated(step) ? x.narrow(1, 0, stride_).clone() : torch::Tensor());
+  }
+
+  std::vector<double> next_fixed_weights() const {
+    std::vector<double> out(static_cast<size_t>(overlap_), 0.0);
+    if (!previous_) return out;
+    for (int64_t j = 0; j < overlap_; ++j) {
+      const int64_t local = stride_ + j;
+      out[j] = w_[local];
+      if (local < overlap_) out[j] += previous_->fixed_weight[local] + w_[stride_ + local];
+    }
+    return out;
+  }
+
+  const GuidedDenoiser& denoiser_;
+  const Sampler& sampler_;
+  const WindowInput& window_;
+  const ProvisionalFrames* previous_;
+  const SubjectTokens* subjects_;
+  int64_t frames_, overlap_, stride_;
+  std::vector<double> w_;
+  ProvisionalFrames next_;
+};
+
+}  // namespace
+
+DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
+                                const WindowInput& window, int64_t overlap,
+                                const ProvisionalFrames* previous, const SubjectTokens* subjects,
+                                const WindowCallbacks& callbacks) {
+  torch::NoGradGuard no_grad;
+  const int64_t frames = window.latents.size(1), n = sampler.num_steps();
+  if (overlap < 0 || overlap >= frames)
+    throw std::runtime_error("denoise_deferred: overlap " + std::to_string(overlap) +
+                             " outside [0, " + std::to_string(frames) + ")");
+  WindowInput start = window;
+  if (previous) {
+    check_previous(*previous, overlap, n);
+    start.latents =
+        torch::cat({previous->noise, window.latents.narrow(1, overlap, frames - overlap)}, 1);
+  }
+  DeferredBlend blend(denoiser, sampler, start, overlap, previous, subjects);
+  const auto dtype = start.latents.scalar_type();
+  auto x = start.latents;
+  sampler.reset();
+  for (int64_t i = 0; i < n; ++i) {
+    if (callbacks.cancelled && callbacks.cancelled()) throw SamplingCancelled(i);
+    const auto v = blend.predict(x, sampler.timesteps()[static_cast<size_t>(i)], i);
+    x = sampler.step(v, i, x).to(dtype);
+    if (callbacks.on_step) callbacks.on_step(i, n);
+  }
+  return {x, blend.take()};
+}
+
+}  // namespace ditstream

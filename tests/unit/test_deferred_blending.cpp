@@ -1,0 +1,110 @@
+// Option B, deferred-commit blending (ditctrl-spec §8.3), against the offline blend formula.
+// With one sampler step every run starts each frame from the same stored noise, so no carried
+// prediction is stale: the frames window k commits must equal the blend (spec §3) of window 0's
+// plain pass and, for each window 1..k, its plain pass and its pass reading the previous
+// window's K/V, each with the triangular weights.
+#include "core/control/latent_blending.h"
+#include "core/sampling/sampler.h"
+#include "core/stream/stream_generator.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <iostream>
+
+namespace ditstream {
+namespace {
+
+constexpr int64_t kFrames = 13, kWindows = 4, kSeed = 3;
+
+std::shared_ptr<const PipelineComponents> tiny() {
+  static const auto components =
+      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
+  return components;
+}
+
+StreamOptions one_step(int64_t overlap, bool sharing) {
+  StreamOptions o;
+  o.steps = 1;
+  o.sampler = "ddim";
+  o.seed = kSeed;
+  o.overlap = overlap;
+  o.kv_sharing = sharing;
+  o.kv_gate = KvSharingGate{0, 1, 1, 2};  // step 0, the last of the tiny model's 2 layers
+  o.blend = StreamOptions::BlendMode::Deferred;
+  return o;
+}
+
+// Every committed latent frame, window by window.
+std::vector<torch::Tensor> stream_commits(const StreamOptions& options) {
+  auto timeline = std::make_shared<PromptTimeline>();
+  timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1});
+  StreamGenerator g(tiny(), options, timeline);
+  std::vector<torch::Tensor> committed;
+  g.set_callbacks(
+      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
+  for (int64_t n = 0; n < kWindows; ++n) g.next_window();
+  return committed;
+}
+
+// The stream's initial noise: each latent frame from the first window that covers it.
+torch::Tensor global_noise(const WindowPipeline& pipeline, int64_t overlap) {
+  auto noise = pipeline.initial_latents(stream_window_seed(kSeed, 0), kFrames);
+  for (int64_t k = 1; k < kWindows; ++k) {
+    const auto fresh = pipeline.initial_latents(stream_window_seed(kSeed, k), kFrames);
+    noise = torch::cat({noise, fresh.narrow(1, overlap, kFrames - overlap)}, 1);
+  }
+  return noise;
+}
+
+class DeferredBlending : public ::testing::TestWithParam<std::tuple<int64_t, bool>> {};
+
+INSTANTIATE_TEST_SUITE_P(StreamGenerator, DeferredBlending,
+                         ::testing::Combine(::testing::Values(6, 9), ::testing::Bool()),
+                         [](const auto& info) {
+                           return "Overlap" + std::to_string(std::get<0>(info.param)) +
+                                  (std::get<1>(info.param) ? "Shared" : "Plain");
+                         });
+
+TEST_P(DeferredBlending, CommittedFramesEqualTheOfflineBlend) {
+  const auto [overlap, sharing] = GetParam();
+  const auto options = one_step(overlap, sharing);
+  const auto committed = stream_commits(options);
+  const int64_t stride = kFrames - overlap;
+
+  const WindowPipeline pipeline(tiny());
+  const auto noise = global_noise(pipeline, overlap);
+  const auto window = [&](int64_t k) {
+    return WindowInput{noise.narrow(1, k * stride, kFrames),
+                       pipeline.encode_prompt("a panda playing guitar"),
+                       pipeline.encode_prompt("blurry")};
+  };
+  const GuidedDenoiser denoiser(tiny(), options.guidance,
+                                {sharing ? *options.kv_gate : KvSharingGate{}});
+  const auto sampler = make_sampler("ddim", NoiseSchedule(tiny()->scheduler), 1);
+  const int64_t t = sampler->timesteps()[0];
+  const auto x0 = [&](const torch::Tensor& v, int64_t k) {
+    return sampler->to_x0(v, 0, window(k).latents);
+  };
+  std::vector<WindowPass> passes{{0, x0(denoiser.predict(window(0), t, 0, 1), 0), 1.0}};
+  double worst = 0;
+  for (int64_t k = 0; k < kWindows; ++k) {
+    if (k > 0) {
+      const auto plain = denoiser.predict(window(k), t, 0, 1);
+      const auto shared = denoiser.predict_pair(window(k - 1), window(k), t, 0, 1).second;
+      passes.push_back({k * stride, x0(plain, k), 1.0});
+      passes.push_back({k * stride, x0(shared, k), 1.0});
+    }
+    const auto blended = blend_frames(passes, k * stride + kFrames).narrow(1, k * stride, stride);
+    const auto x = noise.narrow(1, k * stride, stride);
+    const auto expected = sampler->step(sampler->to_model_output(blended, 0, x), 0, x);
+    ASSERT_EQ(committed[k].sizes(), expected.sizes());
+    worst = std::max(worst, (committed[k] - expected).abs().max().item<double>());
+  }
+  std::cout << "max |stream - offline blend| over " << kWindows << " windows: " << worst << "\n";
+  EXPECT_LT(worst, 1e-5);
+}
+
+}  // namespace
+}  // namespace ditstream
