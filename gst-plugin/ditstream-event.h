@@ -1,0 +1,52 @@
+/* Public C API of the ditstreamsrc control event and its per-buffer metadata. */
+#ifndef DITSTREAM_EVENT_H
+#define DITSTREAM_EVENT_H
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* Name of the custom upstream event structure. Fields (all but "prompt" optional):
+ *   prompt             (string)  the new prompt text
+ *   negative-prompt    (string)
+ *   subject-words      (string)  comma-separated words for mask-guided KV-sharing
+ *   frame              (gint64)  first video frame the prompt applies to
+ *   running-time       (guint64) running time the prompt applies from (instead of frame)
+ *   transition-windows (gint)    interpolated windows before the prompt is reached
+ * The prompt takes effect at the first window boundary at or after the requested frame (or
+ * the next window not yet started when neither frame nor running-time is given). */
+#define DITSTREAM_EVENT_SET_PROMPT "ditstreamsrc-set-prompt"
+
+typedef struct {
+  gchar* prompt;
+  gchar* negative_prompt;    /* NULL when absent */
+  gchar* subject_words;      /* NULL when absent */
+  gint64 frame;              /* -1 when absent */
+  GstClockTime running_time; /* GST_CLOCK_TIME_NONE when absent */
+  gint transition_windows;   /* -1 when absent */
+} DitstreamSetPrompt;
+
+/* Pass NULL, -1 or GST_CLOCK_TIME_NONE for the optional fields. Returns NULL when prompt is
+ * NULL or both frame and running_time are given. */
+GstEvent* ditstream_event_new_set_prompt_full(const gchar* prompt, const gchar* negative_prompt,
+                                              const gchar* subject_words, gint64 frame,
+                                              GstClockTime running_time, gint transition_windows);
+GstEvent* ditstream_event_new_set_prompt(const gchar* prompt, gint64 frame);
+
+/* TRUE when the event is a custom upstream event named DITSTREAM_EVENT_SET_PROMPT. */
+gboolean ditstream_event_is_set_prompt(GstEvent* event);
+
+/* Fills out (free it with ditstream_set_prompt_clear). Returns FALSE and sets error (when not
+ * NULL) for a malformed event: missing or non-string prompt, fields of the wrong type, a
+ * negative frame, both frame and running-time. */
+gboolean ditstream_event_parse_set_prompt(GstEvent* event, DitstreamSetPrompt* out, GError** error);
+void ditstream_set_prompt_clear(DitstreamSetPrompt* parsed);
+
+/* Element messages posted by ditstreamsrc (GST_MESSAGE_ELEMENT structure names). */
+#define DITSTREAM_MESSAGE_PROMPT_APPLIED "ditstreamsrc-prompt-applied"
+#define DITSTREAM_MESSAGE_WINDOW "ditstreamsrc-window"
+#define DITSTREAM_MESSAGE_TRANSITION "ditstreamsrc-transition"
+
+G_END_DECLS
+
+#endif /* DITSTREAM_EVENT_H */

@@ -1,0 +1,58 @@
+#pragma once
+// The bounded hand-over between the generation thread and the streaming thread. `flushing`
+// (GstBaseSrc unlock) wakes both sides and cancels generation between sampler steps; `close`
+// (stop) ends the stream for good.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ditstream {
+
+struct GeneratedFrame {
+  std::vector<uint8_t> rgb;  // height rows of width * 3 bytes
+  int64_t index = 0;
+  int64_t prompt_id = 0;
+  double transition_weight = 1.0;
+  std::shared_ptr<const std::string> prompt;
+};
+
+class FrameQueue {
+ public:
+  enum class PopStatus { Frame, Flushing, Failed, Closed };
+
+  void reset(size_t capacity);
+  void push(std::vector<GeneratedFrame> frames);
+  // Returns a popped frame the streaming thread could not send (unlocked in a clock wait).
+  void push_front(GeneratedFrame frame);
+  // Blocks until a frame, flushing, a failure or close.
+  PopStatus pop(GeneratedFrame& out);
+  // Producer side: blocks while the queue holds `capacity` frames or is flushing. False once
+  // closed.
+  bool wait_for_room();
+  void set_flushing(bool flushing);
+  void close();
+  void fail(std::string message);
+
+  // Polled by the sampler between steps; lock-free.
+  bool cancelled() const { return flushing_.load() || closed_.load(); }
+  std::string error() const;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<GeneratedFrame> frames_;
+  size_t capacity_ = 1;
+  std::atomic<bool> flushing_{false};
+  std::atomic<bool> closed_{false};
+  std::string error_;
+};
+
+}  // namespace ditstream

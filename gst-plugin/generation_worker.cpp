@@ -1,0 +1,124 @@
+#include "gst-plugin/generation_worker.h"
+
+#include "core/model/cogvideox_transformer.h"
+#include "core/sampling/sampler.h"
+#include "gst-plugin/stream_settings.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace ditstream {
+namespace {
+
+GeneratedFrame to_generated(const StreamFrame& f, std::shared_ptr<const std::string> prompt) {
+  const auto rgb = f.rgb.contiguous();
+  GeneratedFrame out;
+  out.rgb.resize(static_cast<size_t>(rgb.numel()));
+  std::memcpy(out.rgb.data(), rgb.data_ptr<uint8_t>(), out.rgb.size());
+  out.index = f.index;
+  out.prompt_id = f.prompt_id;
+  out.transition_weight = f.transition_weight;
+  out.prompt = std::move(prompt);
+  return out;
+}
+
+int64_t num_layers_of(const LoadedModel& model) {
+  return model.components->transformer->config().num_layers;
+}
+
+}  // namespace
+
+GenerationWorker::GenerationWorker(const LoadedModel& model, const SrcSettings& settings,
+                                   std::shared_ptr<PromptTimeline> timeline, FrameQueue& queue,
+                                   GenerationListener& listener)
+    : generator_(std::make_unique<StreamGenerator>(
+          model.components, to_stream_options(settings, num_layers_of(model)), timeline)),
+      timeline_(std::move(timeline)),
+      queue_(queue),
+      listener_(listener),
+      steps_(settings.steps) {
+  install_callbacks();
+}
+
+GenerationWorker::~GenerationWorker() { join(); }
+
+void GenerationWorker::start(int64_t max_frames) {
+  max_frames_ = max_frames;
+  thread_ = std::thread([this] { run(); });
+}
+
+void GenerationWorker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+PromptEntry GenerationWorker::add_prompt(PromptEntry entry) {
+  std::lock_guard<std::mutex> lock(planning_mutex_);
+  entry.frame = std::max(entry.frame, next_unplanned_frame_);
+  entry.id = timeline_->add(entry);
+  return entry;
+}
+
+void GenerationWorker::install_callbacks() {
+  StreamCallbacks callbacks;
+  callbacks.on_window_started = [this](int64_t, const WindowPlan& plan) {
+    window_prompt_ = std::make_shared<const std::string>(plan.to.text);
+  };
+  auto transition = [this](bool started) {
+    return [this, started](int64_t from, int64_t to) {
+      const int64_t window = generator_->windows_generated();
+      const int64_t key = window * 2 + (started ? 0 : 1);
+      if (key <= last_transition_key_) return;
+      last_transition_key_ = key;
+      listener_.on_transition({started, window, from, to, generator_->first_new_frame(window)});
+    };
+  };
+  callbacks.on_transition_started = transition(true);
+  callbacks.on_transition_ended = transition(false);
+  generator_->set_callbacks(std::move(callbacks));
+}
+
+void GenerationWorker::run() {
+  while (queue_.wait_for_room()) {
+    if (max_frames_ > 0 && generator_->frames_emitted() >= max_frames_) return;
+    try {
+      generate_window();
+    } catch (const SamplingCancelled&) {
+      // The window is generated again once the queue stops flushing.
+    } catch (const std::exception& e) {
+      queue_.fail(e.what());
+      return;
+    }
+  }
+}
+
+void GenerationWorker::generate_window() {
+  const int64_t window = generator_->windows_generated();
+  {
+    std::lock_guard<std::mutex> lock(planning_mutex_);
+    next_unplanned_frame_ = generator_->first_new_frame(window + 1);
+  }
+  WindowCallbacks callbacks;
+  callbacks.cancelled = [this] { return queue_.cancelled(); };
+  const auto start = std::chrono::steady_clock::now();
+  torch::NoGradGuard no_grad;
+  const auto frames = generator_->next_window(callbacks);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  std::vector<GeneratedFrame> out;
+  for (const auto& f : frames) out.push_back(to_generated(f, window_prompt_));
+  WindowReport report{window, generator_->first_new_frame(window),
+                      static_cast<int64_t>(frames.size())};
+  if (!frames.empty()) {
+    report.first_frame = frames.front().index;
+    report.prompt_id = frames.front().prompt_id;
+    report.transition_weight = frames.front().transition_weight;
+  }
+  report.generation_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+  report.steps = steps_;
+  queue_.push(std::move(out));
+  listener_.on_window(report);
+}
+
+}  // namespace ditstream

@@ -1,0 +1,78 @@
+#pragma once
+// The generation thread: runs the core StreamGenerator window after window ahead of the
+// output, hands finished frames to the FrameQueue and reports windows and transitions.
+// No torch in this header; the streaming thread never touches tensors.
+
+#include "core/stream/prompt_timeline.h"
+#include "gst-plugin/frame_queue.h"
+#include "gst-plugin/loaded_model.h"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace ditstream {
+
+class StreamGenerator;
+
+struct WindowReport {
+  int64_t index = 0;
+  int64_t first_frame = 0;
+  int64_t frames = 0;
+  int64_t prompt_id = 0;
+  double transition_weight = 1.0;
+  int64_t generation_ns = 0;  // wall time of the whole window (denoising and decoding)
+  int64_t steps = 0;
+};
+
+struct TransitionReport {
+  bool started = true;  // false: ended
+  int64_t window = 0;
+  int64_t from_prompt = 0;
+  int64_t to_prompt = 0;
+  int64_t frame = 0;  // first frame of the window that starts or ends it
+};
+
+class GenerationListener {
+ public:
+  virtual ~GenerationListener() = default;
+  virtual void on_window(const WindowReport& report) = 0;
+  virtual void on_transition(const TransitionReport& report) = 0;
+};
+
+class GenerationWorker {
+ public:
+  // Builds the generator (throws on invalid options); the thread starts in start().
+  GenerationWorker(const LoadedModel& model, const SrcSettings& settings,
+                   std::shared_ptr<PromptTimeline> timeline, FrameQueue& queue,
+                   GenerationListener& listener);
+  ~GenerationWorker();
+
+  // max_frames: stop after that many frames (0: endless).
+  void start(int64_t max_frames);
+  // Cancels the window in progress (between sampler steps) and joins; the queue must be closed.
+  void join();
+  // Adds a prompt at `frame` or, when that window is already planned, at the next window not
+  // yet planned. Returns the entry as added (id and frame filled in).
+  PromptEntry add_prompt(PromptEntry entry);
+
+ private:
+  void run();
+  void generate_window();
+  void install_callbacks();
+
+  std::unique_ptr<StreamGenerator> generator_;
+  std::shared_ptr<PromptTimeline> timeline_;
+  FrameQueue& queue_;
+  GenerationListener& listener_;
+  int64_t steps_ = 0;
+  int64_t max_frames_ = 0;
+  std::thread thread_;
+  std::mutex planning_mutex_;
+  int64_t next_unplanned_frame_ = 0;  // guarded by planning_mutex_
+  std::shared_ptr<const std::string> window_prompt_;
+  int64_t last_transition_key_ = -1;  // window * 2 + phase; a retried window reports once
+};
+
+}  // namespace ditstream

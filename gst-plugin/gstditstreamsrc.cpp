@@ -1,0 +1,268 @@
+/**
+ * SECTION:element-ditstreamsrc
+ * @title: ditstreamsrc
+ *
+ * An endless, prompt-steerable text-to-video stream. A CogVideoX diffusion transformer
+ * generates latent windows one after another on its own thread; adjacent windows overlap and
+ * are blended, and DiTCtrl's KV-sharing carries subjects and motion across prompt changes.
+ * The output is `video/x-raw` (RGB, RGBA, I420 or NV12) at the model's frame size and any
+ * framerate (default 8/1, CogVideoX's native rate).
+ *
+ * Without `model` the element uses the tiny random-weight model generated at build time
+ * (`<build>/models/tiny`): it shows the mechanics, not meaningful pictures. The model is
+ * loaded when the element goes READY -> PAUSED; a missing or broken folder fails that state
+ * change with an error naming the folder and the problem.
+ *
+ * Non-live (default): frames come as fast as they are generated, PTS = frame * duration, for
+ * rendering to files. With `is-live=true` the element paces itself on the pipeline clock
+ * (capture style): a frame goes out in the next free frame slot, slots that pass while
+ * generation is late are skipped and reported in QoS messages, and the latency query answers
+ * the worst window generation time measured so far (a LATENCY message is posted when it
+ * grows).
+ *
+ * ## Prompt control
+ *
+ * - the `prompt` property, set while playing;
+ * - the action signal `set-prompt` (prompt, frame; frame -1: as soon as possible), which
+ *   returns the prompt id or -1;
+ * - the custom upstream event `ditstreamsrc-set-prompt` (build and parse it with
+ *   `gst-plugin/ditstream-event.h`). Fields: `prompt` (string, required), `negative-prompt`
+ *   (string), `subject-words` (string, comma-separated), `frame` (gint64) or `running-time`
+ *   (guint64), `transition-windows` (gint). Copies with the same seqnum (a tee upstream)
+ *   apply once; a malformed event is refused (FALSE) with a warning message.
+ *
+ * A prompt takes effect at the first window boundary at or after its frame (windows already
+ * started keep their prompt), then `transition-windows` interpolated windows lead to it.
+ *
+ * ## Bus messages (GST_MESSAGE_ELEMENT)
+ *
+ * - `ditstreamsrc-prompt-applied`: prompt-id (gint64), prompt (string), frame (gint64),
+ *   pts (guint64), transition-weight (gdouble); with the first buffer of each prompt.
+ * - `ditstreamsrc-window`: index, first-frame, frames, prompt-id, steps (gint64),
+ *   transition-weight (gdouble), generation-time, video-duration (guint64, ns),
+ *   realtime-factor (gdouble); after each generated window.
+ * - `ditstreamsrc-transition`: phase ("start" or "end"), window, frame, from-prompt-id,
+ *   to-prompt-id (gint64).
+ *
+ * Every buffer carries a #DitstreamFrameMeta (gst-plugin/ditstream-meta.h): prompt id,
+ * transition weight and frame index.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -e ditstreamsrc num-buffers=96 steps=20 \
+ *     prompt-schedule="0:a red fox in the snow;6:a white wolf in the snow" \
+ *     ! videoconvert ! x264enc ! mp4mux ! filesink location=fox.mp4
+ * ]| Renders 12 s with one prompt change to an mp4 file (`-e` finishes the file on Ctrl-C).
+ * |[
+ * gst-launch-1.0 ditstreamsrc is-live=true prompt="a panda playing guitar" \
+ *     ! videoconvert ! autovideosink
+ * ]| Shows the stream in real time, skipping frame slots when generation falls behind.
+ */
+#include "gst-plugin/gstditstreamsrc.h"
+
+#include "gst-plugin/src_debug.h"
+#include "gst-plugin/src_impl.h"
+#include "gst-plugin/src_properties.h"
+
+#include <gst/video/video.h>
+
+#include <exception>
+#include <utility>
+
+GST_DEBUG_CATEGORY(ditstream_src_debug);
+
+G_DEFINE_TYPE(GstDitstreamSrc, gst_ditstream_src, GST_TYPE_PUSH_SRC)
+GST_ELEMENT_REGISTER_DEFINE(ditstreamsrc, "ditstreamsrc", GST_RANK_NONE, GST_TYPE_DITSTREAM_SRC)
+
+namespace {
+
+using ditstream::SrcImpl;
+
+SrcImpl& impl_of(gpointer src) { return *GST_DITSTREAM_SRC(src)->impl; }
+
+// Runs `body`; any C++ exception becomes GST_ELEMENT_ERROR (it must not unwind through C).
+template <typename Body, typename Result>
+Result guarded(gpointer src, const char* where, Result on_error, Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(src, LIBRARY, FAILED, ("%s", e.what()), ("in %s", where));
+  } catch (...) {
+    GST_ELEMENT_ERROR(src, LIBRARY, FAILED, ("unknown C++ exception"), ("in %s", where));
+  }
+  return on_error;
+}
+
+}  // namespace
+
+static void gst_ditstream_src_set_property(GObject* object, guint id, const GValue* value,
+                                           GParamSpec* pspec) {
+  const bool known = guarded(object, "set_property", true, [&] {
+    return ditstream::set_src_property(GST_BASE_SRC(object), impl_of(object), id, value);
+  });
+  if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+}
+
+static void gst_ditstream_src_get_property(GObject* object, guint id, GValue* value,
+                                           GParamSpec* pspec) {
+  const bool known = guarded(object, "get_property", true, [&] {
+    return ditstream::get_src_property(GST_BASE_SRC(object), impl_of(object), id, value);
+  });
+  if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+}
+
+static gint64 gst_ditstream_src_set_prompt(GstDitstreamSrc* src, const gchar* prompt,
+                                           gint64 frame) {
+  if (!prompt) return -1;
+  return guarded(src, "set-prompt", gint64(-1), [&] {
+    ditstream::PromptRequest request;
+    request.text = prompt;
+    request.frame = frame;
+    return gint64(impl_of(src).add_prompt(request));
+  });
+}
+
+static gboolean gst_ditstream_src_start(GstBaseSrc* base) {
+  try {
+    impl_of(base).start();
+    return TRUE;
+  } catch (const ditstream::ModelLoadError& e) {
+    GST_ELEMENT_ERROR(base, RESOURCE, OPEN_READ, ("%s", e.what()), ("loading the model"));
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(base, LIBRARY, SETTINGS, ("%s", e.what()), ("starting the stream"));
+  }
+  return FALSE;
+}
+
+static gboolean gst_ditstream_src_stop(GstBaseSrc* base) {
+  return guarded(base, "stop", FALSE, [&] {
+    impl_of(base).stop();
+    return TRUE;
+  });
+}
+
+static gboolean gst_ditstream_src_unlock(GstBaseSrc* base) {
+  impl_of(base).unlock();
+  return TRUE;
+}
+
+static gboolean gst_ditstream_src_unlock_stop(GstBaseSrc* base) {
+  impl_of(base).unlock_stop();
+  return TRUE;
+}
+
+static GstCaps* gst_ditstream_src_get_caps(GstBaseSrc* base, GstCaps* filter) {
+  return guarded(base, "get_caps", static_cast<GstCaps*>(nullptr),
+                 [&] { return impl_of(base).caps(filter); });
+}
+
+static GstCaps* gst_ditstream_src_fixate(GstBaseSrc* base, GstCaps* caps) {
+  return impl_of(base).fixate(caps);
+}
+
+static gboolean gst_ditstream_src_negotiate(GstBaseSrc* base) {
+  if (guarded(base, "negotiate", false, [&] { return impl_of(base).negotiate(); })) return TRUE;
+  impl_of(base).report_negotiation_failure();
+  return FALSE;
+}
+
+static gboolean gst_ditstream_src_set_caps(GstBaseSrc* base, GstCaps* caps) {
+  return guarded(base, "set_caps", FALSE, [&] {
+    impl_of(base).set_caps(caps);
+    return TRUE;
+  });
+}
+
+static gboolean gst_ditstream_src_decide_allocation(GstBaseSrc* base, GstQuery* query) {
+  ditstream::decide_video_allocation(query);
+  return GST_BASE_SRC_CLASS(gst_ditstream_src_parent_class)->decide_allocation(base, query);
+}
+
+static gboolean gst_ditstream_src_query(GstBaseSrc* base, GstQuery* query) {
+  if (impl_of(base).answer_query(query)) return TRUE;
+  return GST_BASE_SRC_CLASS(gst_ditstream_src_parent_class)->query(base, query);
+}
+
+static gboolean gst_ditstream_src_event(GstBaseSrc* base, GstEvent* event) {
+  const auto handled = guarded(base, "event", std::optional<bool>(false),
+                               [&] { return impl_of(base).handle_event(event); });
+  if (handled) return *handled;
+  return GST_BASE_SRC_CLASS(gst_ditstream_src_parent_class)->event(base, event);
+}
+
+// GstBaseSrc drops custom upstream events sent to the element itself; take ours here.
+static gboolean gst_ditstream_src_send_event(GstElement* element, GstEvent* event) {
+  const auto handled = guarded(element, "send_event", std::optional<bool>(false),
+                               [&] { return impl_of(element).handle_event(event); });
+  if (!handled)
+    return GST_ELEMENT_CLASS(gst_ditstream_src_parent_class)->send_event(element, event);
+  gst_event_unref(event);
+  return *handled;
+}
+
+static GstFlowReturn gst_ditstream_src_fill(GstPushSrc* push, GstBuffer* buffer) {
+  return guarded(push, "fill", GST_FLOW_ERROR, [&] { return impl_of(push).fill(buffer); });
+}
+
+static void gst_ditstream_src_finalize(GObject* object) {
+  delete GST_DITSTREAM_SRC(object)->impl;
+  G_OBJECT_CLASS(gst_ditstream_src_parent_class)->finalize(object);
+}
+
+static void gst_ditstream_src_init(GstDitstreamSrc* src) {
+  src->impl = new ditstream::SrcImpl(GST_BASE_SRC(src));
+  gst_base_src_set_format(GST_BASE_SRC(src), GST_FORMAT_TIME);
+  gst_base_src_set_live(GST_BASE_SRC(src), FALSE);
+}
+
+static void install_signals(GstDitstreamSrcClass* klass) {
+  /**
+   * GstDitstreamSrc::set-prompt:
+   * @src: the element
+   * @prompt: the new prompt
+   * @frame: first frame it applies to, or -1 for the next window not yet started
+   *
+   * Returns: the prompt id, or -1 when the element is not running.
+   */
+  g_signal_new_class_handler("set-prompt", G_TYPE_FROM_CLASS(klass),
+                             GSignalFlags(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_ditstream_src_set_prompt), nullptr, nullptr, nullptr,
+                             G_TYPE_INT64, 2, G_TYPE_STRING, G_TYPE_INT64);
+}
+
+static void install_vfuncs(GstDitstreamSrcClass* klass) {
+  auto* base = GST_BASE_SRC_CLASS(klass);
+  base->start = GST_DEBUG_FUNCPTR(gst_ditstream_src_start);
+  base->stop = GST_DEBUG_FUNCPTR(gst_ditstream_src_stop);
+  base->unlock = GST_DEBUG_FUNCPTR(gst_ditstream_src_unlock);
+  base->unlock_stop = GST_DEBUG_FUNCPTR(gst_ditstream_src_unlock_stop);
+  base->get_caps = GST_DEBUG_FUNCPTR(gst_ditstream_src_get_caps);
+  base->fixate = GST_DEBUG_FUNCPTR(gst_ditstream_src_fixate);
+  base->negotiate = GST_DEBUG_FUNCPTR(gst_ditstream_src_negotiate);
+  base->set_caps = GST_DEBUG_FUNCPTR(gst_ditstream_src_set_caps);
+  base->decide_allocation = GST_DEBUG_FUNCPTR(gst_ditstream_src_decide_allocation);
+  base->query = GST_DEBUG_FUNCPTR(gst_ditstream_src_query);
+  base->event = GST_DEBUG_FUNCPTR(gst_ditstream_src_event);
+  GST_PUSH_SRC_CLASS(klass)->fill = GST_DEBUG_FUNCPTR(gst_ditstream_src_fill);
+  GST_ELEMENT_CLASS(klass)->send_event = GST_DEBUG_FUNCPTR(gst_ditstream_src_send_event);
+}
+
+static void gst_ditstream_src_class_init(GstDitstreamSrcClass* klass) {
+  GST_DEBUG_CATEGORY_INIT(ditstream_src_debug, "ditstreamsrc", 0, "ditstream video source");
+  auto* object_class = G_OBJECT_CLASS(klass);
+  object_class->set_property = gst_ditstream_src_set_property;
+  object_class->get_property = gst_ditstream_src_get_property;
+  object_class->finalize = gst_ditstream_src_finalize;
+  ditstream::install_src_properties(object_class);
+  install_signals(klass);
+  install_vfuncs(klass);
+  auto* element_class = GST_ELEMENT_CLASS(klass);
+  GstCaps* caps = ditstream::template_caps();
+  gst_element_class_add_pad_template(
+      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+  gst_element_class_set_static_metadata(
+      element_class, "ditstream text-to-video source", "Source/Video",
+      "Endless prompt-steerable video from a CogVideoX diffusion transformer (DiTCtrl windows)",
+      "ditstream project");
+}

@@ -1,0 +1,356 @@
+#include "gst-plugin/src_properties.h"
+
+#include "gst-plugin/src_debug.h"
+
+namespace ditstream {
+namespace {
+
+enum PropertyId : guint {
+  PROP_0,
+  PROP_MODEL,
+  PROP_DEVICE,
+  PROP_DTYPE,
+  PROP_PROMPT,
+  PROP_NEGATIVE_PROMPT,
+  PROP_SUBJECT_WORDS,
+  PROP_PROMPT_SCHEDULE,
+  PROP_TRANSITION_WINDOWS,
+  PROP_SEED,
+  PROP_STEPS,
+  PROP_GUIDANCE,
+  PROP_DYNAMIC_CFG,
+  PROP_SAMPLER,
+  PROP_OVERLAP,
+  PROP_BLEND,
+  PROP_KV_SHARING,
+  PROP_KV_SHARING_STEPS,
+  PROP_KV_SHARING_LAYERS,
+  PROP_LOOKAHEAD,
+  PROP_IS_LIVE,
+};
+
+constexpr auto kReady =
+    GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+constexpr auto kPlaying =
+    GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+GType register_enum(const char* name, const GEnumValue* values) {
+  GType type = g_type_from_name(name);
+  return type ? type : g_enum_register_static(name, values);
+}
+
+GType sampler_type() {
+  static const GEnumValue values[] = {
+      {int(SamplerChoice::Ddim), "DDIM", "ddim"},
+      {int(SamplerChoice::Dpm), "DPM (CogVideoX-5B's scheduler)", "dpm"},
+      {int(SamplerChoice::DpmppTwoMSde), "DPM++ 2M SDE (DiTCtrl's sampler)", "dpmpp-2m-sde"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcSampler", values);
+}
+
+GType kv_sharing_type() {
+  static const GEnumValue values[] = {
+      {int(KvSharingMode::Off), "No KV-sharing", "off"},
+      {int(KvSharingMode::Plain), "Windows read the previous window's K/V", "plain"},
+      {int(KvSharingMode::MaskGuided), "KV-sharing fused on subject masks", "mask-guided"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcKvSharing", values);
+}
+
+GType blend_type() {
+  static const GEnumValue values[] = {
+      {int(BlendChoice::Deferred), "Deferred commit (latency: overlap latent frames)", "deferred"},
+      {int(BlendChoice::PrefixPinned), "Prefix-pinned overlap (no extra latency)", "prefix-pinned"},
+      {int(BlendChoice::Off), "No blending (ablation)", "off"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcBlend", values);
+}
+
+void install_model_properties(GObjectClass* k, const SrcSettings& d) {
+  g_object_class_install_property(
+      k, PROP_MODEL,
+      g_param_spec_string("model", "Model",
+                          "Diffusers-layout CogVideoX folder (default: the embedded tiny model "
+                          "generated at build time)",
+                          d.model.c_str(), kReady));
+  g_object_class_install_property(
+      k, PROP_DEVICE,
+      g_param_spec_string("device", "Device", "cpu, cuda or cuda:N", d.device.c_str(), kReady));
+  g_object_class_install_property(
+      k, PROP_DTYPE,
+      g_param_spec_string("dtype", "Dtype", "fp32, bf16 or fp16 (fp16 needs CUDA)", d.dtype.c_str(),
+                          kReady));
+}
+
+void install_prompt_properties(GObjectClass* k, const SrcSettings& d) {
+  g_object_class_install_property(
+      k, PROP_PROMPT,
+      g_param_spec_string("prompt", "Prompt",
+                          "Prompt from frame 0; set while running, it takes effect at the next "
+                          "window not yet started",
+                          d.prompt.c_str(), kPlaying));
+  g_object_class_install_property(
+      k, PROP_NEGATIVE_PROMPT,
+      g_param_spec_string("negative-prompt", "Negative prompt",
+                          "Negative prompt of every prompt added after it is set", "", kPlaying));
+  g_object_class_install_property(
+      k, PROP_SUBJECT_WORDS,
+      g_param_spec_string("subject-words", "Subject words",
+                          "Comma-separated subject words (mask-guided KV-sharing) of every "
+                          "prompt added after it is set",
+                          "", kPlaying));
+  g_object_class_install_property(
+      k, PROP_PROMPT_SCHEDULE,
+      g_param_spec_string("prompt-schedule", "Prompt schedule",
+                          "Prompts at stream times: 'SECONDS:prompt;SECONDS:prompt' (\\; for a "
+                          "literal semicolon) or '@FILE' (a prompt file as the CLI reads it)",
+                          "", kReady));
+  g_object_class_install_property(
+      k, PROP_TRANSITION_WINDOWS,
+      g_param_spec_int("transition-windows", "Transition windows",
+                       "Interpolated windows before a new prompt is reached (applies to "
+                       "prompts added after it is set)",
+                       0, 64, d.transition_windows, kPlaying));
+}
+
+void install_sampling_properties(GObjectClass* k, const SrcSettings& d) {
+  g_object_class_install_property(k, PROP_SEED,
+                                  g_param_spec_int64("seed", "Seed", "Noise seed of the stream", 0,
+                                                     G_MAXINT64, d.seed, kReady));
+  g_object_class_install_property(
+      k, PROP_STEPS,
+      g_param_spec_int("steps", "Steps", "Sampler steps per window", 1, 1000, d.steps, kReady));
+  g_object_class_install_property(
+      k, PROP_GUIDANCE,
+      g_param_spec_double("guidance", "Guidance", "Classifier-free guidance scale (<= 1: off)", 0.0,
+                          100.0, d.guidance, kReady));
+  g_object_class_install_property(
+      k, PROP_DYNAMIC_CFG,
+      g_param_spec_boolean("dynamic-cfg", "Dynamic CFG", "CogVideoX's cosine guidance schedule",
+                           d.dynamic_cfg, kReady));
+  g_object_class_install_property(
+      k, PROP_SAMPLER,
+      g_param_spec_enum("sampler", "Sampler", "Sampler", sampler_type(), int(d.sampler), kReady));
+}
+
+void install_window_properties(GObjectClass* k, const SrcSettings& d) {
+  g_object_class_install_property(
+      k, PROP_OVERLAP,
+      g_param_spec_int("overlap", "Overlap",
+                       "Latent frames adjacent windows share (less than the window's)", 0, 64,
+                       d.overlap, kReady));
+  g_object_class_install_property(
+      k, PROP_BLEND,
+      g_param_spec_enum("blend", "Blend", "How overlapping windows are fused", blend_type(),
+                        int(d.blend), kReady));
+  g_object_class_install_property(
+      k, PROP_KV_SHARING,
+      g_param_spec_enum("kv-sharing", "KV-sharing",
+                        "DiTCtrl KV-sharing between consecutive windows", kv_sharing_type(),
+                        int(d.kv_sharing), kReady));
+  g_object_class_install_property(
+      k, PROP_KV_SHARING_STEPS,
+      g_param_spec_string("kv-sharing-steps", "KV-sharing steps",
+                          "Sampler steps START:END (half-open) that share K/V; empty: the "
+                          "paper's fractions of steps",
+                          "", kReady));
+  g_object_class_install_property(
+      k, PROP_KV_SHARING_LAYERS,
+      g_param_spec_string("kv-sharing-layers", "KV-sharing layers",
+                          "Transformer blocks START:END (half-open) that share K/V; empty: the "
+                          "paper's fractions of blocks",
+                          "", kReady));
+  g_object_class_install_property(
+      k, PROP_LOOKAHEAD,
+      g_param_spec_uint("lookahead", "Lookahead",
+                        "Frames generated ahead of the output before generation pauses", 1, 100000,
+                        d.lookahead, kReady));
+  g_object_class_install_property(
+      k, PROP_IS_LIVE,
+      g_param_spec_boolean("is-live", "Is live",
+                           "Live (capture-style: frames in clock slots, late slots skipped) "
+                           "instead of as fast as possible",
+                           FALSE, kReady));
+}
+
+std::string string_of(const GValue* value) {
+  const gchar* s = g_value_get_string(value);
+  return s ? s : "";
+}
+
+PromptRequest prompt_request(std::string text) {
+  PromptRequest request;
+  request.text = std::move(text);
+  return request;
+}
+
+bool set_prompt_property(SrcImpl& impl, guint id, const GValue* value) {
+  switch (id) {
+    case PROP_PROMPT:
+      impl.update_settings([&](SrcSettings& s) { s.prompt = string_of(value); });
+      impl.add_prompt(prompt_request(string_of(value)));
+      return true;
+    case PROP_NEGATIVE_PROMPT:
+      impl.update_settings([&](SrcSettings& s) { s.negative_prompt = string_of(value); });
+      return true;
+    case PROP_SUBJECT_WORDS:
+      impl.update_settings([&](SrcSettings& s) { s.subject_words = string_of(value); });
+      return true;
+    case PROP_TRANSITION_WINDOWS:
+      impl.update_settings([&](SrcSettings& s) { s.transition_windows = g_value_get_int(value); });
+      return true;
+  }
+  return false;
+}
+
+bool set_ready_property(SrcSettings& s, guint id, const GValue* value) {
+  switch (id) {
+    case PROP_MODEL:
+      s.model = string_of(value);
+      break;
+    case PROP_DEVICE:
+      s.device = string_of(value);
+      break;
+    case PROP_DTYPE:
+      s.dtype = string_of(value);
+      break;
+    case PROP_PROMPT_SCHEDULE:
+      s.prompt_schedule = string_of(value);
+      break;
+    case PROP_SEED:
+      s.seed = g_value_get_int64(value);
+      break;
+    case PROP_STEPS:
+      s.steps = g_value_get_int(value);
+      break;
+    case PROP_GUIDANCE:
+      s.guidance = g_value_get_double(value);
+      break;
+    case PROP_DYNAMIC_CFG:
+      s.dynamic_cfg = g_value_get_boolean(value);
+      break;
+    case PROP_SAMPLER:
+      s.sampler = SamplerChoice(g_value_get_enum(value));
+      break;
+    case PROP_OVERLAP:
+      s.overlap = g_value_get_int(value);
+      break;
+    case PROP_BLEND:
+      s.blend = BlendChoice(g_value_get_enum(value));
+      break;
+    case PROP_KV_SHARING:
+      s.kv_sharing = KvSharingMode(g_value_get_enum(value));
+      break;
+    case PROP_KV_SHARING_STEPS:
+      s.kv_sharing_steps = string_of(value);
+      break;
+    case PROP_KV_SHARING_LAYERS:
+      s.kv_sharing_layers = string_of(value);
+      break;
+    case PROP_LOOKAHEAD:
+      s.lookahead = g_value_get_uint(value);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+bool get_settings_property(const SrcSettings& s, guint id, GValue* value) {
+  switch (id) {
+    case PROP_MODEL:
+      g_value_set_string(value, s.model.c_str());
+      break;
+    case PROP_DEVICE:
+      g_value_set_string(value, s.device.c_str());
+      break;
+    case PROP_DTYPE:
+      g_value_set_string(value, s.dtype.c_str());
+      break;
+    case PROP_PROMPT:
+      g_value_set_string(value, s.prompt.c_str());
+      break;
+    case PROP_NEGATIVE_PROMPT:
+      g_value_set_string(value, s.negative_prompt.c_str());
+      break;
+    case PROP_SUBJECT_WORDS:
+      g_value_set_string(value, s.subject_words.c_str());
+      break;
+    case PROP_PROMPT_SCHEDULE:
+      g_value_set_string(value, s.prompt_schedule.c_str());
+      break;
+    case PROP_TRANSITION_WINDOWS:
+      g_value_set_int(value, s.transition_windows);
+      break;
+    case PROP_SEED:
+      g_value_set_int64(value, s.seed);
+      break;
+    case PROP_STEPS:
+      g_value_set_int(value, s.steps);
+      break;
+    case PROP_GUIDANCE:
+      g_value_set_double(value, s.guidance);
+      break;
+    case PROP_DYNAMIC_CFG:
+      g_value_set_boolean(value, s.dynamic_cfg);
+      break;
+    case PROP_SAMPLER:
+      g_value_set_enum(value, int(s.sampler));
+      break;
+    case PROP_OVERLAP:
+      g_value_set_int(value, s.overlap);
+      break;
+    case PROP_BLEND:
+      g_value_set_enum(value, int(s.blend));
+      break;
+    case PROP_KV_SHARING:
+      g_value_set_enum(value, int(s.kv_sharing));
+      break;
+    case PROP_KV_SHARING_STEPS:
+      g_value_set_string(value, s.kv_sharing_steps.c_str());
+      break;
+    case PROP_KV_SHARING_LAYERS:
+      g_value_set_string(value, s.kv_sharing_layers.c_str());
+      break;
+    case PROP_LOOKAHEAD:
+      g_value_set_uint(value, s.lookahead);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void install_src_properties(GObjectClass* klass) {
+  const SrcSettings defaults;
+  install_model_properties(klass, defaults);
+  install_prompt_properties(klass, defaults);
+  install_sampling_properties(klass, defaults);
+  install_window_properties(klass, defaults);
+}
+
+bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* value) {
+  if (id == PROP_IS_LIVE) {
+    gst_base_src_set_live(src, g_value_get_boolean(value));
+    return true;
+  }
+  if (set_prompt_property(impl, id, value)) return true;
+  bool known = false;
+  impl.update_settings([&](SrcSettings& s) { known = set_ready_property(s, id, value); });
+  if (known && GST_STATE(src) > GST_STATE_READY)
+    GST_WARNING_OBJECT(src, "property %u changed while running: it takes effect at the next start",
+                       id);
+  return known;
+}
+
+bool get_src_property(GstBaseSrc* src, const SrcImpl& impl, guint id, GValue* value) {
+  if (id == PROP_IS_LIVE) {
+    g_value_set_boolean(value, gst_base_src_is_live(src));
+    return true;
+  }
+  return get_settings_property(impl.settings(), id, value);
+}
+
+}  // namespace ditstream

@@ -1,0 +1,49 @@
+#include "gst-plugin/src_settings.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace ditstream {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+}  // namespace
+
+const char* sampler_name(SamplerChoice sampler) {
+  switch (sampler) {
+    case SamplerChoice::Ddim:
+      return "ddim";
+    case SamplerChoice::Dpm:
+      return "dpm";
+    case SamplerChoice::DpmppTwoMSde:
+      break;
+  }
+  return "dpmpp-2m-sde";
+}
+
+std::optional<IndexRange> parse_index_range(const std::string& text, const char* property) {
+  if (trim(text).empty()) return std::nullopt;
+  std::istringstream in(text);
+  IndexRange r;
+  char colon = 0;
+  if (!(in >> r.start >> colon >> r.end) || colon != ':' || !(in >> std::ws).eof() || r.start < 0 ||
+      r.end <= r.start)
+    throw std::runtime_error(std::string(property) +
+                             " must be START:END with 0 <= START < END, got '" + text + "'");
+  return r;
+}
+
+std::vector<std::string> split_subject_words(const std::string& words) {
+  std::vector<std::string> out;
+  std::istringstream in(words);
+  for (std::string word; std::getline(in, word, ',');)
+    if (!trim(word).empty()) out.push_back(trim(word));
+  return out;
+}
+
+}  // namespace ditstream

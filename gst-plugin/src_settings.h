@@ -1,0 +1,49 @@
+#pragma once
+// The element's properties as plain C++ values (no GStreamer, no torch), with their defaults.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ditstream {
+
+enum class KvSharingMode { Off, Plain, MaskGuided };
+enum class BlendChoice { Deferred, PrefixPinned, Off };
+enum class SamplerChoice { Ddim, Dpm, DpmppTwoMSde };
+
+// A half-open index range written "START:END"; empty text means "the default fractions".
+struct IndexRange {
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+struct SrcSettings {
+  std::string model = DITSTREAM_TINY_MODEL;
+  std::string device = "cpu";
+  std::string dtype = "fp32";
+  std::string prompt = "a panda playing guitar";
+  std::string negative_prompt;
+  std::string subject_words;  // comma-separated
+  int64_t seed = 42;
+  int steps = 20;
+  double guidance = 6.0;
+  bool dynamic_cfg = false;
+  SamplerChoice sampler = SamplerChoice::DpmppTwoMSde;
+  int overlap = 6;
+  int transition_windows = 1;
+  KvSharingMode kv_sharing = KvSharingMode::Plain;
+  std::string kv_sharing_steps;   // "START:END" or empty
+  std::string kv_sharing_layers;  // "START:END" or empty
+  BlendChoice blend = BlendChoice::Deferred;
+  std::string prompt_schedule;  // inline "SECONDS:prompt;..." or "@FILE"
+  unsigned lookahead = 32;      // frames generated ahead of the output
+};
+
+const char* sampler_name(SamplerChoice sampler);
+// Throws std::runtime_error naming the property when the text is not "START:END" with
+// 0 <= START < END.
+std::optional<IndexRange> parse_index_range(const std::string& text, const char* property);
+std::vector<std::string> split_subject_words(const std::string& words);
+
+}  // namespace ditstream
