@@ -26,11 +26,16 @@ using nlohmann::json;
 // Extra ids T5 reserves after the SentencePiece pieces (<extra_id_0..99>).
 constexpr int kT5ExtraIds = 100;
 
-json transformer_config() {
+// The default is the embedded tiny model; --layers/--heads/--head-dim make bench's mid-size one.
+struct TransformerSize {
+  int64_t layers = 2, heads = 2, head_dim = 16;
+};
+
+json transformer_config(const TransformerSize& size) {
   return {{"_class_name", "CogVideoXTransformer3DModel"},
           {"activation_fn", "gelu-approximate"},
           {"attention_bias", true},
-          {"attention_head_dim", 16},
+          {"attention_head_dim", size.head_dim},
           {"dropout", 0.0},
           {"flip_sin_to_cos", true},
           {"freq_shift", 0},
@@ -38,8 +43,8 @@ json transformer_config() {
           {"max_text_seq_length", 226},
           {"norm_elementwise_affine", true},
           {"norm_eps", 1e-5},
-          {"num_attention_heads", 2},
-          {"num_layers", 2},
+          {"num_attention_heads", size.heads},
+          {"num_layers", size.layers},
           {"ofs_embed_dim", nullptr},
           {"out_channels", 16},
           {"patch_bias", true},
@@ -189,17 +194,21 @@ void write_weights(torch::nn::Module& module, const fs::path& file, torch::Gener
 }  // namespace
 
 int make_tiny_command(const std::vector<std::string>& args) {
-  const Arguments a(args, {"help"}, {"seed", "captions"});
+  const Arguments a(args, {"help"}, {"seed", "captions", "layers", "heads", "head-dim"});
   if (a.flag("help")) {
-    std::puts("usage: ditstream make-tiny OUT_DIR [--seed N] [--captions FILE]");
+    std::puts(
+        "usage: ditstream make-tiny OUT_DIR [--seed N] [--captions FILE]\n"
+        "                           [--layers N (2)] [--heads N (2)] [--head-dim N (16)]");
     return 0;
   }
+  const TransformerSize size{a.get_int("layers", 2), a.get_int("heads", 2),
+                             a.get_int("head-dim", 16)};
   const fs::path out = a.positional(0, "OUT_DIR");
   const fs::path captions = a.get("captions", DITSTREAM_CAPTIONS);
   auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(a.get_int("seed", 1234)));
   const int pieces = train_tokenizer(out / "tokenizer", captions);
   write_json(out / "scheduler/scheduler_config.json", scheduler_config());
-  write_json(out / "transformer/config.json", transformer_config());
+  write_json(out / "transformer/config.json", transformer_config(size));
   write_json(out / "vae/config.json", vae_config());
   write_json(out / "text_encoder/config.json", t5_config(pieces + kT5ExtraIds));
   const torch::TensorOptions fp32(torch::kFloat);

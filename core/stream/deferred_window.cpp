@@ -30,12 +30,14 @@ void check_previous(const ProvisionalFrames& p, int64_t overlap, int64_t steps) 
 class DeferredBlend {
  public:
   DeferredBlend(const GuidedDenoiser& denoiser, const Sampler& sampler, const WindowInput& window,
-                int64_t overlap, const ProvisionalFrames* previous, const SubjectTokens* subjects)
+                int64_t overlap, const ProvisionalFrames* previous, const SubjectTokens* subjects,
+                StageTimes* times)
       : denoiser_(denoiser),
         sampler_(sampler),
         window_(window),
         previous_(previous),
         subjects_(subjects),
+        times_(times),
         frames_(window.latents.size(1)),
         overlap_(overlap),
         stride_(frames_ - overlap),
@@ -60,15 +62,19 @@ class DeferredBlend {
     if (gated(step)) {
       const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1),
                              previous_->cond, previous_->uncond};
-      auto pair = denoiser_.predict_pair(past, target, t, step, steps, subjects_);
+      auto pair = time_stage(times_, Stage::KvSharing, [&] {
+        return denoiser_.predict_pair(past, target, t, step, steps, subjects_);
+      });
       source = pair.first.narrow(1, stride_, overlap_);
       shared = pair.second;
     }
-    const auto carried = carried_sum(x, step, source);
-    auto out = (plain + shared) / 2;
-    head(out).copy_(blend_head(x, step, plain, shared, carried));
-    record(x, step, plain, shared, carried);
-    return out;
+    return time_stage(times_, Stage::Blending, [&] {
+      const auto carried = carried_sum(x, step, source);
+      auto out = (plain + shared) / 2;
+      head(out).copy_(blend_head(x, step, plain, shared, carried));
+      record(x, step, plain, shared, carried);
+      return out;
+    });
   }
 
   ProvisionalFrames take() { return std::move(next_); }
@@ -134,6 +140,7 @@ class DeferredBlend {
   const WindowInput& window_;
   const ProvisionalFrames* previous_;
   const SubjectTokens* subjects_;
+  StageTimes* times_;
   int64_t frames_, overlap_, stride_;
   std::vector<double> w_;
   ProvisionalFrames next_;
@@ -156,7 +163,7 @@ DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler
     start.latents =
         torch::cat({previous->noise, window.latents.narrow(1, overlap, frames - overlap)}, 1);
   }
-  DeferredBlend blend(denoiser, sampler, start, overlap, previous, subjects);
+  DeferredBlend blend(denoiser, sampler, start, overlap, previous, subjects, callbacks.times);
   const auto dtype = start.latents.scalar_type();
   auto x = start.latents;
   sampler.reset();

@@ -73,7 +73,8 @@ StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> compo
                 KvSharingOptions{gate_, options_.mask_guided, options_.mask_threshold}),
       scheduler_(timeline_, options_.transition_windows),
       embeddings_(components_),
-      decoder_(components_->vae, std::max<int64_t>(1, reference_first_chunk(frames_))) {
+      decoder_(components_->vae, std::max<int64_t>(1, reference_first_chunk(frames_))),
+      times_(components_->runtime.device) {
   validate(options_, frames_);
 }
 
@@ -99,11 +100,15 @@ torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const WindowCall
   const int64_t seed = stream_window_seed(options_.seed, window_);
   auto sampler = make_sampler(options_.sampler, schedule_, options_.steps,
                               seeded_noise(static_cast<uint64_t>(seed) + 1));
-  const TextConditions text = embeddings_.for_plan(plan);
+  const auto text = times_.time(Stage::TextEncode, [&] { return embeddings_.for_plan(plan); });
   const WindowInput window{pipeline_.initial_latents(seed, frames_), text.cond, text.uncond};
-  if (options_.blend == StreamOptions::BlendMode::Deferred)
-    return generate_deferred(plan, window, *sampler, callbacks);
-  return generate_pinned(plan, window, *sampler, callbacks);
+  auto timed = callbacks;
+  timed.times = &times_;
+  return times_.time(Stage::Denoise, [&] {
+    if (options_.blend == StreamOptions::BlendMode::Deferred)
+      return generate_deferred(plan, window, *sampler, timed);
+    return generate_pinned(plan, window, *sampler, timed);
+  });
 }
 
 torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const WindowInput& window,
@@ -141,7 +146,8 @@ std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded
                                                     const WindowPlan& plan) {
   std::vector<StreamFrame> out;
   if (decoded.size(2) == 0) return out;
-  const auto rgb = to_uint8_rgb(postprocess_video(decoded))[0].cpu();
+  const auto rgb = times_.time(Stage::Convert,
+                               [&] { return to_uint8_rgb(postprocess_video(decoded))[0].cpu(); });
   for (int64_t f = 0; f < rgb.size(0); ++f)
     out.push_back({rgb[f], frames_emitted_++, plan.to.id, plan.beta});
   return out;
@@ -152,11 +158,14 @@ std::vector<StreamFrame> StreamGenerator::commit(const torch::Tensor& latents,
   if (callbacks_.on_committed_latents) callbacks_.on_committed_latents(window_, latents);
   torch::NoGradGuard no_grad;
   const auto& vae_config = components_->vae->config();
-  return to_frames(decoder_.push(latents_to_decoder_input(vae_config, latents)), plan);
+  const auto decoded = times_.time(
+      Stage::Decode, [&] { return decoder_.push(latents_to_decoder_input(vae_config, latents)); });
+  return to_frames(decoded, plan);
 }
 
 std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& callbacks) {
   if (finished_) throw std::runtime_error("StreamGenerator: next_window() after finish()");
+  times_.clear();
   const WindowPlan plan = scheduler_.plan(first_new_frame(window_));
   if (callbacks_.on_window_started) callbacks_.on_window_started(window_, plan);
   if (plan.starts_transition() && callbacks_.on_transition_started)
@@ -177,11 +186,13 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
 std::vector<StreamFrame> StreamGenerator::finish() {
   if (finished_) return {};
   finished_ = true;
+  times_.clear();
   std::vector<StreamFrame> frames;
   if (provisional_latents_.defined() && provisional_latents_.size(1) > 0)
     frames = commit(provisional_latents_, last_plan_);
   torch::NoGradGuard no_grad;
-  for (auto& f : to_frames(decoder_.flush(), last_plan_)) frames.push_back(std::move(f));
+  const auto rest = times_.time(Stage::Decode, [&] { return decoder_.flush(); });
+  for (auto& f : to_frames(rest, last_plan_)) frames.push_back(std::move(f));
   previous_.reset();
   provisional_.reset();
   provisional_latents_ = torch::Tensor();

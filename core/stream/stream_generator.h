@@ -16,6 +16,7 @@
 #include "core/stream/pipeline_components.h"
 #include "core/stream/prompt_embeddings.h"
 #include "core/stream/prompt_timeline.h"
+#include "core/stream/stage_times.h"
 #include "core/stream/window_pipeline.h"
 #include "core/stream/window_scheduler.h"
 #include "core/stream/window_trajectory.h"
@@ -98,6 +99,8 @@ class StreamGenerator {
   int64_t stride() const { return frames_ - options_.overlap; }
   // First video frame that window n's new latent frames decode to.
   int64_t first_new_frame(int64_t window) const;
+  // Stage times of the latest next_window() (or finish()).
+  const StageTimes& last_window_times() const { return times_; }
 
  private:
   int64_t first_committed_latent(int64_t window) const;
@@ -124,6 +127,7 @@ class StreamGenerator {
   PromptEmbeddings embeddings_;
   StreamingVaeDecoder decoder_;
   StreamCallbacks callbacks_;
+  StageTimes times_;
   std::optional<WindowTrajectory> previous_;      // PrefixPinned, Off
   std::optional<ProvisionalFrames> provisional_;  // Deferred
   torch::Tensor provisional_latents_;             // Deferred: the last window's frames [S, T)

@@ -2,6 +2,7 @@
 // One window of video from a prompt: T5 -> sampler loop with CFG -> VAE -> uint8 RGB frames.
 
 #include "core/stream/pipeline_components.h"
+#include "core/stream/stage_times.h"
 
 #include <torch/types.h>
 
@@ -30,6 +31,7 @@ struct WindowCallbacks {
   std::function<void(int64_t step, const torch::Tensor& latents, const torch::Tensor& raw,
                      double guidance)>
       on_model_output;
+  StageTimes* times = nullptr;  // optional: KV-sharing and blending time of stream windows
 };
 
 struct WindowResult {

@@ -16,12 +16,16 @@ torch::Tensor pin(const torch::Tensor& x, const TrajectorySource& source, size_t
 }
 
 torch::Tensor predict(const GuidedDenoiser& denoiser, const WindowInput& target,
-                      const TrajectorySource& source, int64_t t, int64_t step, int64_t steps) {
+                      const TrajectorySource& source, int64_t t, int64_t step, int64_t steps,
+                      StageTimes* times) {
   const bool share = source.previous && !source.gate.empty() && source.gate.has_step(step);
   if (!share) return denoiser.predict(target, t, step, steps);
   const auto& prev = *source.previous;
   const WindowInput past{prev.states.at(static_cast<size_t>(step)), prev.cond, prev.uncond};
-  return denoiser.predict_pair(past, target, t, step, steps, source.subjects).second;
+  const auto pair = [&] {
+    return denoiser.predict_pair(past, target, t, step, steps, source.subjects).second;
+  };
+  return time_stage(times, Stage::KvSharing, pair);
 }
 
 }  // namespace
@@ -45,7 +49,7 @@ WindowTrajectory denoise_trajectory(const GuidedDenoiser& denoiser, Sampler& sam
     latents = pin(latents, source, static_cast<size_t>(i));
     out.states.push_back(latents);
     const int64_t t = sampler.timesteps()[static_cast<size_t>(i)];
-    const auto v = predict(denoiser, {latents, cond, uncond}, source, t, i, n);
+    const auto v = predict(denoiser, {latents, cond, uncond}, source, t, i, n, callbacks.times);
     latents = sampler.step(v, i, latents).to(dtype);
     if (callbacks.on_step) callbacks.on_step(i, n);
   }

@@ -230,6 +230,23 @@ TEST(StreamGenerator, BlendOffDiffersFromPrefixPinned) {
   EXPECT_FALSE(torch::equal(stack(pinned.next_window()), stack(unpinned.next_window())));
 }
 
+TEST(StreamGenerator, ReportsStageTimesPerWindow) {
+  StreamGenerator g(tiny(), quick(), timeline());
+  g.next_window();
+  const auto first = g.last_window_times();
+  EXPECT_GT(first.seconds(Stage::TextEncode), 0.0);
+  EXPECT_EQ(first.seconds(Stage::KvSharing), 0.0);  // window 0 has no source window
+  EXPECT_EQ(first.seconds(Stage::Blending), 0.0);
+  g.next_window();
+  const auto& second = g.last_window_times();
+  EXPECT_GT(second.seconds(Stage::KvSharing), 0.0);
+  EXPECT_GT(second.seconds(Stage::Blending), 0.0);
+  EXPECT_GE(second.seconds(Stage::Denoise),
+            second.seconds(Stage::KvSharing) + second.seconds(Stage::Blending));
+  EXPECT_GT(second.seconds(Stage::Decode), 0.0);
+  EXPECT_GT(second.seconds(Stage::Convert), 0.0);
+}
+
 TEST(StreamGenerator, RejectsOversizedOverlap) {
   auto overlap = quick();
   overlap.overlap = 13;

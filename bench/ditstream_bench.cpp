@@ -1,0 +1,164 @@
+// ditstream-bench: time per stream window split by stage, sustained fps, time to first frame and
+// resident memory, for one model and a list of variants measured in the same run (ratios between
+// them are what to read on a noisy machine). Writes one JSON line per window and a markdown table.
+#include "bench/bench_report.h"
+#include "bench/element_overhead.h"
+#include "bench/transformer_throughput.h"
+#include "core/cli/arguments.h"
+#include "core/stream/stream_generator.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace ditstream::bench {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: ditstream-bench --model DIR [options]\n"
+    "  --scenario steady|transitions|ablation|element   (default steady)\n"
+    "      steady:      one prompt, deferred blending with KV-sharing\n"
+    "      transitions: a new prompt every window (transition windows vs plain ones)\n"
+    "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off\n"
+    "      element:     ditstreamsrc ! fakesink vs the core generator on the same windows\n"
+    "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
+    "      transformer: random-weight transformer forwards (default: CogVideoX-2B at 480x720)\n"
+    "                   --layers --heads --head-dim --latent-height --latent-width --reps\n"
+    "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
+    "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
+    "  --json FILE   append one JSON line per window   --label TEXT  (e.g. the commit)\n";
+
+using BlendMode = StreamOptions::BlendMode;
+
+struct Variant {
+  std::string name;
+  StreamOptions options;
+};
+
+std::vector<Variant> variants(const std::string& scenario, const StreamOptions& base) {
+  if (scenario == "steady" || scenario == "transitions") return {{scenario, base}};
+  if (scenario != "ablation") throw std::runtime_error("unknown --scenario '" + scenario + "'");
+  std::vector<Variant> out{{"deferred", base}};
+  out.push_back({"deferred-no-kv", base});
+  out.back().options.kv_sharing = false;
+  out.push_back({"mask-guided", base});
+  out.back().options.mask_guided = true;
+  out.push_back({"prefix-pinned", base});
+  out.back().options.blend = BlendMode::PrefixPinned;
+  out.push_back({"blending-off", base});
+  out.back().options.blend = BlendMode::Off;
+  return out;
+}
+
+// Prompts rotate every window in the transitions scenario (each change starts NT = 1 transition
+// window, so windows alternate transition / plain); otherwise one prompt.
+void schedule_prompts(const std::string& scenario, StreamGenerator& g, PromptTimeline& timeline,
+                      int64_t windows) {
+  static const std::vector<std::string> prompts = {"a red fox running in the snow",
+                                                   "a white horse running on a beach",
+                                                   "a panda playing guitar in a forest"};
+  timeline.add({0, 0, prompts[0], "", {}, {}, -1});
+  if (scenario != "transitions") return;
+  for (int64_t n = 2; n < windows; n += 2)
+    timeline.add({0, g.first_new_frame(n), prompts[(n / 2) % prompts.size()], "", {}, {}, -1});
+}
+
+std::vector<WindowSample> run_variant(const Variant& v, const std::string& scenario,
+                                      std::shared_ptr<const PipelineComponents> model,
+                                      int64_t windows) {
+  auto timeline = std::make_shared<PromptTimeline>();
+  const auto start = std::chrono::steady_clock::now();
+  StreamGenerator g(model, v.options, timeline);
+  schedule_prompts(scenario, g, *timeline, windows);
+  bool transition = false;
+  StreamCallbacks callbacks;
+  callbacks.on_window_started = [&](int64_t, const WindowPlan& p) {
+    transition = p.is_transition();
+  };
+  g.set_callbacks(callbacks);
+  std::vector<WindowSample> samples;
+  for (int64_t n = 0; n < windows; ++n) {
+    const auto begin = std::chrono::steady_clock::now();
+    const auto frames = g.next_window();
+    samples.push_back(
+        measure_window(v.name, n, transition, frames.size(), begin, start, g.last_window_times()));
+    std::fprintf(stderr, "\r%s: window %lld/%lld", v.name.c_str(), static_cast<long long>(n + 1),
+                 static_cast<long long>(windows));
+  }
+  std::fputc('\n', stderr);
+  return samples;
+}
+
+StreamOptions base_options(const cli::Arguments& a) {
+  StreamOptions o;
+  o.steps = a.get_int("steps", 20);
+  o.seed = 7;
+  return o;
+}
+
+// The element runs the same options through its properties (defaults: deferred, plain KV-sharing).
+int run_element(const cli::Arguments& a, std::shared_ptr<const PipelineComponents> model,
+                const StreamOptions& options, int64_t windows) {
+  const auto core = time_core(model, options, windows);
+  const std::string launch = "ditstreamsrc model=" + a.get("model", DITSTREAM_TINY_MODEL) +
+                             " steps=" + std::to_string(options.steps) +
+                             " seed=" + std::to_string(options.seed) +
+                             " num-buffers=" + std::to_string(core.frames) + " ! fakesink";
+  std::cout << overhead_table(core, time_element(launch, core.frames), launch);
+  return 0;
+}
+
+int run_transformer(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t steps) {
+  TransformerConfig c;  // defaults: CogVideoX-2B
+  c.num_layers = a.get_int("layers", c.num_layers);
+  c.num_attention_heads = a.get_int("heads", c.num_attention_heads);
+  c.attention_head_dim = a.get_int("head-dim", c.attention_head_dim);
+  c.sample_height = a.get_int("latent-height", c.sample_height);
+  c.sample_width = a.get_int("latent-width", c.sample_width);
+  const auto result =
+      measure_transformer(c, runtime, steps, static_cast<int>(a.get_int("reps", 5)));
+  std::cout << throughput_table(c, runtime, steps, result);
+  return 0;
+}
+
+int run(const std::vector<std::string>& args) {
+  const cli::Arguments a(
+      args, {"help"},
+      {"model", "scenario", "windows", "warmup", "steps", "threads", "device", "dtype", "json",
+       "label", "layers", "heads", "head-dim", "latent-height", "latent-width", "reps"});
+  if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
+  if (a.get_int("threads", 0) > 0)
+    torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
+  const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
+  const auto scenario = a.get("scenario", "steady");
+  if (scenario == "transformer") return run_transformer(a, runtime, base_options(a).steps);
+  const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
+  const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);
+  if (windows <= warmup) throw std::runtime_error("--windows must exceed --warmup");
+  const RunInfo info = run_info(a.get("label", ""), a.get("model", DITSTREAM_TINY_MODEL), runtime,
+                                scenario, base_options(a).steps);
+  if (scenario == "element") return run_element(a, model, base_options(a), windows);
+  std::vector<VariantSummary> table;
+  for (const auto& v : variants(scenario, base_options(a))) {
+    const auto samples = run_variant(v, scenario, model, windows);
+    if (!a.get("json", "").empty()) append_json_lines(a.get("json", ""), info, samples);
+    table.push_back(summarise(v.name, samples, warmup));
+  }
+  std::cout << markdown_table(info, table);
+  return 0;
+}
+
+}  // namespace
+}  // namespace ditstream::bench
+
+int main(int argc, char** argv) {
+  try {
+    return ditstream::bench::run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ditstream-bench: error: %s\n", e.what());
+    return 1;
+  }
+}
