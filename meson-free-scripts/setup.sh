@@ -15,6 +15,10 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-plugins-base-apps  # gst-discoverer-1.0
+  # pipelines/: RTSP server, Python example and contact sheet, RTMP round-trip test
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
+  nginx libnginx-mod-rtmp  # the e2e test runs its own nginx on 127.0.0.1
 )
 
 missing=()

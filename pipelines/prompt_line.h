@@ -1,0 +1,19 @@
+#pragma once
+// One line of ditstream-control's input: `[@SECONDS] prompt text [/ subject, words]`.
+
+#include <optional>
+#include <string>
+
+namespace ditstream {
+
+struct PromptLine {
+  std::string text;
+  std::string subject_words;         // comma-separated; empty: the element's default
+  std::optional<double> at_seconds;  // stream time; absent: as soon as possible
+};
+
+// nullopt for blank lines and `#` comments; throws std::invalid_argument for a bad `@time` or
+// an empty prompt.
+std::optional<PromptLine> parse_prompt_line(const std::string& line);
+
+}  // namespace ditstream
