@@ -142,25 +142,37 @@ torch::Tensor StreamGenerator::generate_pinned(const WindowPlan& plan, const Win
   return committed;
 }
 
-std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded,
-                                                    const WindowPlan& plan) {
+// Video frame v comes from latent frame 0 (v = 0) or 1 + (v - 1) / ratio: the causal VAE
+// expands the first latent frame to one video frame and every later one to `ratio`.
+const WindowPlan& StreamGenerator::plan_of_frame(int64_t frame) {
+  const int64_t ratio = components_->transformer->config().temporal_compression_ratio;
+  const int64_t latent = frame == 0 ? 0 : 1 + (frame - 1) / ratio;
+  auto it = std::prev(committed_plans_.upper_bound(latent));
+  committed_plans_.erase(committed_plans_.begin(), it);  // earlier latents are all decoded
+  return it->second;
+}
+
+std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded) {
   std::vector<StreamFrame> out;
   if (decoded.size(2) == 0) return out;
   const auto rgb = times_.time(Stage::Convert,
                                [&] { return to_uint8_rgb(postprocess_video(decoded))[0].cpu(); });
-  for (int64_t f = 0; f < rgb.size(0); ++f)
+  for (int64_t f = 0; f < rgb.size(0); ++f) {
+    const auto& plan = plan_of_frame(frames_emitted_);
     out.push_back({rgb[f], frames_emitted_++, plan.to.id, plan.beta});
+  }
   return out;
 }
 
 std::vector<StreamFrame> StreamGenerator::commit(const torch::Tensor& latents,
                                                  const WindowPlan& plan) {
+  committed_plans_[first_committed_latent(window_)] = plan;
   if (callbacks_.on_committed_latents) callbacks_.on_committed_latents(window_, latents);
   torch::NoGradGuard no_grad;
   const auto& vae_config = components_->vae->config();
   const auto decoded = times_.time(
       Stage::Decode, [&] { return decoder_.push(latents_to_decoder_input(vae_config, latents)); });
-  return to_frames(decoded, plan);
+  return to_frames(decoded);
 }
 
 std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& callbacks) {
@@ -192,7 +204,7 @@ std::vector<StreamFrame> StreamGenerator::finish() {
     frames = commit(provisional_latents_, last_plan_);
   torch::NoGradGuard no_grad;
   const auto rest = times_.time(Stage::Decode, [&] { return decoder_.flush(); });
-  for (auto& f : to_frames(rest, last_plan_)) frames.push_back(std::move(f));
+  for (auto& f : to_frames(rest)) frames.push_back(std::move(f));
   previous_.reset();
   provisional_.reset();
   provisional_latents_ = torch::Tensor();

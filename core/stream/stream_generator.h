@@ -24,6 +24,7 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,8 +58,8 @@ struct StreamOptions {
 StreamOptions::BlendMode parse_blend_mode(const std::string& name);
 std::string blend_mode_name(StreamOptions::BlendMode mode);
 
-// Frames are labelled with the window that emits them (a latent frame the decoder held back from
-// the previous window included).
+// Frames are labelled with the window that committed their latent frame (the decoder may emit a
+// frame one window later: it decodes latent frames in pairs).
 struct StreamFrame {
   torch::Tensor rgb;  // (H, W, 3) uint8 on the CPU
   int64_t index = 0;
@@ -113,7 +114,8 @@ class StreamGenerator {
                                 const WindowCallbacks& callbacks);
   std::optional<SubjectTokens> subjects_for(const WindowPlan& plan) const;
   std::vector<StreamFrame> commit(const torch::Tensor& latents, const WindowPlan& plan);
-  std::vector<StreamFrame> to_frames(const torch::Tensor& decoded, const WindowPlan& plan);
+  const WindowPlan& plan_of_frame(int64_t frame);
+  std::vector<StreamFrame> to_frames(const torch::Tensor& decoded);
 
   std::shared_ptr<const PipelineComponents> components_;
   StreamOptions options_;
@@ -128,10 +130,11 @@ class StreamGenerator {
   StreamingVaeDecoder decoder_;
   StreamCallbacks callbacks_;
   StageTimes times_;
-  std::optional<WindowTrajectory> previous_;      // PrefixPinned, Off
-  std::optional<ProvisionalFrames> provisional_;  // Deferred
-  torch::Tensor provisional_latents_;             // Deferred: the last window's frames [S, T)
-  WindowPlan last_plan_;                          // labels the frames finish() decodes
+  std::optional<WindowTrajectory> previous_;       // PrefixPinned, Off
+  std::optional<ProvisionalFrames> provisional_;   // Deferred
+  torch::Tensor provisional_latents_;              // Deferred: the last window's frames [S, T)
+  WindowPlan last_plan_;                           // the provisional frames' and mask pairs' plan
+  std::map<int64_t, WindowPlan> committed_plans_;  // first committed latent -> its window's plan
   int64_t window_ = 0;
   int64_t frames_emitted_ = 0;
   bool finished_ = false;
