@@ -21,7 +21,7 @@ constexpr const char* kHelp =
     "usage: ditstream-bench --model DIR [options]\n"
     "  --scenario steady|transitions|ablation|element   (default steady)\n"
     "      steady:      one prompt, deferred blending with KV-sharing\n"
-    "      transitions: a new prompt every window (transition windows vs plain ones)\n"
+    "      transitions: a new prompt every third window (transition windows vs plain ones)\n"
     "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off\n"
     "      element:     ditstreamsrc ! fakesink vs the core generator on the same windows\n"
     "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
@@ -53,8 +53,9 @@ std::vector<Variant> variants(const std::string& scenario, const StreamOptions& 
   return out;
 }
 
-// Prompts rotate every window in the transitions scenario (each change starts NT = 1 transition
-// window, so windows alternate transition / plain); otherwise one prompt.
+// In the transitions scenario a new prompt arrives every third window (NT = 1: one transition and
+// two plain windows); a period of 3 puts transitions on windows of both decoder parities (with
+// an odd stride windows alternate 24 and 32 decoded frames). Otherwise one prompt.
 void schedule_prompts(const std::string& scenario, StreamGenerator& g, PromptTimeline& timeline,
                       int64_t windows) {
   static const std::vector<std::string> prompts = {"a red fox running in the snow",
@@ -62,8 +63,8 @@ void schedule_prompts(const std::string& scenario, StreamGenerator& g, PromptTim
                                                    "a panda playing guitar in a forest"};
   timeline.add({0, 0, prompts[0], "", {}, {}, -1});
   if (scenario != "transitions") return;
-  for (int64_t n = 2; n < windows; n += 2)
-    timeline.add({0, g.first_new_frame(n), prompts[(n / 2) % prompts.size()], "", {}, {}, -1});
+  for (int64_t n = 2; n < windows; n += 3)
+    timeline.add({0, g.first_new_frame(n), prompts[(n / 3 + 1) % prompts.size()], "", {}, {}, -1});
 }
 
 std::vector<WindowSample> run_variant(const Variant& v, const std::string& scenario,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Memory flatness over a long stream: N windows (default 1200, about 30 minutes with the tiny
-# model on two cores) with a prompt change every other window; writes bench/out/long.jsonl and
+# model on two cores) with a prompt change every third window; writes bench/out/long.jsonl and
 # plots per-window time and resident memory to bench/out/long.png.
 # Usage: bench/long_run.sh [WINDOWS] [ditstream-bench options]
 set -euo pipefail
