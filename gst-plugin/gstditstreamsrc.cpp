@@ -142,13 +142,17 @@ static gboolean gst_ditstream_src_stop(GstBaseSrc* base) {
 }
 
 static gboolean gst_ditstream_src_unlock(GstBaseSrc* base) {
-  impl_of(base).unlock();
-  return TRUE;
+  return guarded(base, "unlock", FALSE, [&] {
+    impl_of(base).unlock();
+    return TRUE;
+  });
 }
 
 static gboolean gst_ditstream_src_unlock_stop(GstBaseSrc* base) {
-  impl_of(base).unlock_stop();
-  return TRUE;
+  return guarded(base, "unlock_stop", FALSE, [&] {
+    impl_of(base).unlock_stop();
+    return TRUE;
+  });
 }
 
 static GstCaps* gst_ditstream_src_get_caps(GstBaseSrc* base, GstCaps* filter) {
@@ -179,7 +183,7 @@ static gboolean gst_ditstream_src_decide_allocation(GstBaseSrc* base, GstQuery* 
 }
 
 static gboolean gst_ditstream_src_query(GstBaseSrc* base, GstQuery* query) {
-  if (impl_of(base).answer_query(query)) return TRUE;
+  if (guarded(base, "query", false, [&] { return impl_of(base).answer_query(query); })) return TRUE;
   return GST_BASE_SRC_CLASS(gst_ditstream_src_parent_class)->query(base, query);
 }
 
