@@ -1,5 +1,6 @@
 #include "gst-plugin/src_impl.h"
 
+#include "core/stream/prompt_file.h"
 #include "gst-plugin/ditstream-event.h"
 #include "gst-plugin/ditstream-meta.h"
 #include "gst-plugin/src_debug.h"

@@ -38,12 +38,4 @@ std::optional<IndexRange> parse_index_range(const std::string& text, const char*
   return r;
 }
 
-std::vector<std::string> split_subject_words(const std::string& words) {
-  std::vector<std::string> out;
-  std::istringstream in(words);
-  for (std::string word; std::getline(in, word, ',');)
-    if (!trim(word).empty()) out.push_back(trim(word));
-  return out;
-}
-
 }  // namespace ditstream

@@ -44,6 +44,5 @@ const char* sampler_name(SamplerChoice sampler);
 // Throws std::runtime_error naming the property when the text is not "START:END" with
 // 0 <= START < END.
 std::optional<IndexRange> parse_index_range(const std::string& text, const char* property);
-std::vector<std::string> split_subject_words(const std::string& words);
 
 }  // namespace ditstream

@@ -16,14 +16,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-std::vector<std::string> split_words(const std::string& list) {
-  std::vector<std::string> words;
-  std::stringstream in(list);
-  for (std::string w; std::getline(in, w, ',');)
-    if (!trim(w).empty()) words.push_back(trim(w));
-  return words;
-}
-
 double parse_seconds(const std::string& text, const std::string& where) {
   size_t used = 0;
   double v = -1;
@@ -47,7 +39,7 @@ ScheduledPrompt parse_line(const std::string& line, const std::string& where) {
   std::string text = line.substr(colon + 1);
   const auto slash = text.find(" / ");
   if (slash != std::string::npos) {
-    p.entry.subject_words = split_words(text.substr(slash + 3));
+    p.entry.subject_words = split_subject_words(text.substr(slash + 3));
     text = text.substr(0, slash);
   }
   p.entry.text = trim(text);
@@ -56,6 +48,14 @@ ScheduledPrompt parse_line(const std::string& line, const std::string& where) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_subject_words(const std::string& list) {
+  std::vector<std::string> words;
+  std::stringstream in(list);
+  for (std::string w; std::getline(in, w, ',');)
+    if (!trim(w).empty()) words.push_back(trim(w));
+  return words;
+}
 
 std::vector<ScheduledPrompt> parse_prompt_text(const std::string& text, const std::string& source) {
   std::vector<ScheduledPrompt> out;

@@ -24,6 +24,8 @@ struct ScheduledPrompt {
 std::vector<ScheduledPrompt> parse_prompt_text(const std::string& text, const std::string& source);
 std::vector<ScheduledPrompt> parse_prompt_json(const std::string& text, const std::string& source);
 std::vector<ScheduledPrompt> parse_inline_schedule(const std::string& schedule);
+// "fox, red fox" -> {"fox", "red fox"}: comma-separated, trimmed, empty items dropped.
+std::vector<std::string> split_subject_words(const std::string& list);
 // Chooses JSON or text by the file's first non-blank character.
 std::vector<ScheduledPrompt> load_prompt_file(const std::filesystem::path& path);
 
