@@ -41,7 +41,10 @@ class DeferredBlend {
         frames_(window.latents.size(1)),
         overlap_(overlap),
         stride_(frames_ - overlap),
-        w_(blend_weights(frames_)) {
+        w_(blend_weights(frames_)),
+        w_head_(frame_column(w_, 0, overlap_, window.latents)),
+        w_tail_(frame_column(w_, stride_, overlap_, window.latents)) {
+    if (previous_) carried_weight_ = carried_weight_column(window.latents);
     next_.cond = window.cond;
     next_.uncond = window.uncond;
     next_.noise = window.latents.narrow(1, stride_, overlap_).clone();
@@ -93,20 +96,15 @@ class DeferredBlend {
   // Σ weight·x0 on frames [0, O) of every pass that is not this window's.
   torch::Tensor carried_sum(const torch::Tensor& x, int64_t step,
                             const torch::Tensor& source) const {
-    const auto source_sum = source.defined()
-                                ? frame_column(w_, stride_, overlap_, x) * x0(source, step, head(x))
-                                : previous_->plain.at(step);
+    const auto source_sum =
+        source.defined() ? w_tail_ * x0(source, step, head(x)) : previous_->plain.at(step);
     return previous_->fixed.at(step) + source_sum;
   }
 
   torch::Tensor blend_head(const torch::Tensor& x, int64_t step, const torch::Tensor& plain,
                            const torch::Tensor& shared, const torch::Tensor& carried) const {
-    const auto w = frame_column(w_, 0, overlap_, x);
-    std::vector<double> carried_weight(previous_->fixed_weight);
-    for (int64_t j = 0; j < overlap_; ++j) carried_weight[j] += w_[stride_ + j];
     const auto own = x0(head(plain), step, head(x)) + x0(head(shared), step, head(x));
-    const auto blended =
-        (w * own + carried) / (2 * w + frame_column(carried_weight, 0, overlap_, x));
+    const auto blended = (w_head_ * own + carried) / (2 * w_head_ + carried_weight_);
     return sampler_.to_model_output(blended, step, head(x));
   }
 
@@ -114,14 +112,21 @@ class DeferredBlend {
   // the passes carried into this run will not run again; Pl_n will, as the next run's source.
   void record(const torch::Tensor& x, int64_t step, const torch::Tensor& plain,
               const torch::Tensor& shared, const torch::Tensor& carried) {
-    const auto w = frame_column(w_, stride_, overlap_, x);
-    auto fixed =
-        previous_ ? w * x0(tail(shared), step, tail(x)) : torch::zeros_like(tail(x), torch::kFloat);
+    auto fixed = previous_ ? w_tail_ * x0(tail(shared), step, tail(x))
+                           : torch::zeros_like(tail(x), torch::kFloat);
     const int64_t kept = overlap_ - stride_;  // frames carried sums still cover
     if (previous_ && kept > 0) fixed.narrow(1, 0, kept) += carried.narrow(1, stride_, kept);
     next_.fixed.push_back(fixed);
-    next_.plain.push_back(w * x0(tail(plain), step, tail(x)));
+    next_.plain.push_back(w_tail_ * x0(tail(plain), step, tail(x)));
     next_.committed.push_back(gated(step) ? x.narrow(1, 0, stride_).clone() : torch::Tensor());
+  }
+
+  // Per provisional frame, the weight of everything carried in: the fixed sums and the source's
+  // plain pass (w[S + j]).
+  torch::Tensor carried_weight_column(const torch::Tensor& like) const {
+    std::vector<double> weight(previous_->fixed_weight);
+    for (int64_t j = 0; j < overlap_; ++j) weight[j] += w_[stride_ + j];
+    return frame_column(weight, 0, overlap_, like);
   }
 
   std::vector<double> next_fixed_weights() const {
@@ -143,6 +148,8 @@ class DeferredBlend {
   StageTimes* times_;
   int64_t frames_, overlap_, stride_;
   std::vector<double> w_;
+  torch::Tensor w_head_, w_tail_;  // w[0, O) and w[S, T) as per-frame columns
+  torch::Tensor carried_weight_;   // with a previous run
   ProvisionalFrames next_;
 };
 
