@@ -54,7 +54,7 @@
  *     ! videoconvert ! x264enc ! mp4mux ! filesink location=fox.mp4
  * ]| Renders 12 s with one prompt change to an mp4 file (`-e` finishes the file on Ctrl-C).
  * |[
- * gst-launch-1.0 ditstreamsrc is-live=true prompt="a panda playing guitar" \
+ * gst-launch-1.0 ditstreamsrc is-live=true prompt="a white square moving left slowly on a green background" \
  *     ! videoconvert ! autovideosink
  * ]| Shows the stream in real time, skipping frame slots when generation falls behind.
  */

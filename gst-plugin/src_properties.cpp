@@ -70,8 +70,8 @@ void install_model_properties(GObjectClass* k, const SrcSettings& d) {
   g_object_class_install_property(
       k, PROP_MODEL,
       g_param_spec_string("model", "Model",
-                          "Diffusers-layout CogVideoX folder (default: the embedded tiny model "
-                          "generated at build time)",
+                          "Diffusers-layout CogVideoX folder (default: the embedded shapes-demo "
+                          "model, trained on the shapes world)",
                           d.model.c_str(), kReady));
   g_object_class_install_property(
       k, PROP_DEVICE,
@@ -137,8 +137,9 @@ void install_window_properties(GObjectClass* k, const SrcSettings& d) {
   g_object_class_install_property(
       k, PROP_OVERLAP,
       g_param_spec_int("overlap", "Overlap",
-                       "Latent frames adjacent windows share (less than the window's)", 0, 64,
-                       d.overlap, kReady));
+                       "Latent frames adjacent windows share (less than the window's; -1: half "
+                       "of it)",
+                       -1, 64, d.overlap, kReady));
   g_object_class_install_property(
       k, PROP_BLEND,
       g_param_spec_enum("blend", "Blend", "How overlapping windows are fused", blend_type(),

@@ -19,18 +19,19 @@ struct IndexRange {
 };
 
 struct SrcSettings {
-  std::string model = DITSTREAM_TINY_MODEL;
+  std::string model = DITSTREAM_DEMO_MODEL;
   std::string device = "cpu";
   std::string dtype = "fp32";
-  std::string prompt = "a panda playing guitar";
+  std::string prompt = "a red circle moving right slowly on a blue background";
   std::string negative_prompt;
   std::string subject_words;  // comma-separated
   int64_t seed = 42;
   int steps = 20;
   double guidance = 6.0;
   bool dynamic_cfg = false;
-  SamplerChoice sampler = SamplerChoice::DpmppTwoMSde;
-  int overlap = 6;
+  // DDIM: CogVideoX's own scheduler; the shapes-demo model leaves visible noise with the SDE one.
+  SamplerChoice sampler = SamplerChoice::Ddim;
+  int overlap = -1;  // kAutoOverlap: half the window
   int transition_windows = 1;
   KvSharingMode kv_sharing = KvSharingMode::Plain;
   std::string kv_sharing_steps;   // "START:END" or empty

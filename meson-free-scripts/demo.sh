@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, and renders demo.mp4 through the GStreamer
-# element (ditstreamsrc, embedded tiny model) from pipelines/demo_prompts.txt: three prompts,
+# element (ditstreamsrc, embedded shapes-demo model) from pipelines/demo_prompts.txt: three prompts,
 # two DiTCtrl prompt changes. Extra arguments are ditstreamsrc properties (e.g. steps=8).
 set -euo pipefail
 cd "$(dirname "$0")/.."

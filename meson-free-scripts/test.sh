@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 
 meson-free-scripts/setup.sh
 meson-free-scripts/build.sh
+source meson-free-scripts/cpu_env.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"

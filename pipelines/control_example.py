@@ -35,6 +35,7 @@ class Example:
     def __init__(self, args):
         self.pipeline = Gst.parse_launch(
             f"ditstreamsrc name=src num-buffers={args.num_buffers} steps={args.steps} "
+            + (f'model="{args.model}" ' if args.model else "") +
             'prompt="a red fox running through a snowy forest" '
             f"! videoconvert ! x264enc ! mp4mux ! filesink location={args.output}")
         self.src = self.pipeline.get_by_name("src")
@@ -93,6 +94,7 @@ class Example:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="control_example.mp4")
+    parser.add_argument("--model", help="model folder (default: the element's)")
     parser.add_argument("--num-buffers", type=int, default=120)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--event-frame", type=int, default=24,

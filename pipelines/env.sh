@@ -9,6 +9,7 @@ if [[ ! -e "$BUILD_DIR/gst-plugins/libgstditstream.so" ]]; then
 fi
 export GST_PLUGIN_PATH="$BUILD_DIR/gst-plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 export GST_REGISTRY="${GST_REGISTRY:-$BUILD_DIR/gst-registry.bin}"
+source "$DITSTREAM_ROOT/meson-free-scripts/cpu_env.sh"
 
 # Source properties shared by every script (override in the environment).
 STEPS="${STEPS:-20}"

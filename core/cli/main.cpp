@@ -12,6 +12,7 @@ constexpr const char* kUsage =
     "  info MODEL_DIR             components, configs, dtypes, sizes and a verdict\n"
     "  make-tiny OUT_DIR          write the deterministic tiny test model [--seed N]\n"
     "  render [options]           one window to .y4m (--output) or PNG frames (--png-dir)\n"
+    "  train-demo OUT_DIR         train the shapes-world demo model (resumable)\n"
     "  verify DIR                 run golden cases (<model>/cases/*.safetensors) below DIR\n"
     "Run 'ditstream <command> --help' for a command's options.\n";
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     if (command == "info") return info_command(args);
     if (command == "make-tiny") return make_tiny_command(args);
     if (command == "render") return render_command(args);
+    if (command == "train-demo") return train_demo_command(args);
     if (command == "verify") return verify_command(args);
     std::fprintf(stderr, "ditstream: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;

@@ -18,8 +18,8 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: ditstream render --prompt TEXT (--output FILE.y4m | --png-dir DIR) [options]\n"
-    "  --model DIR            diffusers-layout CogVideoX folder (default: the embedded tiny "
-    "model)\n"
+    "  --model DIR            diffusers-layout CogVideoX folder (default: the embedded "
+    "shapes-demo model)\n"
     "  --negative-prompt TEXT (default: empty)\n"
     "  --seed N               (default 42)      --steps N (default 50)\n"
     "  --guidance G           (default 6; <= 1 disables CFG)   --dynamic-cfg\n"
@@ -28,7 +28,7 @@ constexpr const char* kHelp =
     "  --device cpu|cuda[:N]  --dtype fp32|bf16|fp16   --threads N   --fps N (default 8)\n"
     "Several prompts (DiTCtrl's joint offline algorithm; the file format is in the README):\n"
     "  --prompts FILE         prompt file; each prompt gets one window, joined by transitions\n"
-    "  --overlap O            latent frames shared by adjacent windows (default 6)\n"
+    "  --overlap O            latent frames shared by adjacent windows (default: half)\n"
     "  --transitions NT       interpolated windows between prompts (default 1)\n"
     "  --mask-guided          KV-sharing fused by subject masks (the prompts' subjects, or\n"
     "                         the words both prompts share)\n"
@@ -83,7 +83,7 @@ void write_frames(const Arguments& a, const torch::Tensor& frames) {
 template <typename Options>
 Options multi_prompt_options(const Arguments& a, const WindowOptions& w) {
   Options o;
-  o.overlap = a.get_int("overlap", 6);
+  o.overlap = a.get_int("overlap", kAutoOverlap);
   o.transition_windows = a.get_int("transitions", 1);
   o.steps = w.steps;
   o.sampler = a.get("sampler", "dpmpp-2m-sde");
@@ -157,7 +157,7 @@ int render_command(const std::vector<std::string>& args) {
   const auto options = window_options(a);
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   auto start = std::chrono::steady_clock::now();
-  const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
+  const auto model = load_pipeline_components(a.get("model", DITSTREAM_DEMO_MODEL), runtime);
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {

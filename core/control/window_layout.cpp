@@ -33,6 +33,8 @@ WindowLayout window_layout(int64_t T, int64_t O, int64_t K) {
   return WindowLayout{T, O, S, K, T + (K - 1) * S};
 }
 
+int64_t resolve_overlap(int64_t O, int64_t T) { return O == kAutoOverlap ? T / 2 : O; }
+
 WindowLayout multi_prompt_layout(int64_t T, int64_t O, int64_t prompts, int64_t transitions,
                                  int64_t mid) {
   if (prompts < 1 || transitions < 0 || mid < 0)

@@ -31,6 +31,14 @@ torch::Tensor resize_zq(const torch::Tensor& zq, const torch::Tensor& f) {
 
 }  // namespace
 
+torch::Tensor apply_per_frame(const torch::Tensor& x,
+                              const std::function<torch::Tensor(const torch::Tensor&)>& op) {
+  const int64_t b = x.size(0), c = x.size(1), t = x.size(2);
+  auto frames = op(x.permute({0, 2, 1, 3, 4}).reshape({b * t, c, x.size(3), x.size(4)}));
+  return frames.reshape({b, t, frames.size(1), frames.size(2), frames.size(3)})
+      .permute({0, 2, 1, 3, 4});
+}
+
 SpatialNorm3D::SpatialNorm3D(int64_t f_channels, int64_t zq_channels, int64_t groups,
                              CacheSlots& slots, const torch::TensorOptions& options) {
   norm_layer_ = register_module(
@@ -80,7 +88,7 @@ Upsample3D::Upsample3D(int64_t channels, bool compress_time, const torch::Tensor
 }
 
 torch::Tensor Upsample3D::upsample(const torch::Tensor& x) const {
-  const int64_t b = x.size(0), c = x.size(1), t = x.size(2);
+  const int64_t t = x.size(2);
   if (compress_time_ && t > 1 && t % 2 == 1) {
     auto first = nearest_x2(x.select(2, 0)).unsqueeze(2);
     auto rest = nearest_x2(x.narrow(2, 1, t - 1));
@@ -88,17 +96,11 @@ torch::Tensor Upsample3D::upsample(const torch::Tensor& x) const {
   }
   if (compress_time_ && t > 1) return nearest_x2(x);
   if (compress_time_) return nearest_x2(x.squeeze(2)).unsqueeze(2);
-  auto frames = nearest_x2(x.permute({0, 2, 1, 3, 4}).reshape({b * t, c, x.size(3), x.size(4)}));
-  return frames.reshape({b, t, c, frames.size(2), frames.size(3)}).permute({0, 2, 1, 3, 4});
+  return apply_per_frame(x, nearest_x2);
 }
 
 torch::Tensor Upsample3D::forward(const torch::Tensor& x) const {
-  const torch::Tensor up = upsample(x);
-  const int64_t b = up.size(0), c = up.size(1), t = up.size(2);
-  auto frames =
-      conv_->forward(up.permute({0, 2, 1, 3, 4}).reshape({b * t, c, up.size(3), up.size(4)}));
-  return frames.reshape({b, t, frames.size(1), frames.size(2), frames.size(3)})
-      .permute({0, 2, 1, 3, 4});
+  return apply_per_frame(upsample(x), [this](const torch::Tensor& f) { return conv_->forward(f); });
 }
 
 UpBlock3D::UpBlock3D(const UpBlockShape& s, CacheSlots& slots,

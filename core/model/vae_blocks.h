@@ -9,10 +9,15 @@
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 namespace ditstream {
+
+// Applies a per-image op to every frame: (B, C, T, H, W) -> frames (B*T, C, H, W) -> op -> back.
+torch::Tensor apply_per_frame(const torch::Tensor& x,
+                              const std::function<torch::Tensor(const torch::Tensor&)>& op);
 
 // CogVideoXSpatialNorm3D: GroupNorm(f) * conv_y(zq) + conv_b(zq), zq resized to f's (T, H, W).
 class SpatialNorm3D : public torch::nn::Module {

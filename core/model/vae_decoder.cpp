@@ -56,10 +56,22 @@ torch::Tensor VaeDecoder::forward(const torch::Tensor& z, DecoderState& state) c
 }
 
 AutoencoderKLCogVideoX::AutoencoderKLCogVideoX(const VaeConfig& config,
-                                               const torch::TensorOptions& options)
+                                               const torch::TensorOptions& options,
+                                               bool with_encoder)
     : config_(config) {
   config_.validate("AutoencoderKLCogVideoX");
   decoder_ = register_module("decoder", std::make_shared<VaeDecoder>(config_, options));
+  if (with_encoder)
+    encoder_ = register_module("encoder", std::make_shared<VaeEncoder>(config_, options));
+}
+
+LatentDistribution AutoencoderKLCogVideoX::encode(const torch::Tensor& x) const {
+  if (!encoder_) throw std::logic_error("AutoencoderKLCogVideoX: built without its encoder");
+  if (x.dim() != 5 || x.size(1) != config_.in_channels)
+    throw std::runtime_error("AutoencoderKLCogVideoX: video must be (B, " +
+                             std::to_string(config_.in_channels) + ", T, H, W), got " +
+                             c10::str(x.sizes()));
+  return LatentDistribution::from_moments(encoder_->forward(x));
 }
 
 torch::Tensor AutoencoderKLCogVideoX::decode_chunk(const torch::Tensor& z,
@@ -72,11 +84,14 @@ torch::Tensor AutoencoderKLCogVideoX::decode_chunk(const torch::Tensor& z,
 }
 
 std::shared_ptr<AutoencoderKLCogVideoX> load_vae(const std::filesystem::path& dir,
-                                                 const torch::TensorOptions& options) {
+                                                 const torch::TensorOptions& options,
+                                                 bool with_encoder) {
   const VaeConfig config = VaeConfig::from_json(JsonConfig::load(dir / "config.json"));
-  auto vae = std::make_shared<AutoencoderKLCogVideoX>(config, options);
+  auto vae = std::make_shared<AutoencoderKLCogVideoX>(config, options, with_encoder);
   const Checkpoint checkpoint = Checkpoint::open(dir, "diffusion_pytorch_model");
-  load_module(*vae, checkpoint, LoadOptions{options, {"encoder.", "quant_conv."}, {}});
+  std::vector<std::string> ignored{"quant_conv."};
+  if (!with_encoder) ignored.push_back("encoder.");
+  load_module(*vae, checkpoint, LoadOptions{options, ignored, {}});
   return vae;
 }
 

@@ -1,11 +1,13 @@
 #pragma once
-// AutoencoderKLCogVideoX, decoder side only (keys `decoder.*`); the encoder is not built.
+// AutoencoderKLCogVideoX: the decoder (keys `decoder.*`), and the encoder (`encoder.*`) only
+// when asked for (training, reconstruction scores).
 // Modules are stateless: the causal-conv caches of a stream live in a caller-owned DecoderState.
 
 #include "core/model/causal_conv3d.h"
 #include "core/model/layers.h"
 #include "core/model/vae_blocks.h"
 #include "core/model/vae_config.h"
+#include "core/model/vae_encoder.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>
@@ -37,20 +39,27 @@ class VaeDecoder : public torch::nn::Module {
 
 class AutoencoderKLCogVideoX : public torch::nn::Module {
  public:
-  AutoencoderKLCogVideoX(const VaeConfig& config, const torch::TensorOptions& options);
+  AutoencoderKLCogVideoX(const VaeConfig& config, const torch::TensorOptions& options,
+                         bool with_encoder = false);
   const VaeConfig& config() const { return config_; }
   const VaeDecoder& decoder() const { return *decoder_; }
+  bool has_encoder() const { return encoder_ != nullptr; }
+  // x: (B, 3, T, H, W) in [-1, 1]; latents come unscaled (multiply by scaling_factor).
+  LatentDistribution encode(const torch::Tensor& x) const;
   // Decodes one chunk (see VaeDecoder::forward): (B, out_channels, T_out, h*8, w*8).
   torch::Tensor decode_chunk(const torch::Tensor& z, DecoderState& state) const;
 
  private:
   VaeConfig config_;
   std::shared_ptr<VaeDecoder> decoder_;
+  std::shared_ptr<VaeEncoder> encoder_;
 };
 
 // Reads dir/config.json and dir/diffusion_pytorch_model weights; every `decoder.*` key must
-// match, encoder and quant_conv keys are ignored (text-to-video decoding does not use them).
+// match. Encoder and quant_conv keys are ignored (text-to-video decoding does not use them)
+// unless `with_encoder`, which requires every `encoder.*` key too.
 std::shared_ptr<AutoencoderKLCogVideoX> load_vae(const std::filesystem::path& dir,
-                                                 const torch::TensorOptions& options);
+                                                 const torch::TensorOptions& options,
+                                                 bool with_encoder = false);
 
 }  // namespace ditstream

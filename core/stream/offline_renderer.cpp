@@ -88,12 +88,13 @@ OfflineResult OfflineRenderer::render(const std::vector<PromptEntry>& prompts,
                                       const WindowCallbacks& callbacks) const {
   if (prompts.empty()) throw std::runtime_error("the offline renderer needs at least one prompt");
   const auto& config = components_->transformer->config();
-  Windows w{multi_prompt_layout(config.latent_frames(), options.overlap,
-                                static_cast<int64_t>(prompts.size()), options.transition_windows,
-                                options.mid),
-            {},
-            pipeline_.encode_prompt(negative_prompt),
-            {}};
+  const int64_t overlap = resolve_overlap(options.overlap, config.latent_frames());
+  Windows w{
+      multi_prompt_layout(config.latent_frames(), overlap, static_cast<int64_t>(prompts.size()),
+                          options.transition_windows, options.mid),
+      {},
+      pipeline_.encode_prompt(negative_prompt),
+      {}};
   std::vector<torch::Tensor> embeddings;
   for (const auto& p : prompts) embeddings.push_back(pipeline_.encode_prompt(p.text));
   const auto conditions = condition_sequence(static_cast<int64_t>(prompts.size()),

@@ -18,7 +18,7 @@
 namespace ditstream {
 
 struct OfflineOptions {
-  int64_t overlap = 6;             // O; the paper's (6,1), the authors' repo (9,2)
+  int64_t overlap = kAutoOverlap;  // O; the paper's (6,1), the authors' repo (9,2)
   int64_t transition_windows = 1;  // NT
   int64_t mid = 0;                 // extra windows for middle prompts
   int64_t steps = 50;

@@ -17,6 +17,11 @@ int64_t latent_frames_of(const PipelineComponents& c, const StreamOptions& o) {
   return o.latent_frames > 0 ? o.latent_frames : c.transformer->config().latent_frames();
 }
 
+StreamOptions with_overlap(StreamOptions o, const PipelineComponents& c) {
+  o.overlap = resolve_overlap(o.overlap, latent_frames_of(c, o));
+  return o;
+}
+
 void validate(const StreamOptions& o, int64_t frames) {
   if (o.overlap < 0 || o.overlap >= frames)
     throw std::runtime_error("StreamGenerator: overlap must be in [0, " + std::to_string(frames) +
@@ -63,7 +68,7 @@ int64_t stream_window_seed(int64_t seed, int64_t window) {
 StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> components,
                                  StreamOptions options, std::shared_ptr<PromptTimeline> timeline)
     : components_(std::move(components)),
-      options_(std::move(options)),
+      options_(with_overlap(std::move(options), *components_)),
       timeline_(std::move(timeline)),
       frames_(latent_frames_of(*components_, options_)),
       gate_(gate_for(*components_, options_)),

@@ -9,6 +9,7 @@
 // [T + (n-1)S, T + nS). Carried state is bounded: one window's per-step states or sums, the
 // embeddings of the current and pending prompt, the decoder caches.
 #include "core/control/kv_sharing.h"
+#include "core/control/window_layout.h"
 #include "core/model/streaming_vae_decoder.h"
 #include "core/sampling/noise_schedule.h"
 #include "core/stream/deferred_window.h"
@@ -40,7 +41,7 @@ struct StreamOptions {
     Off,           // ablation: every window from its own noise, its last S frames appended
   };
 
-  int64_t overlap = 6;             // O latent frames, < T
+  int64_t overlap = kAutoOverlap;  // O latent frames, < T (auto: T / 2)
   int64_t transition_windows = 1;  // NT; a prompt's own transition_windows (>= 0) wins
   int64_t steps = 50;
   std::string sampler = "dpmpp-2m-sde";  // any make_sampler name

@@ -8,6 +8,9 @@ export BUILD_DIR
 export GST_PLUGIN_PATH="${GST_PLUGIN_PATH:-$BUILD_DIR/gst-plugins}"
 export GST_REGISTRY="${GST_REGISTRY:-$BUILD_DIR/gst-registry.bin}"
 export STEPS="${STEPS:-2}"
+# The tests' frame counts are the tiny random model's (64x96 px, 25 + 24n frames per window).
+TINY_MODEL="$BUILD_DIR/models/tiny"
+export SRC_EXTRA="model=$TINY_MODEL ${SRC_EXTRA:-}"
 readonly SKIP=77
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/ditstream-e2e.XXXXXX")"
 STARTED_PIDS=()

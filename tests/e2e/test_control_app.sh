@@ -25,7 +25,7 @@ first_frame_of() {  # first_frame_of LOG ID
 
 # 1. timed prompts
 printf '# two changes\n@3 a white wolf in the snow / wolf\n@6 a grey owl over the snow\n' \
-  | "$control" --no-status --tail 100 --frames "$TMP/frames1.txt" ditstreamsrc num-buffers=72 steps="$STEPS" \
+  | "$control" --no-status --tail 100 --frames "$TMP/frames1.txt" ditstreamsrc model="$TINY_MODEL" num-buffers=72 steps="$STEPS" \
       prompt="a red fox in the snow" "${encode[@]}" ! filesink location="$TMP/timed.mp4" \
       > "$TMP/timed.log" 2>&1 || fail "control app: $(tail "$TMP/timed.log")"
 cat "$TMP/timed.log"
@@ -45,7 +45,7 @@ check_video "$TMP/timed.mp4" 72 9000
 
 # 2. end of input -> EOS
 echo "@1 a white wolf in the snow" \
-  | "$control" --no-status --tail 0.5 --frames "$TMP/frames2.txt" ditstreamsrc steps="$STEPS" \
+  | "$control" --no-status --tail 0.5 --frames "$TMP/frames2.txt" ditstreamsrc model="$TINY_MODEL" steps="$STEPS" \
       "${encode[@]}" ! filesink location="$TMP/eoi.mp4" > "$TMP/eoi.log" 2>&1 \
   || fail "control app: $(tail "$TMP/eoi.log")"
 grep -q "sending eos (end of input)" "$TMP/eoi.log" || fail "no EOS at end of input"
@@ -57,7 +57,7 @@ check_video "$TMP/eoi.mp4" "$produced"
 
 # 3. SIGINT
 mkfifo "$TMP/stdin"
-"$control" --no-status --frames "$TMP/frames3.txt" ditstreamsrc steps="$STEPS" "${encode[@]}" \
+"$control" --no-status --frames "$TMP/frames3.txt" ditstreamsrc model="$TINY_MODEL" steps="$STEPS" "${encode[@]}" \
   ! filesink location="$TMP/sigint.mp4" < "$TMP/stdin" > "$TMP/sigint.log" 2>&1 &
 app=$!
 STARTED_PIDS+=("$app")

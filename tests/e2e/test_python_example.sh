@@ -7,7 +7,7 @@ source "$(dirname "$0")/e2e_lib.sh" "$@"
   || { echo "skip: python3-gi / gir1.2-gstreamer-1.0 missing"; exit "$SKIP"; }
 
 /usr/bin/python3 "$ROOT/pipelines/control_example.py" --output "$TMP/example.mp4" \
-  --num-buffers 120 --steps "$STEPS" --event-frame 24 > "$TMP/example.log" 2>&1 \
+  --model "$TINY_MODEL" --num-buffers 120 --steps "$STEPS" --event-frame 24 > "$TMP/example.log" 2>&1 \
   || fail "example: $(tail "$TMP/example.log")"
 cat "$TMP/example.log"
 frame_of() { sed -n "s/^prompt-applied id=[0-9]* frame=\([0-9]*\) prompt=\"$1\"$/\1/p" "$TMP/example.log"; }

@@ -144,10 +144,11 @@ GST_END_TEST;
 
 GST_START_TEST(tee_duplicated_event_applies_once) {
   GError* error = nullptr;
-  GstElement* pipeline = gst_parse_launch(
-      "ditstreamsrc name=src steps=2 ! tee name=t "
-      "t. ! queue ! fakesink t. ! queue ! fakesink",
-      &error);
+  GstElement* pipeline =
+      gst_parse_launch(("ditstreamsrc name=src " + std::string(kFastProperties) +
+                        " ! tee name=t t. ! queue ! fakesink t. ! queue ! fakesink")
+                           .c_str(),
+                       &error);
   fail_unless(pipeline != nullptr, "%s", error ? error->message : "");
   fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
   fail_unless_equals_int(gst_element_get_state(pipeline, nullptr, nullptr, 60 * GST_SECOND),

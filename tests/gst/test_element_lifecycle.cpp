@@ -49,7 +49,8 @@ GST_START_TEST(hundred_state_cycles_without_leaks) {
   long rss = 0;
   for (int i = 0; i <= 100; ++i) {
     if (i == 1) rss = resident_kib();  // after the first use: libtorch and class set-up
-    GstElement* pipeline = gst_parse_launch("ditstreamsrc name=src steps=2 ! fakesink", nullptr);
+    GstElement* pipeline = gst_parse_launch(
+        ("ditstreamsrc name=src " + std::string(kFastProperties) + " ! fakesink").c_str(), nullptr);
     fail_unless(pipeline != nullptr);
     GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
     g_object_weak_ref(G_OBJECT(src), count_finalized, &finalized);

@@ -51,10 +51,11 @@ int decoded_frames(const std::string& uri) {
 GST_START_TEST(mp4_pipeline_is_playable) {
   gchar* dir = g_dir_make_tmp("ditstream-mp4-XXXXXX", nullptr);
   gchar* path = g_build_filename(dir, "out.mp4", nullptr);
-  GstMessage* end = run_to_end("ditstreamsrc num-buffers=" + std::to_string(kFrames) +
-                               " steps=2 ! videoconvert ! x264enc ! mp4mux "
-                               "! filesink location=" +
-                               path);
+  GstMessage* end =
+      run_to_end("ditstreamsrc num-buffers=" + std::to_string(kFrames) + " " + kFastProperties +
+                 " ! videoconvert ! x264enc ! mp4mux "
+                 "! filesink location=" +
+                 path);
   fail_unless(end != nullptr && GST_MESSAGE_TYPE(end) == GST_MESSAGE_EOS);
   gst_message_unref(end);
 

@@ -18,6 +18,9 @@ struct Run {
   std::string output;
 };
 
+// Render commands on the tiny random model (the default is the trained demo model).
+std::string tiny_render() { return "render --model " + testing::tiny_model_dir().string() + " "; }
+
 Run run_cli(const std::string& args) {
   const std::string command = std::string(DITSTREAM_CLI) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
@@ -77,7 +80,7 @@ TEST_F(CliTest, InfoOnBrokenCopyNamesTheProblems) {
 }
 
 TEST_F(CliTest, RenderWritesA49FrameWindowDeterministically) {
-  const std::string common = "render --prompt 'a red fox in the snow' --steps 3 --seed 7 ";
+  const std::string common = tiny_render() + "--prompt 'a red fox in the snow' --steps 3 --seed 7 ";
   ASSERT_EQ(run_cli(common + "--output " + (dir_ / "a.y4m").string()).status, 0);
   ASSERT_EQ(run_cli(common + "--output " + (dir_ / "b.y4m").string()).status, 0);
   const auto video = read_file(dir_ / "a.y4m");
@@ -85,7 +88,7 @@ TEST_F(CliTest, RenderWritesA49FrameWindowDeterministically) {
   ASSERT_EQ(video.substr(0, header.size()), header);
   EXPECT_EQ(video.size(), header.size() + 49 * (6 + 96 * 64 * 3));
   EXPECT_EQ(video, read_file(dir_ / "b.y4m"));
-  run_cli("render --prompt 'a red fox in the snow' --steps 3 --seed 8 --output " +
+  run_cli(tiny_render() + "--prompt 'a red fox in the snow' --steps 3 --seed 8 --output " +
           (dir_ / "c.y4m").string());
   EXPECT_NE(video, read_file(dir_ / "c.y4m"));
 }
@@ -93,7 +96,7 @@ TEST_F(CliTest, RenderWritesA49FrameWindowDeterministically) {
 TEST_F(CliTest, RenderPromptFileJoinsWindowsWithTransitions) {
   std::ofstream(dir_ / "prompts.txt")
       << "# two prompts\n0: a red fox / fox\n6: a white wolf / wolf\n";
-  const auto r = run_cli("render --steps 3 --prompts " + (dir_ / "prompts.txt").string() +
+  const auto r = run_cli(tiny_render() + "--steps 3 --prompts " + (dir_ / "prompts.txt").string() +
                          " --output " + (dir_ / "two.y4m").string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("2 prompts -> 3 windows, 27 latent frames"), std::string::npos)
@@ -104,17 +107,18 @@ TEST_F(CliTest, RenderPromptFileJoinsWindowsWithTransitions) {
 TEST_F(CliTest, StreamModeFollowsTheStartTimes) {
   std::ofstream(dir_ / "prompts.txt") << "0: a red fox\n3: a white wolf\n";
   const auto r =
-      run_cli("render --steps 2 --mode stream --seconds 9 --prompts " +
+      run_cli(tiny_render() + "--steps 2 --mode stream --seconds 9 --prompts " +
               (dir_ / "prompts.txt").string() + " --output " + (dir_ / "s.y4m").string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("wrote 72 frames"), std::string::npos) << r.output;
   EXPECT_NE(
-      run_cli("render --mode sideways --prompts x --output y.y4m").output.find("--mode must be"),
+      run_cli(tiny_render() + "--mode sideways --prompts x --output y.y4m").output.find("--mode must be"),
       std::string::npos);
 }
 
 TEST_F(CliTest, RenderPngFrames) {
-  const auto r = run_cli("render --prompt cat --steps 1 --frames 1 --png-dir " + dir_.string());
+  const auto r =
+      run_cli(tiny_render() + "--prompt cat --steps 1 --frames 1 --png-dir " + dir_.string());
   ASSERT_EQ(r.status, 0) << r.output;
   const auto png = read_file(dir_ / "frame_0000.png");
   EXPECT_EQ(png.substr(1, 3), "PNG");
@@ -122,10 +126,10 @@ TEST_F(CliTest, RenderPngFrames) {
 }
 
 TEST_F(CliTest, BadArgumentsFailClearly) {
-  EXPECT_NE(run_cli("render --prompt x --steps many --output x.y4m")
+  EXPECT_NE(run_cli(tiny_render() + "--prompt x --steps many --output x.y4m")
                 .output.find("--steps needs an integer"),
             std::string::npos);
-  EXPECT_NE(run_cli("render --prompt x --dtype fp16 --output x.y4m")
+  EXPECT_NE(run_cli(tiny_render() + "--prompt x --dtype fp16 --output x.y4m")
                 .output.find("fp16 is not supported on cpu"),
             std::string::npos);
   const auto r = run_cli("render --model /nonexistent --prompt x --output x.y4m");

@@ -1,0 +1,34 @@
+#pragma once
+// Reads a shapes-world clip back from its pixels (background, the object's colour, motion and
+// kind) without a learned model, so generated videos can be scored against their captions.
+
+#include "core/shapes/shapes_world.h"
+
+#include <torch/types.h>
+
+#include <array>
+#include <optional>
+#include <vector>
+
+namespace ditstream {
+
+struct ClipReading {
+  int background = -1;                 // palette index (shape_palette())
+  int colour = -1;                     // palette index of the foreground object, -1: none found
+  std::optional<Direction> direction;  // empty when the object hardly moves or is not found
+  std::optional<ShapeKind> shape;      // empty when not found
+  std::vector<std::array<double, 2>> centroids;  // per frame (x, y) of the foreground; NaN if none
+};
+
+// frames: (T, H, W, 3) uint8 RGB (any size). Reads one object (the largest foreground colour).
+ClipReading read_clip(const torch::Tensor& frames);
+
+struct AttributeScore {
+  bool background = false, colour = false, direction = false, shape = false;
+  bool all() const { return background && colour && direction; }  // shape reported separately
+};
+
+// Compares with target.shapes[0]; throws when the target has no shape.
+AttributeScore score_reading(const ClipReading& reading, const ClipSpec& target);
+
+}  // namespace ditstream

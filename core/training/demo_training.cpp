@@ -1,0 +1,161 @@
+#include "core/training/demo_training.h"
+
+#include "core/io/json_config.h"
+#include "core/io/module_loader.h"
+#include "core/io/safetensors.h"
+#include "core/model/cogvideox_transformer.h"
+#include "core/model/vae_decoder.h"
+#include "core/sampling/noise_schedule.h"
+#include "core/text/t5_encoder.h"
+#include "core/text/t5_tokenizer.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace ditstream {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int64_t kScalingClips = 256;
+
+void write_half(torch::nn::Module& module, const fs::path& file) {
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (auto& [name, t] : module_state(module)) tensors.emplace_back(name, t.to(torch::kHalf));
+  fs::create_directories(file.parent_path());
+  write_safetensors(file, tensors, {{"format", "pt"}});
+}
+
+fs::path write_corpus(const fs::path& work, const DemoRecipe& r) {
+  const fs::path file = work / "captions.txt";
+  std::ofstream out(file);
+  for (const auto& spec : all_single_shape_specs()) out << caption(spec) << "\n";
+  for (int64_t i = 0; i < r.corpus_two_shape_captions; ++i)
+    out << caption(sample_clip(static_cast<uint64_t>(i), r.world, 1.0)) << "\n";
+  return file;
+}
+
+void make_text_encoder(const fs::path& out, const DemoRecipe& r) {
+  if (fs::exists(out / "text_encoder/model.safetensors")) return;
+  fs::create_directories(out / "work");
+  // Whole words: with a frozen random T5, a colour spelled over several sub-word pieces is much
+  // harder for the transformer to read (it ignored the text at high noise after 2500 steps).
+  const int64_t vocab = train_tokenizer(out / "tokenizer", write_corpus(out / "work", r), "word");
+  write_json(out / "text_encoder/config.json", t5_config_json(r.t5, vocab));
+  T5EncoderModel t5(T5Config::from_json(JsonConfig::load(out / "text_encoder/config.json")),
+                    torch::kFloat);
+  auto gen = at::detail::createCPUGenerator(r.seed);
+  randomise(t5, gen);  // frozen random weights: the transformer learns to read them
+  write_half(t5, out / "text_encoder/model.safetensors");
+}
+
+// 1 / std of the posterior means of clips the VAE has not trained on (as many as the dataset
+// has, at most kScalingClips).
+double measure_scaling_factor(const AutoencoderKLCogVideoX& vae, const DemoRecipe& r) {
+  torch::NoGradGuard no_grad;
+  const auto video = video_batch(r.seed + 7, 0, std::min(kScalingClips, r.dataset_clips), r.world);
+  std::vector<torch::Tensor> means;
+  for (const auto& chunk : video.split(16)) means.push_back(vae.encode(chunk).mean);
+  return 1.0 / torch::cat(means).std().item<double>();
+}
+
+TrainingSummary make_vae(const fs::path& out, const DemoRecipe& r) {
+  VaeShape shape = r.vae;
+  shape.scaling_factor = 1.0;
+  AutoencoderKLCogVideoX vae(VaeConfig::from_json(JsonConfig{vae_config_json(shape), "vae"}),
+                             torch::kFloat, true);
+  auto gen = at::detail::createCPUGenerator(r.seed + 1);
+  randomise(vae, gen);
+  const TrainingSummary summary = train_vae(vae, r.world, r.vae_training, out / "work");
+  shape.scaling_factor = measure_scaling_factor(vae, r);
+  write_half(vae, out / "vae/diffusion_pytorch_model.safetensors");
+  write_json(out / "vae/config.json", vae_config_json(shape));
+  return summary;
+}
+
+LatentDataset build_dataset(const fs::path& out, const DemoRecipe& r) {
+  const auto vae = load_vae(out / "vae", torch::kFloat, true);
+  const auto t5 = load_t5_encoder(out / "text_encoder", torch::kFloat);
+  const T5Tokenizer tokenizer(find_tokenizer_model(out / "tokenizer"));
+  const int64_t length = r.transformer.max_text_seq_length;
+  const TextEncoder text = [&](const std::vector<std::string>& captions) {
+    return t5->forward(tokenizer.encode_batch(captions, length));
+  };
+  return build_latent_dataset(*vae, text, r.seed + 2, r.dataset_clips, r.world);
+}
+
+// Cached in the work folder: encoding the clips takes minutes, and a resumed run needs the same.
+LatentDataset make_dataset(const fs::path& out, const DemoRecipe& r) {
+  const fs::path cache = out / "work/dataset.pt";
+  std::vector<torch::Tensor> parts;
+  if (fs::exists(cache)) {
+    torch::load(parts, cache.string());
+  } else {
+    const LatentDataset data = build_dataset(out, r);
+    parts = {data.latents, data.embeddings, data.empty_embedding};
+    torch::save(parts, cache.string());
+  }
+  if (parts.size() != 3 || parts[0].size(0) != r.dataset_clips)
+    throw std::runtime_error(cache.string() + ": not this recipe's dataset; delete it to rebuild");
+  return {parts[0], parts[1], parts[2]};
+}
+
+TrainingSummary make_transformer(const fs::path& out, const DemoRecipe& r) {
+  write_json(out / "transformer/config.json", transformer_config_json(r.transformer));
+  CogVideoXTransformer3DModel transformer(
+      TransformerConfig::from_json(JsonConfig::load(out / "transformer/config.json")),
+      torch::kFloat);
+  auto gen = at::detail::createCPUGenerator(r.seed + 3);
+  randomise(transformer, gen);
+  const LatentDataset data = make_dataset(out, r);
+  const NoiseSchedule schedule(
+      SchedulerConfig::from_json(JsonConfig{scheduler_config_json(), "scheduler"}));
+  const TrainingSummary summary =
+      train_transformer(transformer, data, schedule, r.transformer_training, out / "work");
+  write_half(transformer, out / "transformer/diffusion_pytorch_model.safetensors");
+  return summary;
+}
+
+json summary_json(const TrainingSummary& s) {
+  return {{"steps", s.steps}, {"final_loss", s.final_loss}, {"seconds", s.seconds}};
+}
+
+}  // namespace
+
+DemoRecipe demo_recipe() {
+  DemoRecipe r;
+  r.vae.block_out_channels = {8, 16, 32, 64};
+  r.vae.sample_height = r.world.height;
+  r.vae.sample_width = r.world.width;
+  r.t5 = T5Shape{64, 16, 128, 4, 2};
+  r.transformer.layers = 4;
+  r.transformer.heads = 4;
+  r.transformer.head_dim = 32;
+  r.transformer.text_embed_dim = r.t5.d_model;
+  r.transformer.time_embed_dim = 128;
+  r.transformer.max_text_seq_length = 24;
+  r.transformer.sample_height = r.world.height / 8;
+  r.transformer.sample_width = r.world.width / 8;
+  r.transformer.sample_frames = r.world.frames;
+  return r;
+}
+
+void train_demo_model(const fs::path& out, const DemoRecipe& r) {
+  make_text_encoder(out, r);
+  json summary = fs::exists(out / "training_summary.json")
+                     ? json::parse(std::ifstream(out / "training_summary.json"))
+                     : json::object();
+  if (!fs::exists(out / "vae/diffusion_pytorch_model.safetensors"))
+    summary["vae"] = summary_json(make_vae(out, r));
+  write_json(out / "training_summary.json", summary);
+  if (!fs::exists(out / "transformer/diffusion_pytorch_model.safetensors"))
+    summary["transformer"] = summary_json(make_transformer(out, r));
+  write_json(out / "training_summary.json", summary);
+  write_json(out / "scheduler/scheduler_config.json", scheduler_config_json());
+  write_json(out / "model_index.json", model_index_json());  // last: marks the folder complete
+}
+
+}  // namespace ditstream

@@ -1,0 +1,70 @@
+#include "core/training/transformer_training.h"
+
+#include "core/model/cogvideox_transformer.h"
+#include "core/sampling/noise_schedule.h"
+
+#include <torch/torch.h>
+
+namespace ditstream {
+namespace {
+
+double learning_rate_at(const TransformerTrainingOptions& o, int64_t step) {
+  return o.learning_rate * std::min(1.0, static_cast<double>(step + 1) / o.warmup);
+}
+
+// alphas_cumprod[t] broadcast over (B, F, C, h, w).
+torch::Tensor alpha_bar(const NoiseSchedule& schedule, const torch::Tensor& timesteps) {
+  const auto& table = schedule.alphas_cumprod();
+  const auto all = torch::tensor(std::vector<double>(table.begin(), table.end()), torch::kDouble);
+  return all.index_select(0, timesteps).to(torch::kFloat).view({-1, 1, 1, 1, 1});
+}
+
+struct Batch {
+  torch::Tensor latents, embeddings, timesteps, noise;
+};
+
+Batch draw_batch(const LatentDataset& data, const TransformerTrainingOptions& o,
+                 const NoiseSchedule& schedule, torch::Generator& gen) {
+  const auto index = torch::randint(data.latents.size(0), {o.batch}, gen, torch::kLong);
+  Batch b{data.latents.index_select(0, index), data.embeddings.index_select(0, index), {}, {}};
+  const auto drop = torch::rand({o.batch}, gen) < o.caption_dropout;
+  b.embeddings = torch::where(drop.view({-1, 1, 1}), data.empty_embedding, b.embeddings);
+  b.timesteps = torch::randint(schedule.num_train_timesteps(), {o.batch}, gen, torch::kLong);
+  b.noise = torch::randn(b.latents.sizes(), gen);
+  return b;
+}
+
+}  // namespace
+
+torch::Tensor v_prediction_loss(const CogVideoXTransformer3DModel& transformer,
+                                const torch::Tensor& latents, const torch::Tensor& embeddings,
+                                const torch::Tensor& timesteps, const torch::Tensor& noise,
+                                const NoiseSchedule& schedule) {
+  const auto a = alpha_bar(schedule, timesteps);
+  const auto noisy = a.sqrt() * latents + (1 - a).sqrt() * noise;
+  const auto target = a.sqrt() * noise - (1 - a).sqrt() * latents;
+  return torch::mse_loss(transformer.forward(noisy, embeddings, timesteps), target);
+}
+
+TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
+                                  const LatentDataset& data, const NoiseSchedule& schedule,
+                                  const TransformerTrainingOptions& o,
+                                  const std::filesystem::path& work_dir) {
+  torch::optim::AdamW optimizer(
+      transformer.parameters(),
+      torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+  auto generator = at::detail::createCPUGenerator(o.seed);
+  return run_training_loop(
+      "transformer", transformer, optimizer, TrainingCheckpoint(work_dir, "transformer"), o.steps,
+      o.checkpoint_every, [&](int64_t step) {
+        generator.set_current_seed(o.seed * 1000003 + step);
+        for (auto& group : optimizer.param_groups())
+          group.options().set_lr(learning_rate_at(o, step));
+        const Batch b = draw_batch(data, o, schedule, generator);
+        auto loss =
+            v_prediction_loss(transformer, b.latents, b.embeddings, b.timesteps, b.noise, schedule);
+        return std::make_pair(loss, loss.item<double>());
+      });
+}
+
+}  // namespace ditstream

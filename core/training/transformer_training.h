@@ -1,0 +1,40 @@
+#pragma once
+// Trains CogVideoXTransformer3DModel with v-prediction on a latent dataset under the CogVideoX
+// noise schedule, dropping captions (the "" prompt) for classifier-free guidance.
+
+#include "core/training/shapes_data.h"
+#include "core/training/vae_training.h"
+
+#include <filesystem>
+
+namespace ditstream {
+
+class CogVideoXTransformer3DModel;
+class NoiseSchedule;
+
+struct TransformerTrainingOptions {
+  int64_t steps = 5000;
+  int64_t batch = 16;
+  double learning_rate = 1e-3;
+  int64_t warmup = 200;  // linear warm-up, then constant: a run resumed with more steps equals
+                         // one run with that many
+
+  double caption_dropout = 0.1;
+  double weight_decay = 0.01;
+  uint64_t seed = 2;
+  int64_t checkpoint_every = 500;
+};
+
+// Resumes from work_dir/transformer.*.
+TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
+                                  const LatentDataset& data, const NoiseSchedule& schedule,
+                                  const TransformerTrainingOptions& options,
+                                  const std::filesystem::path& work_dir);
+
+// The v-prediction loss of one batch at the given timesteps and noise, exposed for tests.
+torch::Tensor v_prediction_loss(const CogVideoXTransformer3DModel& transformer,
+                                const torch::Tensor& latents, const torch::Tensor& embeddings,
+                                const torch::Tensor& timesteps, const torch::Tensor& noise,
+                                const NoiseSchedule& schedule);
+
+}  // namespace ditstream

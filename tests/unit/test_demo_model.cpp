@@ -1,0 +1,88 @@
+// The committed demo model (models/shapes-demo): it loads through the runtime, its configs are
+// the ones its MODEL_CARD.md states, every file stays small, its tokenizer keeps whole words, and
+// one seeded window per held-out caption shows the prompted background often enough.
+#include "core/io/json_config.h"
+#include "core/model/cogvideox_transformer.h"
+#include "core/shapes/shapes_scorer.h"
+#include "core/shapes/shapes_world.h"
+#include "core/stream/pipeline_components.h"
+#include "core/stream/window_pipeline.h"
+#include "core/text/t5_tokenizer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <regex>
+
+namespace ditstream {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kModel = DITSTREAM_DEMO_MODEL;
+
+// Rows "| component.field | value |" of the card's configuration table.
+std::vector<std::pair<std::string, std::string>> card_rows() {
+  std::ifstream card(kModel / "MODEL_CARD.md");
+  const std::regex row(R"(^\| `(transformer|vae|text_encoder)\.(\w+)` \| `([^`]*)` \|)");
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::smatch m;
+  for (std::string line; std::getline(card, line);)
+    if (std::regex_search(line, m, row)) rows.emplace_back(m[1].str() + "/" + m[2].str(), m[3]);
+  return rows;
+}
+
+TEST(DemoModel, ConfigsAreTheCardsAndFilesAreSmall) {
+  const auto rows = card_rows();
+  ASSERT_GE(rows.size(), 10u) << "MODEL_CARD.md lost its configuration table";
+  for (const auto& [key, value] : rows) {
+    const auto slash = key.find('/');
+    const auto config = JsonConfig::load(kModel / key.substr(0, slash) / "config.json");
+    EXPECT_EQ(config.json.at(key.substr(slash + 1)).dump(), value) << key;
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(kModel)) {
+    const bool committed = entry.path().string().find("/work/") == std::string::npos;
+    if (!entry.is_regular_file() || !committed) continue;
+    EXPECT_LT(entry.file_size(), 5u << 20) << entry.path();
+  }
+}
+
+TEST(DemoModel, TokenizerKeepsWholeWords) {
+  const auto components = load_pipeline_components(kModel, RuntimeOptions{});
+  const std::string text =
+      "a red circle moving right slowly and a white square moving up "
+      "quickly on a blue background";
+  EXPECT_EQ(components->tokenizer->encode(text).size(), 17u);  // one piece per word
+  EXPECT_FALSE(components->tokenizer->truncated(
+      text, components->transformer->config().max_text_seq_length));
+}
+
+TEST(DemoModel, OneWindowFollowsHeldOutCaptions) {
+  torch::set_num_threads(1);
+  const auto components = load_pipeline_components(kModel, RuntimeOptions{});
+  const WindowPipeline pipeline(components);
+  const auto captions = heldout_specs();
+  constexpr size_t kCaptions = 16;
+  int background = 0, colour = 0, direction = 0;
+  for (size_t k = 0; k < kCaptions; ++k) {
+    const size_t i = k * captions.size() / kCaptions;
+    WindowOptions o;
+    o.prompt = caption(captions[i]);
+    o.seed = static_cast<int64_t>(i);
+    o.steps = 20;
+    o.sampler = "dpmpp-2m-sde";
+    const auto score = score_reading(read_clip(pipeline.render(o).frames), captions[i]);
+    background += score.background;
+    colour += score.colour;
+    direction += score.direction;
+  }
+  std::printf("of %zu: background %d, colour %d, direction %d\n", kCaptions, background, colour,
+              direction);
+  // Measured on the committed model: 12 backgrounds (chance: 16/6 ~ 3), but colour 3 and
+  // direction 1, at chance: those are not learned yet, so only the background has a floor.
+  EXPECT_GE(background, 9);
+}
+
+}  // namespace
+}  // namespace ditstream

@@ -1,0 +1,145 @@
+// The procedural shapes world (sampling, captions, rendering) and the analytic scorer that reads
+// rendered clips back.
+#include "core/shapes/shapes_scorer.h"
+#include "core/shapes/shapes_world.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace ditstream {
+namespace {
+
+const WorldGeometry kGeometry;
+
+void expect_same_spec(const ClipSpec& a, const ClipSpec& b) {
+  EXPECT_EQ(a.background, b.background);
+  ASSERT_EQ(a.shapes.size(), b.shapes.size());
+  for (size_t i = 0; i < a.shapes.size(); ++i) {
+    EXPECT_EQ(a.shapes[i].kind, b.shapes[i].kind);
+    EXPECT_EQ(a.shapes[i].colour, b.shapes[i].colour);
+    EXPECT_EQ(a.shapes[i].direction, b.shapes[i].direction);
+    EXPECT_EQ(a.shapes[i].speed, b.shapes[i].speed);
+  }
+}
+
+TEST(ShapesWorld, SamplingAndRenderingAreDeterministicBySeed) {
+  const auto first = render_clip(sample_clip(11, kGeometry), kGeometry);
+  EXPECT_TRUE(torch::equal(first, render_clip(sample_clip(11, kGeometry), kGeometry)));
+  EXPECT_FALSE(torch::equal(first, render_clip(sample_clip(12, kGeometry), kGeometry)));
+  EXPECT_EQ(first.sizes(),
+            (std::vector<int64_t>{kGeometry.frames, kGeometry.height, kGeometry.width, 3}));
+}
+
+TEST(ShapesWorld, CaptionsRoundTrip) {
+  for (const auto& spec : all_single_shape_specs()) {
+    const auto parsed = parse_caption(caption(spec));
+    ASSERT_TRUE(parsed) << caption(spec);
+    expect_same_spec(*parsed, spec);
+  }
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    const auto spec = sample_clip(seed, kGeometry, 1.0);
+    ASSERT_EQ(spec.shapes.size(), 2u);
+    const auto parsed = parse_caption(caption(spec));
+    ASSERT_TRUE(parsed) << caption(spec);
+    expect_same_spec(*parsed, spec);
+  }
+}
+
+TEST(ShapesWorld, MalformedCaptionsAreRejected) {
+  const char* malformed[] = {
+      "",
+      "a red circle moving right slowly",
+      "a red circle moving right slowly on a blue",
+      "a purple circle moving right slowly on a blue background",
+      "a red hexagon moving right slowly on a blue background",
+      "a red circle moving sideways slowly on a blue background",
+      "a red circle moving right slowly on a blue background today",
+      "a red circle moving right slowly and a green square moving up quickly and a white "
+      "triangle moving left slowly on a blue background"};
+  for (const char* text : malformed) EXPECT_FALSE(parse_caption(text)) << text;
+}
+
+TEST(ShapesWorld, SampledShapesStayInFrame) {
+  const double r = kGeometry.radius;
+  for (uint64_t seed = 0; seed < 300; ++seed)
+    for (const auto& shape : sample_clip(seed, kGeometry, 0.5).shapes)
+      for (int64_t f = 0; f < kGeometry.frames; ++f) {
+        const auto [x, y] = shape_centre(shape, f, kGeometry);
+        ASSERT_TRUE(x - r >= 0 && x + r <= kGeometry.width && y - r >= 0 &&
+                    y + r <= kGeometry.height)
+            << "seed " << seed << " frame " << f << " centre " << x << "," << y;
+      }
+}
+
+TEST(ShapesScorer, ReadsEveryGroundTruthSingleShapeClip) {
+  const auto specs = all_single_shape_specs();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto spec = place_clip(specs[i], i, kGeometry);
+    const auto reading = read_clip(render_clip(spec, kGeometry));
+    const auto score = score_reading(reading, spec);
+    ASSERT_TRUE(score.all() && score.shape)
+        << caption(spec) << ": background " << score.background << " colour " << score.colour
+        << " direction " << score.direction << " shape " << score.shape;
+  }
+}
+
+// A small VAE's decoded frames are soft: a 5x5 box blur (edges 2 px wide either side, on shapes
+// 12 px across) must not change any reading.
+TEST(ShapesScorer, ReadsBlurredClips) {
+  const auto specs = all_single_shape_specs();
+  for (size_t i = 0; i < specs.size(); i += 6) {
+    const auto spec = place_clip(specs[i], i, kGeometry);
+    const auto sharp = render_clip(spec, kGeometry).to(torch::kFloat).permute({0, 3, 1, 2});
+    const auto blurred = torch::avg_pool2d(torch::replication_pad2d(sharp, {2, 2, 2, 2}), 5, 1);
+    const auto frames = blurred.permute({0, 2, 3, 1}).round().to(torch::kUInt8).contiguous();
+    const auto score = score_reading(read_clip(frames), spec);
+    ASSERT_TRUE(score.all() && score.shape) << caption(spec);
+  }
+}
+
+TEST(ShapesScorer, CentroidsFollowACircle) {
+  const auto spec = place_clip(*parse_caption("a red circle moving down quickly on a black "
+                                              "background"),
+                               3, kGeometry);
+  const auto reading = read_clip(render_clip(spec, kGeometry));
+  ASSERT_EQ(reading.centroids.size(), static_cast<size_t>(kGeometry.frames));
+  for (int64_t f = 0; f < kGeometry.frames; ++f) {
+    const auto centre = shape_centre(spec.shapes[0], f, kGeometry);
+    EXPECT_NEAR(reading.centroids[f][0], centre[0], 0.3);
+    EXPECT_NEAR(reading.centroids[f][1], centre[1], 0.3);
+  }
+}
+
+TEST(ShapesScorer, PlainBackgroundHasNoObject) {
+  const ClipSpec target = place_clip(all_single_shape_specs()[0], 0, kGeometry);
+  const ClipSpec empty{target.background, {}};
+  const auto reading = read_clip(render_clip(empty, kGeometry));
+  EXPECT_EQ(reading.background, target.background);
+  EXPECT_EQ(reading.colour, -1);
+  EXPECT_FALSE(reading.direction);
+  EXPECT_FALSE(reading.shape);
+  EXPECT_TRUE(std::isnan(reading.centroids[0][0]));
+  EXPECT_FALSE(score_reading(reading, target).all());
+}
+
+TEST(ShapesScorer, ReversedDirectionFailsTheCaption) {
+  const auto spec = place_clip(*parse_caption("a yellow square moving left slowly on a green "
+                                              "background"),
+                               5, kGeometry);
+  auto reversed = spec;
+  reversed.shapes[0].direction = Direction::Right;
+  const auto score = score_reading(read_clip(render_clip(spec, kGeometry)), reversed);
+  EXPECT_TRUE(score.background && score.colour && score.shape);
+  EXPECT_FALSE(score.direction);
+  EXPECT_FALSE(score.all());
+}
+
+TEST(ShapesScorer, RejectsBadInput) {
+  EXPECT_THROW(read_clip(torch::zeros({2, 4, 4}, torch::kUInt8)), std::runtime_error);
+  EXPECT_THROW(score_reading(ClipReading{}, ClipSpec{}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ditstream
