@@ -1,0 +1,251 @@
+// ditstream-shapesbench: ShapesBench, the analytic counterpart of DiTCtrl's MPVBench for a model
+// trained on the shapes world (core/shapes): prompt following of single windows, and prompt
+// changes of one attribute through the stream generator and the offline renderer, all scored
+// from the pixels (core/shapes/shapes_scorer.h). Writes OUT/shapesbench.md, one JSON line per
+// render to OUT/shapesbench.jsonl and OUT/contact_sheet.png.
+#include "bench/bench_report.h"
+#include "bench/shapes_bench_pairs.h"
+#include "bench/shapes_bench_render.h"
+#include "bench/shapes_bench_report.h"
+#include "core/cli/arguments.h"
+#include "core/control/window_layout.h"
+#include "core/model/cogvideox_transformer.h"
+#include "core/model/vae_decoder.h"
+#include "core/model/video_postprocess.h"
+#include "core/training/shapes_data.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+
+namespace ditstream::bench {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: ditstream-shapesbench --model DIR [options]\n"
+    "  --out DIR (default bench/out/shapesbench)  --pairs N (default 50)  --captions N (48)\n"
+    "  --seed N (7)  --steps N (20)  --sampler ddim|dpm|dpmpp-2m-sde (ddim)\n"
+    "  --overlap O (default: half the window's latent frames)\n"
+    "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
+    "  --quick   4 pairs (one per change type), 4 captions and 4 steps (unless --steps), for a\n"
+    "            smoke test\n";
+
+constexpr int64_t kQuickCount = 4;
+constexpr int64_t kQuickSteps = 4;
+constexpr int64_t kContactColumns = 8;
+
+using BlendMode = StreamOptions::BlendMode;
+
+struct Settings {
+  std::string model, out;
+  std::string sampler;
+  int64_t pairs = 0, captions = 0, seed = 0, steps = 0, overlap = 0;
+};
+
+struct StreamVariant {
+  std::string name;
+  bool kv_sharing;
+  BlendMode blend;
+  bool on_contact_sheet;
+};
+const std::vector<StreamVariant> kStreamVariants = {
+    {"stream kv-on deferred", true, BlendMode::Deferred, true},
+    {"stream kv-on blend-off", true, BlendMode::Off, false},
+    {"stream kv-off deferred", false, BlendMode::Deferred, false},
+    {"stream kv-off blend-off", false, BlendMode::Off, true}};
+const std::vector<std::pair<std::string, bool>> kOfflineVariants = {{"offline kv-on", true},
+                                                                    {"offline kv-off", false}};
+
+struct Bench {
+  Settings settings;
+  std::shared_ptr<const PipelineComponents> model;
+  OfflineRenderer renderer;
+  std::ofstream jsonl;
+};
+
+Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model) {
+  Settings s;
+  s.model = a.get("model", "");
+  s.out = a.get("out", "bench/out/shapesbench");
+  const int64_t quick = a.flag("quick") ? kQuickCount : std::numeric_limits<int64_t>::max();
+  s.pairs = std::min(quick, static_cast<int64_t>(a.get_int("pairs", 50)));
+  s.captions = std::min(quick, static_cast<int64_t>(a.get_int("captions", 48)));
+  s.seed = a.get_int("seed", 7);
+  s.sampler = a.get("sampler", "ddim");
+  s.steps = a.get_int("steps", a.flag("quick") ? kQuickSteps : 20);
+  s.overlap = resolve_overlap(a.get_int("overlap", kAutoOverlap),
+                              model.transformer->config().latent_frames());
+  if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
+  return s;
+}
+
+OfflineOptions offline_options(const Settings& s, int64_t seed, bool kv_sharing) {
+  OfflineOptions o;
+  o.overlap = s.overlap;
+  o.steps = s.steps;
+  o.sampler = s.sampler;
+  o.seed = seed;
+  o.kv_sharing = kv_sharing;
+  return o;
+}
+
+StreamOptions stream_options(const Settings& s, int64_t seed, const StreamVariant& v) {
+  StreamOptions o;
+  o.overlap = s.overlap;
+  o.steps = s.steps;
+  o.sampler = s.sampler;
+  o.seed = seed;
+  o.kv_sharing = v.kv_sharing;
+  o.blend = v.blend;
+  return o;
+}
+
+void progress(const char* what, int64_t i, int64_t n) {
+  std::fprintf(stderr, "%s %lld/%lld\n", what, static_cast<long long>(i + 1),
+               static_cast<long long>(n));
+}
+
+// The shapes world at the model's size, one window long.
+WorldGeometry model_world(const PipelineComponents& model) {
+  const auto& config = model.transformer->config();
+  WorldGeometry g;
+  g.height = config.sample_height * model.vae->config().spatial_compression();
+  g.width = config.sample_width * model.vae->config().spatial_compression();
+  g.frames = config.sample_frames;
+  return g;
+}
+
+// The ceiling: ground-truth clips of the captions through the VAE (encode, decode), scored like
+// generated ones. Empty when the model folder has no encoder weights.
+std::optional<FollowingRow> vae_ceiling(const Bench& bench, const std::vector<ClipSpec>& specs) {
+  std::shared_ptr<AutoencoderKLCogVideoX> vae;
+  try {
+    vae = load_vae(std::filesystem::path(bench.settings.model) / "vae",
+                   bench.model->runtime.tensor_options(), true);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "no VAE ceiling: %s\n", e.what());
+    return std::nullopt;
+  }
+  torch::NoGradGuard no_grad;
+  const WorldGeometry world = model_world(*bench.model);
+  FollowingRow row{"VAE reconstruction of the true clip (ceiling)", {}};
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto clip = render_clip(place_clip(specs[i], bench.settings.seed + i, world), world);
+    const auto x = to_model_video(clip).unsqueeze(0).to(bench.model->runtime.tensor_options());
+    const auto z = vae->encode(x).mean * vae->config().scaling_factor;
+    const auto decoded = decode_latents(*vae, z.permute({0, 2, 1, 3, 4}));
+    const auto frames = to_uint8_rgb(postprocess_video(decoded))[0].cpu();
+    row.scores.push_back(score_reading(read_clip(frames), specs[i]));
+  }
+  return row;
+}
+
+// Each caption rendered as one window, and the same seed with the empty prompt (unconditional).
+std::vector<FollowingRow> run_prompt_following(Bench& bench) {
+  const auto& s = bench.settings;
+  const auto specs = sample_single_shape_specs(s.captions, static_cast<uint64_t>(s.seed));
+  std::vector<FollowingRow> rows{{"conditional", {}}, {"unconditional (empty prompt)", {}}};
+  for (size_t i = 0; i < specs.size(); ++i) {
+    progress("caption", static_cast<int64_t>(i), s.captions);
+    const int64_t seed = s.seed + static_cast<int64_t>(i);
+    const std::string prompts[] = {caption(specs[i]), ""};
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const auto frames = render_window(bench.renderer, prompts[r], offline_options(s, seed, true));
+      rows[r].scores.push_back(score_reading(read_clip(frames), specs[i]));
+      bench.jsonl << following_json(rows[r].name, specs[i], seed, rows[r].scores.back()) << "\n";
+    }
+  }
+  if (auto ceiling = vae_ceiling(bench, specs)) rows.push_back(std::move(*ceiling));
+  return rows;
+}
+
+// Renders `pair` with every variant (same seed), appending to `rows` (one per variant) and, for
+// the first pair of each change type, to the contact sheet.
+void run_pair(Bench& bench, const PromptPair& pair, std::vector<TransitionRow>& rows,
+              std::vector<torch::Tensor>& sheet) {
+  const auto& s = bench.settings;
+  const int64_t seed = s.seed + pair.id;
+  const auto a = caption(pair.a), b = caption(pair.b);
+  const bool sheet_pair = pair.id < kChangeTypes;
+  const auto record = [&](size_t row, const TransitionVideo& video) {
+    rows[row].scores.push_back(score_transition(video, pair));
+    bench.jsonl << transition_json(rows[row].variant, pair, seed, rows[row].scores.back()) << "\n";
+  };
+  for (size_t v = 0; v < kStreamVariants.size(); ++v) {
+    const auto video =
+        render_stream(bench.model, stream_options(s, seed, kStreamVariants[v]), a, b);
+    record(v, video);
+    if (sheet_pair && kStreamVariants[v].on_contact_sheet)
+      sheet.push_back(contact_row(video, kContactColumns));
+  }
+  for (size_t v = 0; v < kOfflineVariants.size(); ++v)
+    record(kStreamVariants.size() + v,
+           render_offline(bench.renderer, *bench.model,
+                          offline_options(s, seed, kOfflineVariants[v].second), a, b));
+}
+
+std::vector<TransitionRow> run_transitions(Bench& bench, std::vector<torch::Tensor>& sheet) {
+  std::vector<TransitionRow> rows;
+  for (const auto& v : kStreamVariants) rows.push_back({v.name, {}});
+  for (const auto& v : kOfflineVariants) rows.push_back({v.first, {}});
+  const auto& s = bench.settings;
+  const auto pairs = sample_prompt_pairs(s.pairs, static_cast<uint64_t>(s.seed));
+  for (const auto& pair : pairs) {
+    progress("pair", pair.id, s.pairs);
+    run_pair(bench, pair, rows, sheet);
+  }
+  return rows;
+}
+
+std::string report_header(const Settings& s, const RunInfo& info) {
+  return "ShapesBench: model `" + info.model + "`, " + info.device + " " + info.dtype + ", " +
+         std::to_string(info.threads) + " threads, libtorch " + info.torch_version + ", " +
+         std::to_string(info.steps) + " " + s.sampler + " steps, overlap " +
+         std::to_string(s.overlap) + ", seed " + std::to_string(s.seed) + ", " +
+         std::to_string(s.pairs) + " pairs, " + std::to_string(s.captions) + " captions\n\n";
+}
+
+int run(const std::vector<std::string>& args) {
+  const cli::Arguments a(args, {"help", "quick"},
+                         {"model", "out", "pairs", "captions", "seed", "steps", "sampler",
+                          "overlap", "threads", "device", "dtype"});
+  if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
+  if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
+  if (a.get_int("threads", 0) > 0)
+    torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
+  const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
+  const auto model = load_pipeline_components(a.get("model", ""), runtime);
+  Bench bench{parse_settings(a, *model), model, OfflineRenderer(model), {}};
+  const std::filesystem::path out = bench.settings.out;
+  std::filesystem::create_directories(out);
+  bench.jsonl.open(out / "shapesbench.jsonl", std::ios::trunc);
+  if (!bench.jsonl)
+    throw std::runtime_error("--out: cannot write " + (out / "shapesbench.jsonl").string());
+  std::vector<torch::Tensor> sheet;
+  const auto following = run_prompt_following(bench);
+  const auto transitions = run_transitions(bench, sheet);
+  const auto info =
+      run_info("", bench.settings.model, runtime, "shapesbench", bench.settings.steps);
+  const auto report = report_header(bench.settings, info) + following_table(following) + "\n" +
+                      transitions_table(transitions);
+  std::cout << report;
+  std::ofstream(out / "shapesbench.md") << report;
+  write_contact_sheet(out / "contact_sheet.png", sheet);
+  return 0;
+}
+
+}  // namespace
+}  // namespace ditstream::bench
+
+int main(int argc, char** argv) {
+  try {
+    return ditstream::bench::run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ditstream-shapesbench: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,50 @@
+#pragma once
+// ShapesBench's metrics of one transition render, and the tables, JSON lines and contact sheet
+// it writes.
+
+#include "bench/shapes_bench_pairs.h"
+#include "bench/shapes_bench_render.h"
+#include "core/shapes/shapes_scorer.h"
+
+#include <torch/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ditstream::bench {
+
+struct TransitionScore {
+  AttributeScore a, b;  // A's segment against A, B's segment against B
+  double seam_ratio = 0, cscv = 0;
+  // Background changes only: the object's colour reads the same (and is found) in both segments,
+  // and the per-frame centroid jump across the transition over the median per-frame step inside
+  // the segments (about 1 for unbroken motion; NaN when not measurable).
+  std::optional<bool> subject_kept;
+  std::optional<double> centroid_jump;
+};
+TransitionScore score_transition(const TransitionVideo& video, const PromptPair& pair);
+
+struct TransitionRow {
+  std::string variant;
+  std::vector<TransitionScore> scores;
+};
+struct FollowingRow {
+  std::string name;
+  std::vector<AttributeScore> scores;
+};
+std::string following_table(const std::vector<FollowingRow>& rows);
+std::string transitions_table(const std::vector<TransitionRow>& rows);
+
+std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
+                           const AttributeScore& score);
+std::string transition_json(const std::string& variant, const PromptPair& pair, int64_t seed,
+                            const TransitionScore& score);
+
+// `columns` frames evenly spaced over the transition and a few frames either side, side by side.
+torch::Tensor contact_row(const TransitionVideo& video, int64_t columns);
+// Stacks the rows (same size) with 2-px separators between rows and frames.
+void write_contact_sheet(const std::filesystem::path& path, const std::vector<torch::Tensor>& rows);
+
+}  // namespace ditstream::bench
