@@ -49,12 +49,13 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 -e ditstreamsrc num-buffers=96 steps=20 \
- *     prompt-schedule="0:a red fox in the snow;6:a white wolf in the snow" \
- *     ! videoconvert ! x264enc ! mp4mux ! filesink location=fox.mp4
- * ]| Renders 12 s with one prompt change to an mp4 file (`-e` finishes the file on Ctrl-C).
+ * gst-launch-1.0 -e ditstreamsrc num-buffers=144 steps=20 \
+ *     prompt-schedule=@pipelines/demo_prompts.txt \
+ *     ! videoconvert ! x264enc ! mp4mux ! filesink location=demo.mp4
+ * ]| Renders 18 s with two prompt changes to an mp4 file (`-e` finishes the file on Ctrl-C).
  * |[
- * gst-launch-1.0 ditstreamsrc is-live=true prompt="a white square moving left slowly on a green background" \
+ * gst-launch-1.0 ditstreamsrc is-live=true \
+ *     prompt="a white square moving left slowly on a green background" \
  *     ! videoconvert ! autovideosink
  * ]| Shows the stream in real time, skipping frame slots when generation falls behind.
  */

@@ -31,6 +31,20 @@ torch::Tensor resize_zq(const torch::Tensor& zq, const torch::Tensor& f) {
 
 }  // namespace
 
+std::shared_ptr<Conv> pointwise_conv3d(int64_t in, int64_t out,
+                                       const torch::TensorOptions& options) {
+  return std::make_shared<Conv>(in, out, std::vector<int64_t>{1, 1, 1},
+                                std::vector<int64_t>{1, 1, 1}, std::vector<int64_t>{0, 0, 0}, true,
+                                options);
+}
+
+std::shared_ptr<Conv> conv2d_3x3(int64_t channels, int64_t stride, int64_t padding,
+                                 const torch::TensorOptions& options) {
+  return std::make_shared<Conv>(channels, channels, std::vector<int64_t>{3, 3},
+                                std::vector<int64_t>{stride, stride},
+                                std::vector<int64_t>{padding, padding}, true, options);
+}
+
 torch::Tensor apply_per_frame(const torch::Tensor& x,
                               const std::function<torch::Tensor(const torch::Tensor&)>& op) {
   const int64_t b = x.size(0), c = x.size(1), t = x.size(2);
@@ -63,10 +77,7 @@ ResnetBlock3D::ResnetBlock3D(int64_t in, int64_t out, int64_t zq_channels, int64
       "norm2", std::make_shared<SpatialNorm3D>(out, zq_channels, groups, slots, options));
   conv2_ = register_module("conv2", std::make_shared<CausalConv3d>(out, out, 3, slots, options));
   if (in == out) return;
-  conv_shortcut_ = register_module(
-      "conv_shortcut",
-      std::make_shared<Conv>(in, out, std::vector<int64_t>{1, 1, 1}, std::vector<int64_t>{1, 1, 1},
-                             std::vector<int64_t>{0, 0, 0}, true, options));
+  conv_shortcut_ = register_module("conv_shortcut", pointwise_conv3d(in, out, options));
 }
 
 torch::Tensor ResnetBlock3D::forward(const torch::Tensor& x, const torch::Tensor& zq,
@@ -81,10 +92,7 @@ torch::Tensor ResnetBlock3D::forward(const torch::Tensor& x, const torch::Tensor
 
 Upsample3D::Upsample3D(int64_t channels, bool compress_time, const torch::TensorOptions& options)
     : compress_time_(compress_time) {
-  conv_ =
-      register_module("conv", std::make_shared<Conv>(channels, channels, std::vector<int64_t>{3, 3},
-                                                     std::vector<int64_t>{1, 1},
-                                                     std::vector<int64_t>{1, 1}, true, options));
+  conv_ = register_module("conv", conv2d_3x3(channels, 1, 1, options));
 }
 
 torch::Tensor Upsample3D::upsample(const torch::Tensor& x) const {

@@ -15,6 +15,13 @@
 
 namespace ditstream {
 
+// A 1x1x1 Conv3d (resnet shortcuts), and a Conv2d 3x3 with the given stride and padding (the
+// per-frame up- and down-samplers).
+std::shared_ptr<Conv> pointwise_conv3d(int64_t in, int64_t out,
+                                       const torch::TensorOptions& options);
+std::shared_ptr<Conv> conv2d_3x3(int64_t channels, int64_t stride, int64_t padding,
+                                 const torch::TensorOptions& options);
+
 // Applies a per-image op to every frame: (B, C, T, H, W) -> frames (B*T, C, H, W) -> op -> back.
 torch::Tensor apply_per_frame(const torch::Tensor& x,
                               const std::function<torch::Tensor(const torch::Tensor&)>& op);

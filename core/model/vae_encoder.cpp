@@ -29,10 +29,7 @@ EncoderResnetBlock3D::EncoderResnetBlock3D(int64_t in, int64_t out, const VaeCon
   norm2_ = register_module("norm2", std::make_shared<GroupNorm>(g, out, c.norm_eps, options));
   conv2_ = register_module("conv2", std::make_shared<CausalConv3d>(out, out, 3, slots, options));
   if (in == out) return;
-  conv_shortcut_ = register_module(
-      "conv_shortcut",
-      std::make_shared<Conv>(in, out, std::vector<int64_t>{1, 1, 1}, std::vector<int64_t>{1, 1, 1},
-                             std::vector<int64_t>{0, 0, 0}, true, options));
+  conv_shortcut_ = register_module("conv_shortcut", pointwise_conv3d(in, out, options));
 }
 
 torch::Tensor EncoderResnetBlock3D::forward(const torch::Tensor& x, DecoderState& state) const {
@@ -44,10 +41,8 @@ torch::Tensor EncoderResnetBlock3D::forward(const torch::Tensor& x, DecoderState
 Downsample3D::Downsample3D(int64_t channels, bool compress_time,
                            const torch::TensorOptions& options)
     : compress_time_(compress_time) {
-  conv_ =
-      register_module("conv", std::make_shared<Conv>(channels, channels, std::vector<int64_t>{3, 3},
-                                                     std::vector<int64_t>{2, 2},
-                                                     std::vector<int64_t>{0, 0}, true, options));
+  // Zero padding here: forward pads right and bottom by one, as diffusers does.
+  conv_ = register_module("conv", conv2d_3x3(channels, 2, 0, options));
 }
 
 torch::Tensor Downsample3D::forward(const torch::Tensor& x) const {

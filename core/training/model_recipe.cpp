@@ -147,9 +147,9 @@ int64_t train_tokenizer(const fs::path& dir, const fs::path& captions,
   fs::create_directories(dir);
   fs::copy_file(captions, dir / "captions.txt", fs::copy_options::overwrite_existing);
   run_in(dir, {"spm_train", "--input=captions.txt", "--model_prefix=spiece", "--vocab_size=256",
-               "--model_type=" + model_type, "--pad_id=0", "--eos_id=1", "--unk_id=2", "--bos_id=-1",
-               "--hard_vocab_limit=false", "--character_coverage=1.0", "--num_threads=1",
-               "--random_seed=1", "--minloglevel=2"});
+               "--model_type=" + model_type, "--pad_id=0", "--eos_id=1", "--unk_id=2",
+               "--bos_id=-1", "--hard_vocab_limit=false", "--character_coverage=1.0",
+               "--num_threads=1", "--random_seed=1", "--minloglevel=2"});
   fs::remove(dir / "captions.txt");
   fs::remove(dir / "spiece.vocab");
   write_json(dir / "tokenizer_config.json", {{"tokenizer_class", "T5Tokenizer"},

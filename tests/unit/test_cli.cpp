@@ -111,9 +111,9 @@ TEST_F(CliTest, StreamModeFollowsTheStartTimes) {
               (dir_ / "prompts.txt").string() + " --output " + (dir_ / "s.y4m").string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("wrote 72 frames"), std::string::npos) << r.output;
-  EXPECT_NE(
-      run_cli(tiny_render() + "--mode sideways --prompts x --output y.y4m").output.find("--mode must be"),
-      std::string::npos);
+  EXPECT_NE(run_cli(tiny_render() + "--mode sideways --prompts x --output y.y4m")
+                .output.find("--mode must be"),
+            std::string::npos);
 }
 
 TEST_F(CliTest, RenderPngFrames) {
