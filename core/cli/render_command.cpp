@@ -86,7 +86,7 @@ Options multi_prompt_options(const Arguments& a, const WindowOptions& w) {
   o.overlap = a.get_int("overlap", kAutoOverlap);
   o.transition_windows = a.get_int("transitions", 1);
   o.steps = w.steps;
-  o.sampler = a.get("sampler", "dpmpp-2m-sde");
+  o.sampler = a.get("sampler", "ddim");
   o.guidance = {w.guidance, w.dynamic_cfg};
   o.seed = w.seed;
   o.kv_sharing = !a.flag("no-kv-sharing");

@@ -28,12 +28,12 @@ struct WindowLayout {
 // K windows given directly (e.g. a stream that appends windows on demand).
 WindowLayout window_layout(int64_t T, int64_t O, int64_t K);
 
-// The offline multi-prompt schedule: K = P + NT (P - 1) + mid max(P - 2, 0).
 // The overlap to use for windows of T latent frames: O itself, or T / 2 when O is kAutoOverlap
 // (DiTCtrl's 6 for CogVideoX's 13).
 constexpr int64_t kAutoOverlap = -1;
 int64_t resolve_overlap(int64_t O, int64_t T);
 
+// The offline multi-prompt schedule: K = P + NT (P - 1) + mid max(P - 2, 0).
 WindowLayout multi_prompt_layout(int64_t T, int64_t O, int64_t prompts, int64_t transitions,
                                  int64_t mid = 0);
 
