@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr int64_t kScalingClips = 256;
+constexpr int64_t kEncodeBatch = 16;
 
 void write_half(torch::nn::Module& module, const fs::path& file) {
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
@@ -38,15 +39,31 @@ fs::path write_corpus(const fs::path& work, const DemoRecipe& r) {
   return file;
 }
 
-void make_text_encoder(const fs::path& out, const DemoRecipe& r) {
-  if (fs::exists(out / "text_encoder/model.safetensors")) return;
+// The tokenizer is not committed: spm_train makes it again from the caption grammar. Returns the
+// vocabulary size T5 needs.
+int64_t make_tokenizer(const fs::path& out, const DemoRecipe& r) {
+  const fs::path dir = out / "tokenizer";
+  if (fs::exists(dir / "spiece.model")) return T5Tokenizer(dir / "spiece.model").vocab_size();
   fs::create_directories(out / "work");
   // Whole words: with a frozen random T5, a colour spelled over several sub-word pieces is much
   // harder for the transformer to read (it ignored the text at high noise after 2500 steps).
-  const int64_t vocab = train_tokenizer(out / "tokenizer", write_corpus(out / "work", r), "word");
-  write_json(out / "text_encoder/config.json", t5_config_json(r.t5, vocab));
-  T5EncoderModel t5(T5Config::from_json(JsonConfig::load(out / "text_encoder/config.json")),
-                    torch::kFloat);
+  return train_tokenizer(dir, write_corpus(out / "work", r), "word");
+}
+
+void make_text_encoder(const fs::path& out, const DemoRecipe& r) {
+  const int64_t vocab = make_tokenizer(out, r);
+  const fs::path config = out / "text_encoder/config.json";
+  if (fs::exists(out / "text_encoder/model.safetensors")) {
+    const auto expected = JsonConfig::load(config).get<int64_t>("vocab_size");
+    if (vocab != expected)
+      throw std::runtime_error((out / "tokenizer/spiece.model").string() + " has " +
+                               std::to_string(vocab) + " ids but " + config.string() + " expects " +
+                               std::to_string(expected) +
+                               ": spm_train made another tokenizer than the one trained with");
+    return;
+  }
+  write_json(config, t5_config_json(r.t5, vocab));
+  T5EncoderModel t5(T5Config::from_json(JsonConfig::load(config)), torch::kFloat);
   auto gen = at::detail::createCPUGenerator(r.seed);
   randomise(t5, gen);  // frozen random weights: the transformer learns to read them
   write_half(t5, out / "text_encoder/model.safetensors");
@@ -56,9 +73,13 @@ void make_text_encoder(const fs::path& out, const DemoRecipe& r) {
 // has, at most kScalingClips).
 double measure_scaling_factor(const AutoencoderKLCogVideoX& vae, const DemoRecipe& r) {
   torch::NoGradGuard no_grad;
-  const auto video = video_batch(r.seed + 7, 0, std::min(kScalingClips, r.dataset_clips), r.world);
+  const int64_t clips = std::min(kScalingClips, r.dataset_clips);
   std::vector<torch::Tensor> means;
-  for (const auto& chunk : video.split(16)) means.push_back(vae.encode(chunk).mean);
+  for (int64_t first = 0; first < clips; first += kEncodeBatch) {
+    const auto batch =
+        training_clips(r.seed + 7, first, std::min(kEncodeBatch, clips - first), r.world);
+    means.push_back(vae.encode(video_batch(batch, r.world)).mean);
+  }
   return 1.0 / torch::cat(means).std().item<double>();
 }
 

@@ -28,7 +28,8 @@ struct DemoRecipe {
 DemoRecipe demo_recipe();
 
 // Trains every missing component into `out`, writes model_index.json last and
-// out/training_summary.json (steps, losses and times per stage).
+// out/training_summary.json (steps, losses and times per stage). A folder with every weight but
+// no tokenizer only gets the tokenizer (how the build completes the committed model).
 void train_demo_model(const std::filesystem::path& out, const DemoRecipe& recipe);
 
 }  // namespace ditstream
