@@ -129,4 +129,14 @@ std::string markdown_table(const RunInfo& info, const std::vector<VariantSummary
   return out.str();
 }
 
+int run_main(const char* program, int argc, char** argv,
+             int (*run)(const std::vector<std::string>& args)) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 1;
+  }
+}
+
 }  // namespace ditstream::bench

@@ -58,4 +58,9 @@ void append_json_lines(const std::string& path, const RunInfo& info,
                        const std::vector<WindowSample>& samples);
 std::string markdown_table(const RunInfo& info, const std::vector<VariantSummary>& rows);
 
+// A bench program's main: runs `run` on the arguments, turning an exception into a message
+// naming `program` and exit status 1.
+int run_main(const char* program, int argc, char** argv,
+             int (*run)(const std::vector<std::string>& args));
+
 }  // namespace ditstream::bench

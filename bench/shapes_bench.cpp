@@ -242,10 +242,5 @@ int run(const std::vector<std::string>& args) {
 }  // namespace ditstream::bench
 
 int main(int argc, char** argv) {
-  try {
-    return ditstream::bench::run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ditstream-shapesbench: error: %s\n", e.what());
-    return 1;
-  }
+  return ditstream::bench::run_main("ditstream-shapesbench", argc, argv, ditstream::bench::run);
 }

@@ -13,11 +13,9 @@ void append(std::vector<torch::Tensor>& frames, const std::vector<StreamFrame>& 
   for (const auto& f : more) frames.push_back(f.rgb);
 }
 
-// First video frame decoded from latent frame `latent` (the causal VAE's first latent frame
-// decodes to one video frame, every later one to `ratio`).
-int64_t first_video_frame(const PipelineComponents& model, int64_t latent) {
-  const int64_t ratio = model.transformer->config().temporal_compression_ratio;
-  return latent == 0 ? 0 : ratio * (latent - 1) + 1;
+// First video frame of latent frame `latent` in this model.
+int64_t video_frame(const PipelineComponents& model, int64_t latent) {
+  return first_video_frame(latent, model.transformer->config().temporal_compression_ratio);
 }
 
 }  // namespace
@@ -57,9 +55,9 @@ TransitionVideo render_offline(const OfflineRenderer& renderer, const PipelineCo
   TransitionVideo video;
   video.frames = result.frames;
   for (int64_t n = 1; n < layout.K; ++n)
-    video.boundaries.push_back(first_video_frame(model, layout.start(n)));
-  video.switch_frame = first_video_frame(model, layout.start(1));
-  video.after_frame = first_video_frame(model, layout.start(1 + options.transition_windows));
+    video.boundaries.push_back(video_frame(model, layout.start(n)));
+  video.switch_frame = video_frame(model, layout.start(1));
+  video.after_frame = video_frame(model, layout.start(1 + options.transition_windows));
   return video;
 }
 

@@ -28,6 +28,12 @@ struct WindowLayout {
 // K windows given directly (e.g. a stream that appends windows on demand).
 WindowLayout window_layout(int64_t T, int64_t O, int64_t K);
 
+// First video frame that latent frame `latent` decodes to: the causal VAE decodes latent frame 0
+// to one video frame and every later one to `ratio` (temporal_compression_ratio).
+inline int64_t first_video_frame(int64_t latent, int64_t ratio) {
+  return latent == 0 ? 0 : ratio * (latent - 1) + 1;
+}
+
 // The overlap to use for windows of T latent frames: O itself, or T / 2 when O is kAutoOverlap
 // (DiTCtrl's 6 for CogVideoX's 13).
 constexpr int64_t kAutoOverlap = -1;

@@ -89,9 +89,8 @@ int64_t StreamGenerator::first_committed_latent(int64_t window) const {
 }
 
 int64_t StreamGenerator::first_new_frame(int64_t window) const {
-  const int64_t latent = first_committed_latent(window);
-  const int64_t ratio = components_->transformer->config().temporal_compression_ratio;
-  return latent == 0 ? 0 : ratio * (latent - 1) + 1;
+  return first_video_frame(first_committed_latent(window),
+                           components_->transformer->config().temporal_compression_ratio);
 }
 
 std::optional<SubjectTokens> StreamGenerator::subjects_for(const WindowPlan& plan) const {

@@ -16,8 +16,6 @@ uint64_t mix(uint64_t seed, uint64_t index) {
   return z ^ (z >> 31);
 }
 
-}  // namespace
-
 ClipSpec training_clip(uint64_t seed, int64_t index, const WorldGeometry& geometry) {
   for (uint64_t attempt = 0;; ++attempt) {
     ClipSpec spec = sample_clip(mix(mix(seed, index), attempt), geometry);
@@ -25,16 +23,23 @@ ClipSpec training_clip(uint64_t seed, int64_t index, const WorldGeometry& geomet
   }
 }
 
+}  // namespace
+
+std::vector<ClipSpec> training_clips(uint64_t seed, int64_t first, int64_t count,
+                                     const WorldGeometry& geometry) {
+  std::vector<ClipSpec> clips;
+  for (int64_t i = first; i < first + count; ++i) clips.push_back(training_clip(seed, i, geometry));
+  return clips;
+}
+
 torch::Tensor to_model_video(const torch::Tensor& frames) {
   return frames.permute({3, 0, 1, 2}).to(torch::kFloat).div(127.5).sub(1.0);
 }
 
-torch::Tensor video_batch(uint64_t seed, int64_t first, int64_t count,
-                          const WorldGeometry& geometry) {
-  std::vector<torch::Tensor> clips;
-  for (int64_t i = first; i < first + count; ++i)
-    clips.push_back(to_model_video(render_clip(training_clip(seed, i, geometry), geometry)));
-  return torch::stack(clips);
+torch::Tensor video_batch(const std::vector<ClipSpec>& clips, const WorldGeometry& geometry) {
+  std::vector<torch::Tensor> videos;
+  for (const auto& clip : clips) videos.push_back(to_model_video(render_clip(clip, geometry)));
+  return torch::stack(videos);
 }
 
 LatentDataset build_latent_dataset(const AutoencoderKLCogVideoX& vae, const TextEncoder& text,
@@ -44,11 +49,11 @@ LatentDataset build_latent_dataset(const AutoencoderKLCogVideoX& vae, const Text
   const double scale = vae.config().scaling_factor;
   for (int64_t first = 0; first < count; first += kEncodeBatch) {
     const int64_t n = std::min(kEncodeBatch, count - first);
-    const auto mean = vae.encode(video_batch(seed, first, n, geometry)).mean;
+    const auto clips = training_clips(seed, first, n, geometry);
+    const auto mean = vae.encode(video_batch(clips, geometry)).mean;
     latents.push_back((mean * scale).permute({0, 2, 1, 3, 4}).contiguous());
     std::vector<std::string> captions;
-    for (int64_t i = first; i < first + n; ++i)
-      captions.push_back(caption(training_clip(seed, i, geometry)));
+    for (const auto& clip : clips) captions.push_back(caption(clip));
     embeddings.push_back(text(captions));
   }
   return {torch::cat(latents), torch::cat(embeddings), text({""})};

@@ -14,13 +14,14 @@ namespace ditstream {
 
 class AutoencoderKLCogVideoX;
 
-// Clip `index` of the stream of training clips drawn from `seed` (never a held-out caption).
-ClipSpec training_clip(uint64_t seed, int64_t index, const WorldGeometry& geometry);
+// Clips [first, first + count) of the stream of training clips drawn from `seed` (never a
+// held-out caption).
+std::vector<ClipSpec> training_clips(uint64_t seed, int64_t first, int64_t count,
+                                     const WorldGeometry& geometry);
 // (T, H, W, 3) uint8 frames -> (3, T, H, W) float in [-1, 1].
 torch::Tensor to_model_video(const torch::Tensor& frames);
-// Clips [first, first + count) of the training stream, (count, 3, T, H, W) in [-1, 1].
-torch::Tensor video_batch(uint64_t seed, int64_t first, int64_t count,
-                          const WorldGeometry& geometry);
+// The clips rendered, (N, 3, T, H, W) in [-1, 1].
+torch::Tensor video_batch(const std::vector<ClipSpec>& clips, const WorldGeometry& geometry);
 
 // Encodes captions to (N, L, D) text embeddings (the frozen T5 of the model).
 using TextEncoder = std::function<torch::Tensor(const std::vector<std::string>& captions)>;

@@ -46,14 +46,15 @@ TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& worl
   geometry.frames = o.clip_frames;
   torch::optim::Adam optimizer(vae.parameters(), torch::optim::AdamOptions(o.learning_rate));
   auto generator = at::detail::createCPUGenerator(o.seed);
-  return run_training_loop("vae", vae, optimizer, TrainingCheckpoint(work_dir, "vae"), o.steps,
-                           o.checkpoint_every, [&](int64_t step) {
-                             generator.set_current_seed(o.seed * 1000003 + step);
-                             const auto video =
-                                 video_batch(o.seed, step * o.batch, o.batch, geometry);
-                             const VaeLoss loss = vae_loss(vae, video, o, generator);
-                             return std::make_pair(loss.total, loss.reconstruction.item<double>());
-                           });
+  return run_training_loop(
+      "vae", vae, optimizer, TrainingCheckpoint(work_dir, "vae"), o.steps, o.checkpoint_every,
+      [&](int64_t step) {
+        generator.set_current_seed(o.seed * 1000003 + step);
+        const auto video =
+            video_batch(training_clips(o.seed, step * o.batch, o.batch, geometry), geometry);
+        const VaeLoss loss = vae_loss(vae, video, o, generator);
+        return std::make_pair(loss.total, loss.reconstruction.item<double>());
+      });
 }
 
 }  // namespace ditstream

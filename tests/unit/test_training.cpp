@@ -52,7 +52,7 @@ TEST(VaeEncoder, CompressesEightTimesInSpaceAndFourInTime) {
 
 TEST(VaeTraining, LossFallsOnAFixedBatch) {
   const auto vae = tiny_vae(3);
-  const auto video = video_batch(5, 0, 2, small_world());
+  const auto video = video_batch(training_clips(5, 0, 2, small_world()), small_world());
   make_trainable(*vae);
   torch::optim::Adam optimizer(vae->parameters(), torch::optim::AdamOptions(3e-3));
   auto gen = at::detail::createCPUGenerator(1);
