@@ -29,7 +29,11 @@ Batch draw_batch(const LatentDataset& data, const TransformerTrainingOptions& o,
   Batch b{data.latents.index_select(0, index), data.embeddings.index_select(0, index), {}, {}};
   const auto drop = torch::rand({o.batch}, gen) < o.caption_dropout;
   b.embeddings = torch::where(drop.view({-1, 1, 1}), data.empty_embedding, b.embeddings);
-  b.timesteps = torch::randint(schedule.num_train_timesteps(), {o.batch}, gen, torch::kLong);
+  const int64_t n = schedule.num_train_timesteps();
+  const auto high = torch::rand({o.batch}, gen) < o.high_noise_share;
+  b.timesteps =
+      torch::where(high, torch::randint(o.high_noise_from, n, {o.batch}, gen, torch::kLong),
+                   torch::randint(n, {o.batch}, gen, torch::kLong));
   b.noise = torch::randn(b.latents.sizes(), gen);
   return b;
 }

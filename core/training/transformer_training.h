@@ -13,12 +13,16 @@ class CogVideoXTransformer3DModel;
 class NoiseSchedule;
 
 struct TransformerTrainingOptions {
-  int64_t steps = 5000;
+  int64_t steps = 16000;
   int64_t batch = 16;
   double learning_rate = 1e-3;
   int64_t warmup = 200;  // linear warm-up, then constant: a run resumed with more steps equals
                          // one run with that many
 
+  // Motion and layout are settled in the first sampling steps, so this share of each batch draws
+  // t from [high_noise_from, num_train_timesteps) and the rest from the whole range.
+  double high_noise_share = 0.5;
+  int64_t high_noise_from = 900;
   double caption_dropout = 0.1;
   double weight_decay = 0.01;
   uint64_t seed = 2;
