@@ -162,12 +162,16 @@ int64_t train_tokenizer(const fs::path& dir, const fs::path& captions,
   return load_sentencepiece(dir / "spiece.model")->piece_size() + kT5ExtraIds;
 }
 
+bool name_ends_with(const std::string& name, const std::string& suffix) {
+  return name.size() >= suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 void randomise(torch::nn::Module& module, torch::Generator& gen) {
   torch::NoGradGuard no_grad;
   for (auto& [name, t] : module_state(module)) {
     const auto noise = torch::randn(t.sizes(), gen);
-    const bool is_bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
-    if (is_bias)
+    if (name_ends_with(name, "bias"))
       t.copy_(noise * 0.05);
     else if (t.dim() == 1)
       t.copy_(1 + noise * 0.1);

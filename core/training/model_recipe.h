@@ -48,4 +48,7 @@ int64_t train_tokenizer(const std::filesystem::path& dir, const std::filesystem:
 // Weights (>= 2-D) ~ N(0, 1/fan_in); 1-D weights (norm scales) 1 + N(0, 0.1); biases N(0, 0.05).
 void randomise(torch::nn::Module& module, torch::Generator& generator);
 
+// Whether a parameter name ends with `suffix` ("bias", ".o.weight").
+bool name_ends_with(const std::string& name, const std::string& suffix);
+
 }  // namespace ditstream
