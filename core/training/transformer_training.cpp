@@ -9,7 +9,10 @@ namespace ditstream {
 namespace {
 
 double learning_rate_at(const TransformerTrainingOptions& o, int64_t step) {
-  return o.learning_rate * std::min(1.0, static_cast<double>(step + 1) / o.warmup);
+  const double warm = static_cast<double>(step + 1) / o.warmup;
+  const auto decay = std::clamp<int64_t>(o.decay_steps, 1, std::max<int64_t>(o.steps, 1));
+  const double left = static_cast<double>(o.steps - step) / decay;
+  return o.learning_rate * std::min({1.0, warm, left});
 }
 
 // alphas_cumprod[t] broadcast over (B, F, C, h, w).
@@ -43,11 +46,13 @@ Batch draw_batch(const LatentDataset& data, const TransformerTrainingOptions& o,
 torch::Tensor v_prediction_loss(const CogVideoXTransformer3DModel& transformer,
                                 const torch::Tensor& latents, const torch::Tensor& embeddings,
                                 const torch::Tensor& timesteps, const torch::Tensor& noise,
-                                const NoiseSchedule& schedule) {
+                                const NoiseSchedule& schedule, double motion_weight) {
   const auto a = alpha_bar(schedule, timesteps);
   const auto noisy = a.sqrt() * latents + (1 - a).sqrt() * noise;
   const auto target = a.sqrt() * noise - (1 - a).sqrt() * latents;
-  return torch::mse_loss(transformer.forward(noisy, embeddings, timesteps), target);
+  const auto error = transformer.forward(noisy, embeddings, timesteps) - target;
+  const auto motion_error = error - error.mean(1, true);
+  return error.square().mean() + motion_weight * motion_error.square().mean();
 }
 
 TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
@@ -65,8 +70,8 @@ TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
         for (auto& group : optimizer.param_groups())
           group.options().set_lr(learning_rate_at(o, step));
         const Batch b = draw_batch(data, o, schedule, generator);
-        auto loss =
-            v_prediction_loss(transformer, b.latents, b.embeddings, b.timesteps, b.noise, schedule);
+        auto loss = v_prediction_loss(transformer, b.latents, b.embeddings, b.timesteps, b.noise,
+                                      schedule, o.motion_weight);
         return std::make_pair(loss, loss.item<double>());
       });
 }

@@ -68,34 +68,62 @@ TEST(VaeTraining, LossFallsOnAFixedBatch) {
   EXPECT_LT(last, 0.7 * first) << first << " -> " << last;
 }
 
-TEST(TransformerTraining, VPredictionLossFallsOnAFixedBatch) {
+std::shared_ptr<CogVideoXTransformer3DModel> tiny_transformer(torch::Generator& gen) {
   TransformerShape shape;
   shape.sample_height = 6;
   shape.sample_width = 8;
   shape.sample_frames = 9;
   shape.max_text_seq_length = 8;
-  CogVideoXTransformer3DModel model(
+  auto model = std::make_shared<CogVideoXTransformer3DModel>(
       TransformerConfig::from_json(JsonConfig{transformer_config_json(shape), "test"}),
       torch::kFloat);
+  randomise(*model, gen);
+  return model;
+}
+
+NoiseSchedule demo_schedule() {
+  return NoiseSchedule(SchedulerConfig::from_json(JsonConfig{scheduler_config_json(), "test"}));
+}
+
+TEST(TransformerTraining, VPredictionLossFallsOnAFixedBatch) {
   auto gen = at::detail::createCPUGenerator(4);
-  randomise(model, gen);
-  const NoiseSchedule schedule(
-      SchedulerConfig::from_json(JsonConfig{scheduler_config_json(), "test"}));
+  const auto model = tiny_transformer(gen);
+  const NoiseSchedule schedule = demo_schedule();
   const auto latents = torch::randn({4, 3, 16, 6, 8}, gen);
   const auto text = torch::randn({4, 8, 32}, gen);
   const auto t = torch::tensor({10, 300, 600, 999}, torch::kLong);
   const auto noise = torch::randn(latents.sizes(), gen);
-  make_trainable(model);
-  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(3e-3));
+  make_trainable(*model);
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(3e-3));
   double first = 0, last = 0;
   for (int step = 0; step < 15; ++step) {
     optimizer.zero_grad();
-    const auto loss = v_prediction_loss(model, latents, text, t, noise, schedule);
+    const auto loss = v_prediction_loss(*model, latents, text, t, noise, schedule);
     loss.backward();
     optimizer.step();
     (step == 0 ? first : last) = loss.item<double>();
   }
   EXPECT_LT(last, 0.7 * first) << first << " -> " << last;
+}
+
+// At t = 999 (zero terminal SNR) the input is the noise and the target is -latents.
+TEST(TransformerTraining, MotionWeightAddsTheErrorsDeviationOverFrames) {
+  auto gen = at::detail::createCPUGenerator(5);
+  const auto model = tiny_transformer(gen);
+  const auto latents = torch::randn({2, 3, 16, 6, 8}, gen);
+  const auto text = torch::randn({2, 8, 32}, gen);
+  const auto noise = torch::randn(latents.sizes(), gen);
+  const auto t = torch::tensor({999, 999}, torch::kLong);
+  torch::NoGradGuard no_grad;
+  const auto error = model->forward(noise, text, t) + latents;
+  const double plain = error.square().mean().item<double>();
+  const double motion = (error - error.mean(1, true)).square().mean().item<double>();
+  ASSERT_GT(motion, 0.1 * plain);
+  const auto loss = [&](double w) {
+    return v_prediction_loss(*model, latents, text, t, noise, demo_schedule(), w).item<double>();
+  };
+  EXPECT_NEAR(loss(0.0), plain, 1e-5 * plain);
+  EXPECT_NEAR(loss(3.0), plain + 3.0 * motion, 1e-5 * plain);
 }
 
 TEST(TrainingCheckpoint, ResumesWeightsAndOptimizer) {
