@@ -297,11 +297,13 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
 }
 
 void SrcImpl::on_window(const WindowReport& report) {
+  // The latency is raised before the window message, so an application reacting to the message
+  // already reads it in a latency query.
+  const bool slower = uint64_t(report.generation_ns) > worst_window_ns_.load();
+  if (slower) worst_window_ns_ = uint64_t(report.generation_ns);
   const GstClockTime video = frame_duration() * GstClockTime(report.frames);
   gst_element_post_message(GST_ELEMENT(src_), window_message(GST_OBJECT(src_), report, video));
-  if (uint64_t(report.generation_ns) <= worst_window_ns_.load()) return;
-  worst_window_ns_ = uint64_t(report.generation_ns);
-  if (gst_base_src_is_live(src_))
+  if (slower && gst_base_src_is_live(src_))
     gst_element_post_message(GST_ELEMENT(src_), gst_message_new_latency(GST_OBJECT(src_)));
 }
 
