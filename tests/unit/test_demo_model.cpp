@@ -1,7 +1,7 @@
 // The committed demo model (models/shapes-demo): it loads through the runtime, its configs are
 // the ones its MODEL_CARD.md states, every file stays small, its tokenizer and text encoder keep
-// words apart, and one seeded window per held-out caption shows the prompted background and
-// object colour often enough.
+// words apart, and one seeded window per held-out caption shows the prompted background, object
+// colour and direction often enough.
 #include "core/io/json_config.h"
 #include "core/model/cogvideox_transformer.h"
 #include "core/shapes/shapes_scorer.h"

@@ -119,8 +119,9 @@ TEST(TransformerTraining, MotionWeightAddsTheErrorsDeviationOverFrames) {
   const double plain = error.square().mean().item<double>();
   const double motion = (error - error.mean(1, true)).square().mean().item<double>();
   ASSERT_GT(motion, 0.1 * plain);
+  const NoiseSchedule schedule = demo_schedule();
   const auto loss = [&](double w) {
-    return v_prediction_loss(*model, latents, text, t, noise, demo_schedule(), w).item<double>();
+    return v_prediction_loss(*model, latents, text, t, noise, schedule, w).item<double>();
   };
   EXPECT_NEAR(loss(0.0), plain, 1e-5 * plain);
   EXPECT_NEAR(loss(3.0), plain + 3.0 * motion, 1e-5 * plain);
