@@ -43,7 +43,7 @@ FrameQueue::PopStatus FrameQueue::pop(GeneratedFrame& out) {
 
 bool FrameQueue::wait_for_room() {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return closed_ || (!flushing_ && frames_.size() < capacity_); });
+  changed_.wait(lock, [&] { return closed_ || frames_.size() < capacity_; });
   return !closed_;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The bounded hand-over between the generation thread and the streaming thread. `flushing`
-// (GstBaseSrc unlock) wakes both sides and cancels generation between sampler steps; `close`
-// (stop) ends the stream for good.
+// (GstBaseSrc unlock: every live PLAYING -> PAUSED, EOS, flushes) only wakes the streaming
+// thread; the window in progress goes on. `close` (stop, seek) ends the stream and cancels
+// generation between sampler steps.
 
 #include <atomic>
 #include <condition_variable>
@@ -33,15 +34,14 @@ class FrameQueue {
   void push_front(GeneratedFrame frame);
   // Blocks until a frame, flushing, a failure or close.
   PopStatus pop(GeneratedFrame& out);
-  // Producer side: blocks while the queue holds `capacity` frames or is flushing. False once
-  // closed.
+  // Producer side: blocks while the queue holds `capacity` frames. False once closed.
   bool wait_for_room();
   void set_flushing(bool flushing);
   void close();
   void fail(std::string message);
 
   // Polled by the sampler between steps; lock-free.
-  bool cancelled() const { return flushing_.load() || closed_.load(); }
+  bool cancelled() const { return closed_.load(); }
   std::string error() const;
   size_t size() const;
 

@@ -54,6 +54,10 @@ void GenerationWorker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
+void GenerationWorker::check_prompt(const PromptEntry& entry) const {
+  generator_->check_prompt(entry);
+}
+
 PromptEntry GenerationWorker::add_prompt(PromptEntry entry) {
   std::lock_guard<std::mutex> lock(planning_mutex_);
   entry.frame = std::max(entry.frame, next_unplanned_frame_);
@@ -86,9 +90,15 @@ void GenerationWorker::run() {
     try {
       generate_window();
     } catch (const SamplingCancelled&) {
-      // The window is generated again once the queue stops flushing.
+      return;  // only stop() cancels
+    } catch (const PromptRejected& e) {
+      timeline_->remove(e.prompt_id);  // the window is planned again without it
+      listener_.on_prompt_dropped(e.prompt_id, e.what());
     } catch (const std::exception& e) {
       queue_.fail(e.what());
+      return;
+    } catch (...) {
+      queue_.fail("unknown exception in the generation thread");
       return;
     }
   }
@@ -100,6 +110,8 @@ void GenerationWorker::generate_window() {
     std::lock_guard<std::mutex> lock(planning_mutex_);
     next_unplanned_frame_ = generator_->first_new_frame(window + 1);
   }
+  const double guidance = listener_.guidance_at(generator_->first_new_frame(window));
+  generator_->set_guidance_scale(guidance);
   WindowCallbacks callbacks;
   callbacks.cancelled = [this] { return queue_.cancelled(); };
   const auto start = std::chrono::steady_clock::now();
@@ -117,6 +129,7 @@ void GenerationWorker::generate_window() {
   }
   report.generation_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
   report.steps = steps_;
+  report.guidance = guidance;
   queue_.push(std::move(out));
   listener_.on_window(report);
 }

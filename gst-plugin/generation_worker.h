@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace ditstream {
@@ -24,6 +25,7 @@ struct WindowReport {
   double transition_weight = 1.0;
   int64_t generation_ns = 0;  // wall time of the whole window (denoising and decoding)
   int64_t steps = 0;
+  double guidance = 0;  // the scale the window was generated with
 };
 
 struct TransitionReport {
@@ -39,6 +41,11 @@ class GenerationListener {
   virtual ~GenerationListener() = default;
   virtual void on_window(const WindowReport& report) = 0;
   virtual void on_transition(const TransitionReport& report) = 0;
+  // A prompt accepted earlier that the generator could not use; it is off the timeline.
+  virtual void on_prompt_dropped(int64_t prompt_id, const std::string& reason) = 0;
+  // The guidance scale of the window whose new frames start at `first_frame` (the element's
+  // controllable property, synced to that time).
+  virtual double guidance_at(int64_t first_frame) = 0;
 };
 
 class GenerationWorker {
@@ -51,8 +58,12 @@ class GenerationWorker {
 
   // max_frames: stop after that many frames (0: endless).
   void start(int64_t max_frames);
-  // Cancels the window in progress (between sampler steps) and joins; the queue must be closed.
+  // Joins the thread; close the queue first, which cancels the window in progress (between
+  // sampler steps).
   void join();
+  // Throws std::invalid_argument naming the field when the stream cannot use the prompt
+  // (StreamGenerator::check_prompt); any thread.
+  void check_prompt(const PromptEntry& entry) const;
   // Adds a prompt at `frame` or, when that window is already planned, at the next window not
   // yet planned. Returns the entry as added (id and frame filled in).
   PromptEntry add_prompt(PromptEntry entry);

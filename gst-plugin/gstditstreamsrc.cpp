@@ -5,20 +5,28 @@
  * An endless, prompt-steerable text-to-video stream. A CogVideoX diffusion transformer
  * generates latent windows one after another on its own thread; adjacent windows overlap and
  * are blended, and DiTCtrl's KV-sharing carries subjects and motion across prompt changes.
- * The output is `video/x-raw` (RGB, RGBA, I420 or NV12) at the model's frame size and any
- * framerate (default 8/1, CogVideoX's native rate).
+ * The output is `video/x-raw` (RGB, RGBA, I420 or NV12) at the model's frame size, square
+ * pixels, progressive, at 8/1: CogVideoX's native rate. The frames are generated for that rate,
+ * so it is the only one offered; put `videorate` after the element for another (stamping the
+ * same frames at another rate would play their motion faster or slower).
  *
- * Without `model` the element uses the tiny random-weight model generated at build time
- * (`<build>/models/tiny`): it shows the mechanics, not meaningful pictures. The model is
- * loaded when the element goes READY -> PAUSED; a missing or broken folder fails that state
- * change with an error naming the folder and the problem.
+ * Without `model` the element uses the embedded shapes-demo model. The model loads
+ * asynchronously when the element goes READY -> PAUSED (set_state returns at once; the load is
+ * reported in GST_MESSAGE_PROGRESS messages with code "load"; a prompt sent meanwhile waits for
+ * it). A missing folder is a RESOURCE NOT_FOUND error naming it, a broken one RESOURCE READ
+ * naming the problem.
  *
  * Non-live (default): frames come as fast as they are generated, PTS = frame * duration, for
- * rendering to files. With `is-live=true` the element paces itself on the pipeline clock
- * (capture style): a frame goes out in the next free frame slot, slots that pass while
- * generation is late are skipped and reported in QoS messages, and the latency query answers
- * the worst window generation time measured so far (a LATENCY message is posted when it
- * grows).
+ * rendering to files. A flushing seek restarts the stream at the time sought: generation starts
+ * again from frame 0 with the seed and the start-up prompts (`prompt`, `prompt-schedule`), so
+ * the frames are those of the first run, and frames before the target are generated and
+ * skipped (a seek costs the generation time up to it); prompts added at run time are not
+ * replayed. The duration is num-buffers frames.
+ *
+ * With `is-live=true` the element paces itself on the pipeline clock (capture style): a frame
+ * goes out in the next free frame slot, slots that pass while generation is late are skipped
+ * and reported in QoS messages. The latency query answers one frame duration (a buffer goes out
+ * within its slot) and no maximum; live streams are not seekable and have no fixed duration.
  *
  * ## Prompt control
  *
@@ -28,8 +36,15 @@
  * - the custom upstream event `ditstreamsrc-set-prompt` (build and parse it with
  *   `gst-plugin/ditstream-event.h`). Fields: `prompt` (string, required), `negative-prompt`
  *   (string), `subject-words` (string, comma-separated), `frame` (gint64) or `running-time`
- *   (guint64), `transition-windows` (gint). Copies with the same seqnum (a tee upstream)
- *   apply once; a malformed event is refused (FALSE) with a warning message.
+ *   (guint64), `transition-windows` (gint, 0..64). Copies with the same seqnum (a tee
+ *   upstream) apply once; a malformed event is refused (FALSE) with a CORE EVENT warning.
+ *
+ * Prompts are checked on the caller's thread: transition windows beyond 64, or with
+ * `kv-sharing=mask-guided` subject words that are not among the prompt's T5 tokens, are
+ * refused (the event returns FALSE, the signal -1, the property keeps its value) with a
+ * warning naming the field. A prompt only the generation thread finds unusable (mask-guided
+ * automatic subjects of a prompt without a content word) is dropped with a warning; the stream
+ * goes on with the prompt before it.
  *
  * A prompt takes effect at the first window boundary at or after its frame (windows already
  * started keep their prompt), then `transition-windows` interpolated windows lead to it.
@@ -68,6 +83,8 @@
 #include <gst/video/video.h>
 
 #include <exception>
+#include <optional>
+#include <string>
 #include <utility>
 
 GST_DEBUG_CATEGORY(ditstream_src_debug);
@@ -124,15 +141,10 @@ static gint64 gst_ditstream_src_set_prompt(GstDitstreamSrc* src, const gchar* pr
 }
 
 static gboolean gst_ditstream_src_start(GstBaseSrc* base) {
-  try {
+  return guarded(base, "start", FALSE, [&] {
     impl_of(base).start();
     return TRUE;
-  } catch (const ditstream::ModelLoadError& e) {
-    GST_ELEMENT_ERROR(base, RESOURCE, OPEN_READ, ("%s", e.what()), ("loading the model"));
-  } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(base, LIBRARY, SETTINGS, ("%s", e.what()), ("starting the stream"));
-  }
-  return FALSE;
+  });
 }
 
 static gboolean gst_ditstream_src_stop(GstBaseSrc* base) {
@@ -162,13 +174,32 @@ static GstCaps* gst_ditstream_src_get_caps(GstBaseSrc* base, GstCaps* filter) {
 }
 
 static GstCaps* gst_ditstream_src_fixate(GstBaseSrc* base, GstCaps* caps) {
-  return impl_of(base).fixate(caps);
+  return guarded(base, "fixate", static_cast<GstCaps*>(nullptr),
+                 [&] { return impl_of(base).fixate(caps); });
 }
 
+// The error is posted here, with no lock of the element held (a bus sync handler may call back
+// into it), and not while flushing (a seek or shutdown, not a mismatch).
 static gboolean gst_ditstream_src_negotiate(GstBaseSrc* base) {
-  if (guarded(base, "negotiate", false, [&] { return impl_of(base).negotiate(); })) return TRUE;
-  impl_of(base).report_negotiation_failure();
+  const auto failure = guarded(base, "negotiate", std::optional<std::string>(""),
+                               [&] { return impl_of(base).negotiate(); });
+  if (!failure) return TRUE;
+  if (!failure->empty())
+    GST_ELEMENT_ERROR(base, CORE, NEGOTIATION, ("%s", failure->c_str()),
+                      ("ditstreamsrc outputs video/x-raw in RGB, RGBA, I420 or NV12 at the "
+                       "model's frame size and 8/1, square pixels, progressive"));
   return FALSE;
+}
+
+static gboolean gst_ditstream_src_is_seekable(GstBaseSrc* base) {
+  return guarded(base, "is_seekable", false, [&] { return impl_of(base).is_seekable(); });
+}
+
+static gboolean gst_ditstream_src_do_seek(GstBaseSrc* base, GstSegment* segment) {
+  return guarded(base, "do_seek", FALSE, [&] {
+    impl_of(base).seek(segment);
+    return TRUE;
+  });
 }
 
 static gboolean gst_ditstream_src_set_caps(GstBaseSrc* base, GstCaps* caps) {
@@ -227,7 +258,7 @@ static void install_signals(GstDitstreamSrcClass* klass) {
    * @prompt: the new prompt
    * @frame: first frame it applies to, or -1 for the next window not yet started
    *
-   * Returns: the prompt id, or -1 when the element is not running.
+   * Returns: the prompt id, or -1 when the element is not running or refuses the prompt.
    */
   g_signal_new_class_handler("set-prompt", G_TYPE_FROM_CLASS(klass),
                              GSignalFlags(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
@@ -245,6 +276,8 @@ static void install_vfuncs(GstDitstreamSrcClass* klass) {
   base->fixate = GST_DEBUG_FUNCPTR(gst_ditstream_src_fixate);
   base->negotiate = GST_DEBUG_FUNCPTR(gst_ditstream_src_negotiate);
   base->set_caps = GST_DEBUG_FUNCPTR(gst_ditstream_src_set_caps);
+  base->is_seekable = GST_DEBUG_FUNCPTR(gst_ditstream_src_is_seekable);
+  base->do_seek = GST_DEBUG_FUNCPTR(gst_ditstream_src_do_seek);
   base->decide_allocation = GST_DEBUG_FUNCPTR(gst_ditstream_src_decide_allocation);
   base->query = GST_DEBUG_FUNCPTR(gst_ditstream_src_query);
   base->event = GST_DEBUG_FUNCPTR(gst_ditstream_src_event);

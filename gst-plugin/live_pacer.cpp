@@ -8,19 +8,11 @@ void LivePacer::reset() {
   flushing_ = false;
 }
 
-void LivePacer::set_rate(int fps_n, int fps_d) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  fps_n_ = fps_n;
-  fps_d_ = fps_d;
-}
-
 GstClockTime LivePacer::slot_time(uint64_t slot) const {
-  std::lock_guard<std::mutex> lock(mutex_);
   return gst_util_uint64_scale(slot, uint64_t(fps_d_) * GST_SECOND, uint64_t(fps_n_));
 }
 
 uint64_t LivePacer::slot_at(GstClockTime running_time) const {
-  std::lock_guard<std::mutex> lock(mutex_);
   return gst_util_uint64_scale(running_time, uint64_t(fps_n_), uint64_t(fps_d_) * GST_SECOND);
 }
 

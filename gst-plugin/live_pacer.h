@@ -20,8 +20,8 @@ struct Slot {
 
 class LivePacer {
  public:
+  LivePacer(int fps_n, int fps_d) : fps_n_(fps_n), fps_d_(fps_d) {}
   void reset();
-  void set_rate(int fps_n, int fps_d);
   GstClockTime slot_time(uint64_t slot) const;
   // The slot the running time falls into.
   uint64_t slot_at(GstClockTime running_time) const;
@@ -35,8 +35,8 @@ class LivePacer {
   GstFlowReturn wait_for(GstClock* clock, GstClockTime time);
 
   mutable std::mutex mutex_;
-  int fps_n_ = 8;
-  int fps_d_ = 1;
+  const int fps_n_;
+  const int fps_d_;
   std::optional<uint64_t> last_slot_;
   GstClockID pending_ = nullptr;
   bool flushing_ = false;

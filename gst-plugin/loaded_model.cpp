@@ -12,17 +12,18 @@ namespace ditstream {
 LoadedModel load_model(const SrcSettings& settings) {
   const std::filesystem::path folder = settings.model;
   if (!std::filesystem::is_directory(folder))
-    throw ModelLoadError("model folder '" + settings.model + "' does not exist");
+    throw ResourceError("model folder '" + settings.model + "' does not exist", true);
   const auto runtime = parse_runtime_options(settings.device, settings.dtype);
   std::shared_ptr<const PipelineComponents> components;
   try {
     components = load_pipeline_components(folder, runtime);
   } catch (const std::exception& e) {
-    throw ModelLoadError("cannot load model folder '" + settings.model + "': " + e.what());
+    throw ResourceError("cannot load model folder '" + settings.model + "': " + e.what(), false);
   }
   if (!components->text_encoder || !components->tokenizer)
-    throw ModelLoadError("model folder '" + settings.model +
-                         "' has no text_encoder or tokenizer: ditstreamsrc needs both");
+    throw ResourceError("model folder '" + settings.model +
+                            "' has no text_encoder or tokenizer: ditstreamsrc needs both",
+                        false);
   const auto& t = components->transformer->config();
   const int64_t scale = components->vae->config().spatial_compression();
   return {components, static_cast<int>(t.sample_width * scale),

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace ditstream {
 
@@ -17,12 +18,16 @@ struct LoadedModel {
   int height = 0;
 };
 
-class ModelLoadError : public std::runtime_error {
+// A file or folder the element was pointed at that it cannot use; posted as a RESOURCE error
+// (NOT_FOUND when it is missing, READ otherwise).
+class ResourceError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  ResourceError(const std::string& message, bool missing)
+      : std::runtime_error(message), missing(missing) {}
+  bool missing;
 };
 
-// Throws ModelLoadError whose message names the folder and what is wrong with it.
+// Throws ResourceError whose message names the folder and what is wrong with it.
 LoadedModel load_model(const SrcSettings& settings);
 
 }  // namespace ditstream

@@ -7,6 +7,7 @@
 #include "gst-plugin/src_messages.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 namespace ditstream {
@@ -14,9 +15,19 @@ namespace {
 
 constexpr size_t kRememberedSeqnums = 64;
 
+std::vector<ScheduledPrompt> load_schedule_file(const std::string& file) {
+  if (!std::filesystem::is_regular_file(file))
+    throw ResourceError("prompt-schedule file '" + file + "' does not exist", true);
+  try {
+    return load_prompt_file(file);
+  } catch (const std::exception& e) {
+    throw ResourceError("cannot read prompt-schedule file '" + file + "': " + e.what(), false);
+  }
+}
+
 std::vector<ScheduledPrompt> parse_schedule(const std::string& schedule) {
   if (schedule.empty()) return {};
-  if (schedule.front() == '@') return load_prompt_file(schedule.substr(1));
+  if (schedule.front() == '@') return load_schedule_file(schedule.substr(1));
   return parse_inline_schedule(schedule);
 }
 
@@ -30,9 +41,28 @@ PromptEntry initial_entry(const SrcSettings& s) {
   return e;
 }
 
+// The start-up prompts: the `prompt` property at frame 0, then the schedule. Throws naming the
+// property when the stream cannot use one.
+void add_initial_prompts(PromptTimeline& timeline, const SrcSettings& s,
+                         const std::vector<ScheduledPrompt>& schedule,
+                         const GenerationWorker& worker) {
+  const PromptEntry first = initial_entry(s);
+  worker.check_prompt(first);
+  timeline.add(first);
+  for (auto entry : to_entries(schedule, kNativeFpsN, kNativeFpsD)) {
+    if (entry.negative_prompt.empty()) entry.negative_prompt = s.negative_prompt;
+    worker.check_prompt(entry);
+    timeline.add(entry);
+  }
+}
+
+GstClockTime frame_duration() {
+  return gst_util_uint64_scale(GST_SECOND, kNativeFpsD, kNativeFpsN);
+}
+
 }  // namespace
 
-SrcImpl::SrcImpl(GstBaseSrc* src) : src_(src) {}
+SrcImpl::SrcImpl(GstBaseSrc* src) : src_(src), pacer_(kNativeFpsN, kNativeFpsD) {}
 
 SrcImpl::~SrcImpl() { stop(); }
 
@@ -41,54 +71,116 @@ SrcSettings SrcImpl::settings() const {
   return settings_;
 }
 
+// Called with control_mutex_ held and model_ set.
+void SrcImpl::make_worker() {
+  auto timeline = std::make_shared<PromptTimeline>();
+  auto worker = std::make_unique<GenerationWorker>(*model_, running_, timeline, queue_, *this);
+  add_initial_prompts(*timeline, running_, schedule_, *worker);
+  worker_ = std::move(worker);
+  seen_seqnums_.clear();
+}
+
 void SrcImpl::start() {
   const SrcSettings s = settings();
-  auto schedule = parse_schedule(s.prompt_schedule);
-  LoadedModel model = load_model(s);
-  auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add(initial_entry(s));
   queue_.reset(s.lookahead);
   pacer_.reset();
-  auto worker = std::make_unique<GenerationWorker>(model, s, timeline, queue_, *this);
+  loader_.begin([this, s] { load(s); });
+}
+
+// On the loader thread; posts its own error.
+void SrcImpl::load(const SrcSettings& s) {
+  auto* object = GST_OBJECT(src_);
+  gst_element_post_message(GST_ELEMENT(src_), load_progress_message(object, GST_PROGRESS_TYPE_START,
+                                                                    "loading " + s.model));
+  try {
+    install(s, parse_schedule(s.prompt_schedule), load_model(s));
+  } catch (...) {
+    post_start_error(GST_ELEMENT(src_), std::current_exception());
+    gst_element_post_message(GST_ELEMENT(src_),
+                             load_progress_message(object, GST_PROGRESS_TYPE_ERROR, s.model));
+    return;
+  }
+  gst_element_post_message(GST_ELEMENT(src_),
+                           load_progress_message(object, GST_PROGRESS_TYPE_COMPLETE, s.model));
+}
+
+void SrcImpl::install(const SrcSettings& s, std::vector<ScheduledPrompt> schedule,
+                      LoadedModel model) {
   std::lock_guard<std::mutex> lock(control_mutex_);
   model_ = std::move(model);
   running_ = s;
   schedule_ = std::move(schedule);
-  timeline_ = std::move(timeline);
-  worker_ = std::move(worker);
-  seen_seqnums_.clear();
+  try {
+    make_worker();
+  } catch (...) {
+    model_.reset();
+    throw;
+  }
   frames_out_ = 0;
+  skip_before_ = 0;
   dropped_ = 0;
-  worst_window_ns_ = 0;
   last_prompt_id_ = 0;
   generating_ = false;
   GST_INFO_OBJECT(src_, "loaded model '%s' (%dx%d)", s.model.c_str(), model_->width,
                   model_->height);
 }
 
-void SrcImpl::stop() {
+bool SrcImpl::running() const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return worker_ != nullptr;
+}
+
+void SrcImpl::stop_worker() {
   queue_.close();
   pacer_.unlock();
   std::unique_ptr<GenerationWorker> worker;
   {
     std::lock_guard<std::mutex> lock(control_mutex_);
     worker = std::move(worker_);
-    timeline_.reset();
   }
   if (worker) worker->join();
-  worker.reset();
+}
+
+void SrcImpl::stop() {
+  loader_.join();  // a load cannot be interrupted: stop waits for it
+  stop_worker();
   std::lock_guard<std::mutex> lock(control_mutex_);
   model_.reset();
 }
 
 void SrcImpl::unlock() {
+  loader_.set_flushing(true);
   queue_.set_flushing(true);
   pacer_.unlock();
 }
 
 void SrcImpl::unlock_stop() {
+  loader_.set_flushing(false);
   queue_.set_flushing(false);
   pacer_.unlock_stop();
+}
+
+bool SrcImpl::is_seekable() const { return !gst_base_src_is_live(src_); }
+
+void SrcImpl::seek(GstSegment* segment) {
+  if (segment->format != GST_FORMAT_TIME) throw std::invalid_argument("seeks are in TIME only");
+  segment->time = segment->start;
+  const int64_t frame = int64_t(
+      gst_util_uint64_scale(segment->position, kNativeFpsN, guint64(kNativeFpsD) * GST_SECOND));
+  if (!generating_ && frame == skip_before_) return;  // GstBaseSrc's seek at activation
+  loader_.wait(false);
+  stop_worker();
+  queue_.reset(running_.lookahead);
+  {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    if (!model_) return;
+    make_worker();
+  }
+  frames_out_ = frame;
+  skip_before_ = frame;
+  last_prompt_id_ = 0;
+  generating_ = false;
+  GST_INFO_OBJECT(src_, "seek: the stream restarts, output from frame %" G_GINT64_FORMAT, frame);
 }
 
 GstCaps* SrcImpl::caps(GstCaps* filter) const {
@@ -103,74 +195,68 @@ GstCaps* SrcImpl::caps(GstCaps* filter) const {
   return filtered;
 }
 
-GstCaps* SrcImpl::fixate(GstCaps* caps) const {
-  return fixate_video_caps(caps, kNativeFpsN, kNativeFpsD);
-}
+GstCaps* SrcImpl::fixate(GstCaps* caps) const { return fixate_video_caps(caps); }
 
 void SrcImpl::set_caps(GstCaps* caps) {
   GstVideoInfo info;
   if (!gst_video_info_from_caps(&info, caps)) throw std::runtime_error("cannot parse the caps");
+  if (GST_VIDEO_INFO_FPS_N(&info) != kNativeFpsN || GST_VIDEO_INFO_FPS_D(&info) != kNativeFpsD)
+    throw std::runtime_error("ditstreamsrc generates 8/1 video only");
   writer_.configure(info);
-  fps_n_ = GST_VIDEO_INFO_FPS_N(&info);
-  fps_d_ = GST_VIDEO_INFO_FPS_D(&info);
-  pacer_.set_rate(fps_n_, fps_d_);
   GST_INFO_OBJECT(src_, "output caps %" GST_PTR_FORMAT, static_cast<void*>(caps));
 }
 
-bool SrcImpl::negotiate() {
+// Waits for the model first. After a failed load there is nothing to negotiate: the error is
+// posted, and fill() ends the task without another.
+std::optional<std::string> SrcImpl::negotiate() {
+  loader_.wait(true);
   GstPad* pad = GST_BASE_SRC_PAD(src_);
+  if (GST_PAD_IS_FLUSHING(pad)) return "";
+  if (!running()) return std::nullopt;
   GstCaps* ours = gst_pad_query_caps(pad, nullptr);
   GstCaps* peer = gst_pad_peer_query_caps(pad, nullptr);
   GstCaps* caps = gst_caps_intersect_full(peer, ours, GST_CAPS_INTERSECT_FIRST);
+  std::optional<std::string> failure;
+  if (gst_caps_is_empty(caps)) {
+    failure = GST_PAD_IS_FLUSHING(pad) ? "" : describe_caps_mismatch(ours, peer);
+    gst_caps_unref(caps);
+  } else {
+    caps = fixate(caps);
+    if (!gst_caps_is_fixed(caps) || !gst_base_src_set_caps(src_, caps)) failure = "";
+    gst_caps_unref(caps);
+  }
   gst_caps_unref(ours);
   gst_caps_unref(peer);
-  if (gst_caps_is_empty(caps)) {
-    gst_caps_unref(caps);
-    return false;
-  }
-  caps = fixate(caps);
-  const bool ok = gst_caps_is_fixed(caps) && gst_base_src_set_caps(src_, caps);
-  gst_caps_unref(caps);
-  return ok;
-}
-
-void SrcImpl::report_negotiation_failure() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  if (!model_) return;
-  GST_ELEMENT_ERROR(src_, CORE, NEGOTIATION,
-                    ("downstream does not accept %dx%d video, the frame size of model '%s'",
-                     model_->width, model_->height, running_.model.c_str()),
-                    ("ditstreamsrc outputs video/x-raw in RGB, RGBA, I420 or NV12 at exactly "
-                     "the model's frame size; put videoscale/videoconvert after it"));
+  return failure;
 }
 
 void SrcImpl::ensure_generation() {
   if (generating_) return;
   std::lock_guard<std::mutex> lock(control_mutex_);
   if (!worker_) throw std::runtime_error("ditstreamsrc is not started");
-  for (auto entry : to_entries(schedule_, fps_n_, fps_d_)) {
-    if (entry.negative_prompt.empty()) entry.negative_prompt = running_.negative_prompt;
-    timeline_->add(entry);
-  }
   const gint num_buffers = src_->num_buffers;
   worker_->start(num_buffers > 0 ? num_buffers : 0);
   generating_ = true;
 }
 
 GstFlowReturn SrcImpl::fill(GstBuffer* buffer) {
+  if (!running()) return GST_FLOW_FLUSHING;  // the load failed and said so
+  if (!writer_.configured()) return GST_FLOW_NOT_NEGOTIATED;
   ensure_generation();
   GeneratedFrame frame;
-  switch (queue_.pop(frame)) {
-    case FrameQueue::PopStatus::Flushing:
-      return GST_FLOW_FLUSHING;
-    case FrameQueue::PopStatus::Failed:
-      throw std::runtime_error("generation failed: " + queue_.error());
-    case FrameQueue::PopStatus::Closed:
-      return GST_FLOW_EOS;
-    case FrameQueue::PopStatus::Frame:
-      break;
-  }
-  Slot slot{uint64_t(frames_out_.load()), 0, GST_CLOCK_TIME_NONE};
+  do {
+    switch (queue_.pop(frame)) {
+      case FrameQueue::PopStatus::Flushing:
+        return GST_FLOW_FLUSHING;
+      case FrameQueue::PopStatus::Failed:
+        throw std::runtime_error("generation failed: " + queue_.error());
+      case FrameQueue::PopStatus::Closed:
+        return GST_FLOW_EOS;
+      case FrameQueue::PopStatus::Frame:
+        break;
+    }
+  } while (frame.index < skip_before_);
+  Slot slot{uint64_t(frame.index), 0, GST_CLOCK_TIME_NONE};
   if (gst_base_src_is_live(src_)) {
     const GstFlowReturn ret = pacer_.next_slot(GST_ELEMENT(src_), slot);
     if (ret != GST_FLOW_OK) {
@@ -215,17 +301,17 @@ void SrcImpl::post_qos(const Slot& slot) {
   gst_element_post_message(GST_ELEMENT(src_), qos);
 }
 
-GstClockTime SrcImpl::frame_duration() const {
-  return gst_util_uint64_scale(GST_SECOND, uint64_t(fps_d_.load()), uint64_t(fps_n_.load()));
-}
-
+// Live: a buffer goes out within its frame slot, so the sink must allow one frame duration;
+// late windows skip slots rather than delay buffers, and the frame queue holds any amount of
+// downstream latency (max NONE), as videotestsrc answers. The non-live duration is
+// num-buffers frames; live, skipped slots make it longer, so it is unknown.
 bool SrcImpl::answer_query(GstQuery* query) const {
-  if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && gst_base_src_is_live(src_)) {
-    const GstClockTime worst = std::max<GstClockTime>(worst_window_ns_, frame_duration());
-    gst_query_set_latency(query, TRUE, worst, worst);
+  const bool live = gst_base_src_is_live(src_);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+    gst_query_set_latency(query, live, live ? frame_duration() : 0, GST_CLOCK_TIME_NONE);
     return true;
   }
-  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && src_->num_buffers > 0) {
+  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && src_->num_buffers > 0 && !live) {
     GstFormat format;
     gst_query_parse_duration(query, &format, nullptr);
     if (format != GST_FORMAT_TIME) return false;
@@ -244,7 +330,21 @@ int64_t SrcImpl::frame_for(const PromptRequest& request) const {
   return frames_out_ + (slot > *last ? int64_t(slot - *last) - 1 : 0);
 }
 
+// Validates on the caller's thread and adds; returns the refusal, if any.
+std::optional<std::string> SrcImpl::check_and_add(PromptEntry& entry) {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  if (!worker_) return std::nullopt;
+  try {
+    worker_->check_prompt(entry);
+  } catch (const std::invalid_argument& e) {
+    return std::string(e.what());
+  }
+  entry = worker_->add_prompt(std::move(entry));
+  return std::nullopt;
+}
+
 int64_t SrcImpl::add_prompt(const PromptRequest& request) {
+  loader_.wait(false);  // a prompt sent while the model loads is checked against it
   const SrcSettings s = settings();
   PromptEntry entry;
   entry.text = request.text;
@@ -253,12 +353,16 @@ int64_t SrcImpl::add_prompt(const PromptRequest& request) {
   entry.transition_windows =
       request.transition_windows >= 0 ? request.transition_windows : s.transition_windows;
   entry.frame = frame_for(request);
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  if (!worker_) return -1;
-  const PromptEntry added = worker_->add_prompt(std::move(entry));
-  GST_INFO_OBJECT(src_, "prompt %" G_GINT64_FORMAT " '%s' from frame %" G_GINT64_FORMAT, added.id,
-                  added.text.c_str(), added.frame);
-  return added.id;
+  if (const auto refusal = check_and_add(entry)) {
+    GST_ELEMENT_WARNING(src_, LIBRARY, SETTINGS,
+                        ("refused prompt '%s': %s", request.text.c_str(), refusal->c_str()),
+                        (nullptr));
+    return -1;
+  }
+  if (entry.id <= 0) return -1;  // not running
+  GST_INFO_OBJECT(src_, "prompt %" G_GINT64_FORMAT " '%s' from frame %" G_GINT64_FORMAT, entry.id,
+                  entry.text.c_str(), entry.frame);
+  return entry.id;
 }
 
 bool SrcImpl::first_copy(guint32 seqnum) {
@@ -277,7 +381,7 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
   if (!ditstream_event_parse_set_prompt(event, &parsed, &error)) {
     gchar* fields = gst_structure_to_string(gst_event_get_structure(event));
     GST_ELEMENT_WARNING(
-        src_, STREAM, FAILED,
+        src_, CORE, EVENT,
         ("refused a malformed %s event: %s", DITSTREAM_EVENT_SET_PROMPT, error->message),
         ("%s", fields));
     g_free(fields);
@@ -297,18 +401,25 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
 }
 
 void SrcImpl::on_window(const WindowReport& report) {
-  // The latency is raised before the window message, so an application reacting to the message
-  // already reads it in a latency query.
-  const bool slower = uint64_t(report.generation_ns) > worst_window_ns_.load();
-  if (slower) worst_window_ns_ = uint64_t(report.generation_ns);
   const GstClockTime video = frame_duration() * GstClockTime(report.frames);
   gst_element_post_message(GST_ELEMENT(src_), window_message(GST_OBJECT(src_), report, video));
-  if (slower && gst_base_src_is_live(src_))
-    gst_element_post_message(GST_ELEMENT(src_), gst_message_new_latency(GST_OBJECT(src_)));
 }
 
 void SrcImpl::on_transition(const TransitionReport& report) {
   gst_element_post_message(GST_ELEMENT(src_), transition_message(GST_OBJECT(src_), report));
+}
+
+// GstController values are synced at the window's first new frame (its PTS without live slot
+// skips): the window is generated with the guidance in effect then.
+double SrcImpl::guidance_at(int64_t first_frame) {
+  gst_object_sync_values(GST_OBJECT(src_), pacer_.slot_time(uint64_t(first_frame)));
+  return settings().guidance;
+}
+
+void SrcImpl::on_prompt_dropped(int64_t prompt_id, const std::string& reason) {
+  GST_ELEMENT_WARNING(src_, LIBRARY, SETTINGS,
+                      ("dropped prompt %" G_GINT64_FORMAT ": %s", prompt_id, reason.c_str()),
+                      ("the stream goes on with the prompt before it"));
 }
 
 }  // namespace ditstream

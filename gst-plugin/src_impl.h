@@ -1,13 +1,15 @@
 #pragma once
 // The C++ side of ditstreamsrc behind the GObject's impl pointer: model and generation thread
-// lifetime, caps, timestamps, live pacing, prompt control and bus messages. Every method may
-// throw; the GObject glue turns exceptions into GST_ELEMENT_ERROR.
+// lifetime, caps, timestamps, live pacing, seeking, prompt control and bus messages. Every
+// method may throw; the GObject glue turns exceptions into GST_ELEMENT_ERROR. No method posts
+// a message while it holds a lock of its own: a bus sync handler may call back into the element.
 
 #include "core/stream/prompt_file.h"
 #include "gst-plugin/frame_queue.h"
 #include "gst-plugin/generation_worker.h"
 #include "gst-plugin/live_pacer.h"
 #include "gst-plugin/loaded_model.h"
+#include "gst-plugin/model_loader.h"
 #include "gst-plugin/src_settings.h"
 #include "gst-plugin/video_output.h"
 
@@ -35,9 +37,6 @@ struct PromptRequest {
 
 class SrcImpl : public GenerationListener {
  public:
-  static constexpr int kNativeFpsN = 8;  // CogVideoX's frame rate
-  static constexpr int kNativeFpsD = 1;
-
   explicit SrcImpl(GstBaseSrc* src);
   ~SrcImpl() override;
 
@@ -48,8 +47,11 @@ class SrcImpl : public GenerationListener {
     change(settings_);
   }
 
+  // Loads the model on the loader thread (model_loader.h); a failed load posts its error and
+  // leaves the element not running. stop() waits for a load in progress.
   void start();
   void stop();
+  bool running() const;
   void unlock();
   void unlock_stop();
 
@@ -57,30 +59,42 @@ class SrcImpl : public GenerationListener {
   GstCaps* fixate(GstCaps* caps) const;
   void set_caps(GstCaps* caps);
   // Downstream's caps in downstream's order, intersected with ours (GstBaseSrc's default
-  // would let our template order win).
-  bool negotiate();
-  void report_negotiation_failure() const;
+  // would let our template order win). On failure returns what does not match (empty: nothing
+  // to report, e.g. while flushing).
+  std::optional<std::string> negotiate();
   GstFlowReturn fill(GstBuffer* buffer);
   // nullopt: not a ditstreamsrc event (the base class handles it).
   std::optional<bool> handle_event(GstEvent* event);
   bool answer_query(GstQuery* query) const;
+  bool is_seekable() const;
+  // Restarts the stream at the segment's start (non-live only): generation begins again from
+  // frame 0 with the seed and the start-up prompts, frames before the start are skipped.
+  void seek(GstSegment* segment);
 
-  // Returns the prompt id, or -1 when the element is not running.
+  // Returns the prompt id, or -1 when the element is not running or refuses the prompt (then
+  // with a warning on the bus naming the field).
   int64_t add_prompt(const PromptRequest& request);
 
   void on_window(const WindowReport& report) override;
   void on_transition(const TransitionReport& report) override;
+  void on_prompt_dropped(int64_t prompt_id, const std::string& reason) override;
+  double guidance_at(int64_t first_frame) override;
 
  private:
+  void load(const SrcSettings& s);
+  void install(const SrcSettings& s, std::vector<ScheduledPrompt> schedule, LoadedModel model);
+  void make_worker();
+  void stop_worker();
   void ensure_generation();
+  std::optional<std::string> check_and_add(PromptEntry& entry);
   int64_t frame_for(const PromptRequest& request) const;
   bool first_copy(guint32 seqnum);
   void stamp(GstBuffer* buffer, const GeneratedFrame& frame, uint64_t slot) const;
   void post_frame_messages(const GeneratedFrame& frame, const Slot& slot, GstClockTime pts);
   void post_qos(const Slot& slot);
-  GstClockTime frame_duration() const;
 
   GstBaseSrc* src_;  // owns this object
+  ModelLoader loader_;
   mutable std::mutex settings_mutex_;
   SrcSettings settings_;
 
@@ -89,19 +103,16 @@ class SrcImpl : public GenerationListener {
   std::optional<LoadedModel> model_;
   SrcSettings running_;
   std::vector<ScheduledPrompt> schedule_;
-  std::shared_ptr<PromptTimeline> timeline_;
   std::unique_ptr<GenerationWorker> worker_;
   std::deque<guint32> seen_seqnums_;
 
   FrameQueue queue_;
   LivePacer pacer_;
   FrameWriter writer_;
-  std::atomic<int> fps_n_{kNativeFpsN};
-  std::atomic<int> fps_d_{kNativeFpsD};
   std::atomic<bool> generating_{false};
   std::atomic<int64_t> frames_out_{0};
+  std::atomic<int64_t> skip_before_{0};  // frames a seek skips
   std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> worst_window_ns_{0};
   int64_t last_prompt_id_ = 0;  // streaming thread only
 };
 

@@ -1,6 +1,7 @@
 #include "gst-plugin/src_messages.h"
 
 #include "gst-plugin/ditstream-event.h"
+#include "gst-plugin/loaded_model.h"
 
 namespace ditstream {
 
@@ -20,8 +21,9 @@ GstMessage* window_message(GstObject* src, const WindowReport& r, GstClockTime v
       DITSTREAM_MESSAGE_WINDOW, "index", G_TYPE_INT64, r.index, "first-frame", G_TYPE_INT64,
       r.first_frame, "frames", G_TYPE_INT64, r.frames, "prompt-id", G_TYPE_INT64, r.prompt_id,
       "transition-weight", G_TYPE_DOUBLE, r.transition_weight, "steps", G_TYPE_INT64, r.steps,
-      "generation-time", G_TYPE_UINT64, guint64(r.generation_ns), "video-duration", G_TYPE_UINT64,
-      video_duration, "realtime-factor", G_TYPE_DOUBLE, factor, nullptr);
+      "guidance", G_TYPE_DOUBLE, r.guidance, "generation-time", G_TYPE_UINT64,
+      guint64(r.generation_ns), "video-duration", G_TYPE_UINT64, video_duration, "realtime-factor",
+      G_TYPE_DOUBLE, factor, nullptr);
   return gst_message_new_element(src, s);
 }
 
@@ -31,6 +33,24 @@ GstMessage* transition_message(GstObject* src, const TransitionReport& r) {
       G_TYPE_INT64, r.window, "frame", G_TYPE_INT64, r.frame, "from-prompt-id", G_TYPE_INT64,
       r.from_prompt, "to-prompt-id", G_TYPE_INT64, r.to_prompt, nullptr);
   return gst_message_new_element(src, s);
+}
+
+GstMessage* load_progress_message(GstObject* src, GstProgressType type, const std::string& text) {
+  return gst_message_new_progress(src, type, "load", text.c_str());
+}
+
+void post_start_error(GstElement* src, std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ResourceError& e) {
+    const auto code = e.missing ? GST_RESOURCE_ERROR_NOT_FOUND : GST_RESOURCE_ERROR_READ;
+    gst_element_message_full(src, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, code, g_strdup(e.what()),
+                             g_strdup("starting the stream"), __FILE__, GST_FUNCTION, __LINE__);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(src, LIBRARY, SETTINGS, ("%s", e.what()), ("starting the stream"));
+  } catch (...) {
+    GST_ELEMENT_ERROR(src, LIBRARY, FAILED, ("unknown C++ exception"), ("starting the stream"));
+  }
 }
 
 }  // namespace ditstream

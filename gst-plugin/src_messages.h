@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include <exception>
 #include <string>
 
 namespace ditstream {
@@ -13,11 +14,16 @@ namespace ditstream {
 // pts (guint64), transition-weight (gdouble). Posted with the first buffer of a prompt.
 GstMessage* prompt_applied_message(GstObject* src, const GeneratedFrame& frame, GstClockTime pts);
 // ditstreamsrc-window: index, first-frame, frames, prompt-id (gint64), transition-weight
-// (gdouble), steps (gint64), generation-time, video-duration (guint64 ns), realtime-factor
-// (gdouble: video duration / generation time).
+// (gdouble), steps (gint64), guidance (gdouble), generation-time, video-duration (guint64 ns),
+// realtime-factor (gdouble: video duration / generation time).
 GstMessage* window_message(GstObject* src, const WindowReport& report, GstClockTime video_duration);
 // ditstreamsrc-transition: phase ("start" | "end"), window, frame, from-prompt-id,
 // to-prompt-id (gint64).
 GstMessage* transition_message(GstObject* src, const TransitionReport& report);
+// GST_MESSAGE_PROGRESS of the model load: code "load", `text` for people.
+GstMessage* load_progress_message(GstObject* src, GstProgressType type, const std::string& text);
+// Posts the error a failed start threw: RESOURCE NOT_FOUND or READ for a file or folder that is
+// missing or unreadable, LIBRARY SETTINGS for other settings, LIBRARY FAILED for the rest.
+void post_start_error(GstElement* src, std::exception_ptr error);
 
 }  // namespace ditstream

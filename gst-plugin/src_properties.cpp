@@ -33,10 +33,15 @@ constexpr auto kReady =
     GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 constexpr auto kPlaying =
     GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+constexpr auto kControllable = GParamFlags(kPlaying | GST_PARAM_CONTROLLABLE);
 
+// Registered once; marked as plugin API so the documentation lists the enum's values.
 GType register_enum(const char* name, const GEnumValue* values) {
   GType type = g_type_from_name(name);
-  return type ? type : g_enum_register_static(name, values);
+  if (type) return type;
+  type = g_enum_register_static(name, values);
+  gst_type_mark_as_plugin_api(type, GstPluginAPIFlags(0));
+  return type;
 }
 
 GType sampler_type() {
@@ -122,8 +127,10 @@ void install_sampling_properties(GObjectClass* k, const SrcSettings& d) {
       g_param_spec_int("steps", "Steps", "Sampler steps per window", 1, 1000, d.steps, kReady));
   g_object_class_install_property(
       k, PROP_GUIDANCE,
-      g_param_spec_double("guidance", "Guidance", "Classifier-free guidance scale (<= 1: off)", 0.0,
-                          100.0, d.guidance, kReady));
+      g_param_spec_double("guidance", "Guidance",
+                          "Classifier-free guidance scale (<= 1: off); set while playing or "
+                          "driven by a GstController, it applies from the next window",
+                          0.0, 100.0, d.guidance, kControllable));
   g_object_class_install_property(
       k, PROP_DYNAMIC_CFG,
       g_param_spec_boolean("dynamic-cfg", "Dynamic CFG", "CogVideoX's cosine guidance schedule",
@@ -187,9 +194,9 @@ PromptRequest prompt_request(std::string text) {
 
 bool set_prompt_property(SrcImpl& impl, guint id, const GValue* value) {
   switch (id) {
-    case PROP_PROMPT:
-      impl.update_settings([&](SrcSettings& s) { s.prompt = string_of(value); });
-      impl.add_prompt(prompt_request(string_of(value)));
+    case PROP_PROMPT:  // while running, kept only when the stream accepts it
+      if (impl.add_prompt(prompt_request(string_of(value))) >= 0 || !impl.running())
+        impl.update_settings([&](SrcSettings& s) { s.prompt = string_of(value); });
       return true;
     case PROP_NEGATIVE_PROMPT:
       impl.update_settings([&](SrcSettings& s) { s.negative_prompt = string_of(value); });
@@ -199,6 +206,9 @@ bool set_prompt_property(SrcImpl& impl, guint id, const GValue* value) {
       return true;
     case PROP_TRANSITION_WINDOWS:
       impl.update_settings([&](SrcSettings& s) { s.transition_windows = g_value_get_int(value); });
+      return true;
+    case PROP_GUIDANCE:
+      impl.update_settings([&](SrcSettings& s) { s.guidance = g_value_get_double(value); });
       return true;
   }
   return false;
@@ -223,9 +233,6 @@ bool set_ready_property(SrcSettings& s, guint id, const GValue* value) {
       break;
     case PROP_STEPS:
       s.steps = g_value_get_int(value);
-      break;
-    case PROP_GUIDANCE:
-      s.guidance = g_value_get_double(value);
       break;
     case PROP_DYNAMIC_CFG:
       s.dynamic_cfg = g_value_get_boolean(value);
@@ -340,7 +347,10 @@ bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* va
   if (set_prompt_property(impl, id, value)) return true;
   bool known = false;
   impl.update_settings([&](SrcSettings& s) { known = set_ready_property(s, id, value); });
-  if (known && GST_STATE(src) > GST_STATE_READY)
+  GST_OBJECT_LOCK(src);
+  const GstState state = GST_STATE(src);
+  GST_OBJECT_UNLOCK(src);
+  if (known && state > GST_STATE_READY)
     GST_WARNING_OBJECT(src, "property %u changed while running: it takes effect at the next start",
                        id);
   return known;

@@ -2,13 +2,57 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ditstream {
 namespace {
 
 constexpr const char* kTemplateCaps =
     "video/x-raw, format=(string){ RGB, RGBA, I420, NV12 }, width=(int)[ 1, 2147483647 ], "
-    "height=(int)[ 1, 2147483647 ], framerate=(fraction)[ 1/2147483647, 2147483647/1 ]";
+    "height=(int)[ 1, 2147483647 ], framerate=(fraction)8/1, pixel-aspect-ratio=(fraction)1/1, "
+    "interlace-mode=(string)progressive";
+static_assert(kNativeFpsN == 8 && kNativeFpsD == 1, "kTemplateCaps spells the native rate");
+
+// The fields a mismatch is explained by, with what to put before the caps that want another.
+struct CapsField {
+  std::vector<const char*> names;
+  const char* label;
+  const char* fix;
+};
+const std::vector<CapsField>& caps_fields() {
+  static const std::vector<CapsField> fields{
+      {{"format"}, "format", "videoconvert"},
+      {{"width", "height"}, "frame size", "videoscale"},
+      {{"framerate"}, "framerate", "videorate"},
+      {{"pixel-aspect-ratio"}, "pixel aspect ratio", "videoscale"},
+      {{"interlace-mode"}, "interlace mode", "deinterlace/interlace"}};
+  return fields;
+}
+
+GstCaps* without_fields(GstCaps* caps, const std::vector<const char*>& names) {
+  GstCaps* copy = gst_caps_copy(caps);
+  for (guint i = 0; i < gst_caps_get_size(copy); ++i)
+    for (const char* name : names)
+      gst_structure_remove_field(gst_caps_get_structure(copy, i), name);
+  return copy;
+}
+
+// Whether the caps intersect once the field is left out of both.
+bool only_field_differs(GstCaps* ours, GstCaps* peer, const CapsField& field) {
+  GstCaps* a = without_fields(ours, field.names);
+  GstCaps* b = without_fields(peer, field.names);
+  const bool match = gst_caps_can_intersect(a, b);
+  gst_caps_unref(a);
+  gst_caps_unref(b);
+  return match;
+}
+
+std::string caps_text(GstCaps* caps) {
+  gchar* text = gst_caps_to_string(caps);
+  std::string out = text;
+  g_free(text);
+  return out;
+}
 
 // Maps a read-only wrapper around the frame's bytes (stride = width * 3, no padding).
 GstBuffer* wrap_rgb(const GeneratedFrame& frame) {
@@ -27,14 +71,22 @@ GstCaps* model_caps(int width, int height) {
   return caps;
 }
 
-GstCaps* fixate_video_caps(GstCaps* caps, int fps_n, int fps_d) {
-  caps = gst_caps_truncate(gst_caps_make_writable(caps));
-  GstStructure* s = gst_caps_get_structure(caps, 0);
-  if (gst_structure_has_field(s, "framerate"))
-    gst_structure_fixate_field_nearest_fraction(s, "framerate", fps_n, fps_d);
-  else
-    gst_structure_set(s, "framerate", GST_TYPE_FRACTION, fps_n, fps_d, nullptr);
-  return gst_caps_fixate(caps);
+GstCaps* fixate_video_caps(GstCaps* caps) {
+  return gst_caps_fixate(gst_caps_truncate(gst_caps_make_writable(caps)));
+}
+
+std::string describe_caps_mismatch(GstCaps* ours, GstCaps* peer) {
+  std::string fields, fixes;
+  for (const auto& field : caps_fields()) {
+    if (!only_field_differs(ours, peer, field)) continue;
+    fields += std::string(fields.empty() ? "" : " or ") + field.label;
+    fixes += std::string(fixes.empty() ? "" : ", ") + field.fix;
+  }
+  const std::string what = fields.empty() ? "caps" : fields;
+  const std::string hint = fixes.empty() ? "videoconvert ! videoscale ! videorate" : fixes;
+  return "downstream does not accept ditstreamsrc's " + what + ": ditstreamsrc offers " +
+         caps_text(ours) + ", downstream accepts " + caps_text(peer) + " (put " + hint +
+         " after ditstreamsrc)";
 }
 
 void decide_video_allocation(GstQuery* query) {

@@ -6,14 +6,25 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include <string>
+
 namespace ditstream {
 
-// video/x-raw in RGB, RGBA, I420, NV12; any size; any framerate > 0.
+// The rate CogVideoX's frames are generated for: the caps offer only this one, since the same
+// frames stamped at another rate would play their motion faster or slower (videorate converts).
+constexpr int kNativeFpsN = 8;
+constexpr int kNativeFpsD = 1;
+
+// video/x-raw in RGB, RGBA, I420, NV12; any size; the native framerate; square pixels,
+// progressive.
 GstCaps* template_caps();
 // The template with width and height fixed to the model's frame size.
 GstCaps* model_caps(int width, int height);
-// Truncates, picks the framerate nearest to fps_n/fps_d, fixates the rest. Takes caps.
-GstCaps* fixate_video_caps(GstCaps* caps, int fps_n, int fps_d);
+// Truncates and fixates (the first format downstream listed). Takes caps.
+GstCaps* fixate_video_caps(GstCaps* caps);
+// Why `ours` and downstream's `peer` caps do not intersect: the fields that disagree, both caps,
+// and what to put between them.
+std::string describe_caps_mismatch(GstCaps* ours, GstCaps* peer);
 // Installs a video buffer pool (with GstVideoMeta when downstream supports it) in the query.
 void decide_video_allocation(GstQuery* query);
 
@@ -26,6 +37,7 @@ class FrameWriter {
   ~FrameWriter();
 
   void configure(const GstVideoInfo& output);
+  bool configured() const { return converter_ != nullptr; }
   // Throws std::runtime_error when the buffer cannot be mapped or the frame size is wrong.
   void write(const GeneratedFrame& frame, GstBuffer* buffer);
   const GstVideoInfo& output() const { return out_; }

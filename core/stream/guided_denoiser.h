@@ -53,6 +53,8 @@ class GuidedDenoiser {
       int64_t num_steps, const SubjectTokens* subjects = nullptr) const;
 
   bool guided() const { return guidance_.scale > 1.0; }
+  // Between windows only: a window keeps the scale it started with.
+  void set_scale(double scale) { guidance_.scale = scale; }
   const KvSharingOptions& sharing() const { return sharing_; }
 
  private:

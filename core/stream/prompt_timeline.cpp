@@ -36,6 +36,16 @@ void PromptTimeline::prune_before(int64_t frame) {
   by_frame_.erase(by_frame_.begin(), std::prev(in_effect));
 }
 
+bool PromptTimeline::remove(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = by_frame_.begin(); it != by_frame_.end(); ++it)
+    if (it->second.id == id) {
+      by_frame_.erase(it);
+      return true;
+    }
+  return false;
+}
+
 size_t PromptTimeline::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return by_frame_.size();

@@ -31,6 +31,8 @@ class PromptTimeline {
   std::vector<PromptEntry> after(int64_t frame) const;
   // Drops entries that no frame >= `frame` can use any more; the one in effect stays.
   void prune_before(int64_t frame);
+  // Drops the entry with this id (a prompt the generator cannot use); false when there is none.
+  bool remove(int64_t id);
   size_t size() const;
 
  private:

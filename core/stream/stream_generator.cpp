@@ -97,10 +97,34 @@ std::optional<SubjectTokens> StreamGenerator::subjects_for(const WindowPlan& pla
   if (!options_.mask_guided || window_ == 0) return std::nullopt;
   if (!components_->tokenizer)
     throw std::runtime_error("mask-guided KV-sharing needs the model's tokenizer");
-  return window_pair_subjects(*components_->tokenizer, last_plan_, plan);
+  try {
+    return window_pair_subjects(*components_->tokenizer, last_plan_, plan);
+  } catch (const std::exception& e) {
+    if (plan.to.id == last_plan_.to.id) throw;  // the prompt in use: nothing to fall back to
+    throw PromptRejected(plan.to.id, e.what());
+  }
 }
 
-torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const WindowCallbacks& callbacks) {
+void StreamGenerator::check_prompt(const PromptEntry& entry) const {
+  if (entry.transition_windows > kMaxTransitionWindows)
+    throw std::invalid_argument("transition-windows " + std::to_string(entry.transition_windows) +
+                                " is more than " + std::to_string(kMaxTransitionWindows));
+  if (!options_.mask_guided) return;
+  if (!components_->tokenizer)
+    throw std::invalid_argument("mask-guided KV-sharing needs the model's tokenizer");
+  try {
+    if (!entry.subject_tokens.empty())
+      checked_token_indices(entry.subject_tokens,
+                            components_->transformer->config().max_text_seq_length);
+    if (!entry.subject_words.empty())
+      subject_token_indices(*components_->tokenizer, entry.text, entry.subject_words);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(std::string("subject-words: ") + e.what());
+  }
+}
+
+torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const SubjectTokens* subjects,
+                                        const WindowCallbacks& callbacks) {
   const int64_t seed = stream_window_seed(options_.seed, window_);
   auto sampler = make_sampler(options_.sampler, schedule_, options_.steps,
                               seeded_noise(static_cast<uint64_t>(seed) + 1));
@@ -110,33 +134,31 @@ torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const WindowCall
   timed.times = &times_;
   return times_.time(Stage::Denoise, [&] {
     if (options_.blend == StreamOptions::BlendMode::Deferred)
-      return generate_deferred(plan, window, *sampler, timed);
-    return generate_pinned(plan, window, *sampler, timed);
+      return generate_deferred(window, *sampler, subjects, timed);
+    return generate_pinned(window, *sampler, subjects, timed);
   });
 }
 
-torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const WindowInput& window,
-                                                 Sampler& sampler,
+torch::Tensor StreamGenerator::generate_deferred(const WindowInput& window, Sampler& sampler,
+                                                 const SubjectTokens* subjects,
                                                  const WindowCallbacks& callbacks) {
-  const auto subjects = subjects_for(plan);
   auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap,
-                              provisional_ ? &*provisional_ : nullptr,
-                              subjects ? &*subjects : nullptr, callbacks);
+                              provisional_ ? &*provisional_ : nullptr, subjects, callbacks);
   if (options_.overlap > 0) provisional_ = std::move(run.provisional);
   provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
   return run.latents.narrow(1, 0, stride());
 }
 
-torch::Tensor StreamGenerator::generate_pinned(const WindowPlan& plan, const WindowInput& window,
-                                               Sampler& sampler, const WindowCallbacks& callbacks) {
-  const auto subjects = subjects_for(plan);
+torch::Tensor StreamGenerator::generate_pinned(const WindowInput& window, Sampler& sampler,
+                                               const SubjectTokens* subjects,
+                                               const WindowCallbacks& callbacks) {
   TrajectorySource source;
   if (previous_) {
     source.previous = &*previous_;
     source.gate = gate_;
     const bool pinned = options_.blend == StreamOptions::BlendMode::PrefixPinned;
     source.pinned_frames = pinned ? options_.overlap : 0;
-    source.subjects = subjects ? &*subjects : nullptr;
+    source.subjects = subjects;
   }
   auto trajectory = denoise_trajectory(denoiser_, sampler, window.latents, window.cond,
                                        window.uncond, source, callbacks);
@@ -183,10 +205,11 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
   if (finished_) throw std::runtime_error("StreamGenerator: next_window() after finish()");
   times_.clear();
   const WindowPlan plan = scheduler_.plan(first_new_frame(window_));
+  const auto subjects = subjects_for(plan);
   if (callbacks_.on_window_started) callbacks_.on_window_started(window_, plan);
   if (plan.starts_transition() && callbacks_.on_transition_started)
     callbacks_.on_transition_started(plan.from.id, plan.to.id);
-  auto frames = commit(generate(plan, callbacks), plan);
+  auto frames = commit(generate(plan, subjects ? &*subjects : nullptr, callbacks), plan);
   scheduler_.advance(plan);
   embeddings_.retain({plan.from.id, plan.to.id});
   timeline_->prune_before(first_new_frame(window_));  // plans hold copies of their entries

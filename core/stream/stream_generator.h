@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,18 @@ struct StreamCallbacks {
   std::function<void(int64_t window, const torch::Tensor& latents)> on_committed_latents;
 };
 
+// A window could not use its new prompt (e.g. mask-guided subject words it cannot place). The
+// generator's state is unchanged: drop the prompt from the timeline and call next_window() again.
+class PromptRejected : public std::runtime_error {
+ public:
+  PromptRejected(int64_t prompt_id, const std::string& message)
+      : std::runtime_error(message), prompt_id(prompt_id) {}
+  int64_t prompt_id;
+};
+
+// Transition windows a prompt may ask for.
+constexpr int64_t kMaxTransitionWindows = 64;
+
 // The seed of window n: `seed` itself for window 0 (so it equals WindowPipeline), mixed after.
 int64_t stream_window_seed(int64_t seed, int64_t window);
 
@@ -85,9 +98,15 @@ class StreamGenerator {
   StreamGenerator(std::shared_ptr<const PipelineComponents> components, StreamOptions options,
                   std::shared_ptr<PromptTimeline> timeline);
 
-  // Generates one window. A cancelled window (SamplingCancelled) changes no state: the next call
-  // generates the same window again.
+  // Generates one window. A cancelled window (SamplingCancelled) or a rejected prompt
+  // (PromptRejected, thrown before any callback) changes no state: the next call generates the
+  // same window again.
   std::vector<StreamFrame> next_window(const WindowCallbacks& callbacks = {});
+  // Throws std::invalid_argument naming the field when a prompt cannot be used by this stream
+  // (transition windows out of range; with mask-guided KV-sharing, subject words that are not
+  // among the prompt's T5 tokens or token indices outside the text). Thread-safe: reads only
+  // what the constructor set.
+  void check_prompt(const PromptEntry& entry) const;
   // Ends the stream; next_window() throws afterwards. Commits the provisional frames of Deferred
   // mode as the last window left them, and decodes what the decoder still holds back (it decodes
   // in pairs): a lone last latent frame is a one-frame chunk, which the causal VAE decodes to 1
@@ -95,6 +114,8 @@ class StreamGenerator {
   std::vector<StreamFrame> finish();
 
   void set_callbacks(StreamCallbacks callbacks) { callbacks_ = std::move(callbacks); }
+  // The classifier-free guidance scale from the next window on (<= 1: off).
+  void set_guidance_scale(double scale) { denoiser_.set_scale(scale); }
   int64_t frames_emitted() const { return frames_emitted_; }
   int64_t windows_generated() const { return window_; }
   int64_t window_latent_frames() const { return frames_; }
@@ -108,11 +129,13 @@ class StreamGenerator {
   int64_t first_committed_latent(int64_t window) const;
   // Denoises the window and returns the latents it commits; the carried state changes only when
   // it returns.
-  torch::Tensor generate(const WindowPlan& plan, const WindowCallbacks& callbacks);
-  torch::Tensor generate_deferred(const WindowPlan& plan, const WindowInput& window,
-                                  Sampler& sampler, const WindowCallbacks& callbacks);
-  torch::Tensor generate_pinned(const WindowPlan& plan, const WindowInput& window, Sampler& sampler,
-                                const WindowCallbacks& callbacks);
+  torch::Tensor generate(const WindowPlan& plan, const SubjectTokens* subjects,
+                         const WindowCallbacks& callbacks);
+  torch::Tensor generate_deferred(const WindowInput& window, Sampler& sampler,
+                                  const SubjectTokens* subjects, const WindowCallbacks& callbacks);
+  torch::Tensor generate_pinned(const WindowInput& window, Sampler& sampler,
+                                const SubjectTokens* subjects, const WindowCallbacks& callbacks);
+  // Throws PromptRejected for plan.to when its subjects cannot be resolved.
   std::optional<SubjectTokens> subjects_for(const WindowPlan& plan) const;
   std::vector<StreamFrame> commit(const torch::Tensor& latents, const WindowPlan& plan);
   const WindowPlan& plan_of_frame(int64_t frame);

@@ -10,9 +10,12 @@ port=$(free_port)
 STARTED_PIDS+=("$!")
 wait_for_line "$TMP/server.log" "serving rtsp://127.0.0.1:$port/ditstream" 20
 
-# identity eos-after=33 lets 32 buffers through.
+# identity eos-after=33 lets 32 buffers through. The server plays a live media from DESCRIBE on
+# and sends what its sinks queued before PLAY in one burst; timestamps from arrival (rtspsrc's
+# default buffer-mode) would give that burst one PTS, which mp4mux refuses, so they come from the
+# RTP timestamps (buffer-mode=none).
 timeout -s INT 90 gst-launch-1.0 -e rtspsrc location="rtsp://127.0.0.1:$port/ditstream" \
-  protocols=tcp ! rtph264depay ! h264parse ! identity eos-after=33 ! mp4mux \
+  protocols=tcp buffer-mode=none ! rtph264depay ! h264parse ! identity eos-after=33 ! mp4mux \
   ! filesink location="$TMP/readback.mp4" > "$TMP/reader.log" 2>&1 \
   || fail "reader: $(tail "$TMP/reader.log")"
 expect_between "read-back frames" "$(decoded_frames "$TMP/readback.mp4" 96 64)" 31 32

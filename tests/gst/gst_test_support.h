@@ -56,6 +56,23 @@ inline gint64 message_int64(GstMessage* m, const char* field) {
   return v;
 }
 
+// The GError of an ERROR or WARNING message.
+struct BusError {
+  std::string text;
+  GQuark domain = 0;
+  int code = 0;
+};
+inline BusError bus_error(GstMessage* m) {
+  GError* error = nullptr;
+  if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR)
+    gst_message_parse_error(m, &error, nullptr);
+  else
+    gst_message_parse_warning(m, &error, nullptr);
+  BusError out{error->message, error->domain, error->code};
+  g_error_free(error);
+  return out;
+}
+
 inline GstClockTime frame_time(guint64 n, int fps_n, int fps_d) {
   return gst_util_uint64_scale(n, guint64(fps_d) * GST_SECOND, guint64(fps_n));
 }

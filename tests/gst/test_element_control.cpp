@@ -2,6 +2,9 @@
 // set-prompt action signal, malformed events, and tee-duplicated events.
 #include "gst_test_support.h"
 
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
+
 #include <string>
 
 namespace {
@@ -130,6 +133,8 @@ GST_START_TEST(malformed_events_are_refused) {
     fail_if(gst_harness_push_upstream_event(h, malformed(fields)), "accepted: %s", fields);
     GstMessage* w = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_WARNING);
     fail_unless(w != nullptr, "no warning for: %s", fields);
+    const BusError warning = bus_error(w);
+    fail_unless(warning.domain == GST_CORE_ERROR && warning.code == GST_CORE_ERROR_EVENT);
     gst_message_unref(w);
   }
   fail_unless(gst_harness_push_upstream_event(
@@ -137,6 +142,109 @@ GST_START_TEST(malformed_events_are_refused) {
   GstBuffer* b = gst_harness_pull(h);  // still streaming
   fail_unless(b != nullptr);
   gst_buffer_unref(b);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// The next warning within `seconds`, its text, or "" (errors fail the test).
+std::string next_warning(GstBus* bus, int seconds = 10) {
+  GstMessage* m = gst_bus_timed_pop_filtered(
+      bus, seconds * GST_SECOND, GstMessageType(GST_MESSAGE_WARNING | GST_MESSAGE_ERROR));
+  if (!m) return "";
+  const bool is_error = GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR;
+  const std::string text = bus_error(m).text;
+  gst_message_unref(m);
+  fail_if(is_error, "error: %s", text.c_str());
+  return text;
+}
+
+// Subject words the stream cannot place are refused on the caller's thread by the event, the
+// action signal and the property, each with a warning; the stream goes on.
+GST_START_TEST(unusable_subject_words_are_refused_on_the_callers_thread) {
+  GstHarness* h = start_harness("kv-sharing=mask-guided");
+  GstBus* bus = attach_bus(h->element);
+  gst_harness_play(h);  // everything below happens while window 0 is generated
+  GstEvent* event = ditstream_event_new_set_prompt_full("a red circle", nullptr, "zebra", kWindow1,
+                                                        GST_CLOCK_TIME_NONE, 0);
+  fail_if(gst_harness_push_upstream_event(h, event));
+  fail_unless(next_warning(bus).find("zebra") != std::string::npos);
+  g_object_set(h->element, "subject-words", "zebra", nullptr);
+  gint64 id = 0;
+  g_signal_emit_by_name(h->element, "set-prompt", "a red circle", gint64(kWindow1), &id);
+  fail_unless_equals_int64(id, -1);
+  fail_unless(next_warning(bus).find("zebra") != std::string::npos);
+  gchar* before = nullptr;
+  g_object_get(h->element, "prompt", &before, nullptr);
+  g_object_set(h->element, "prompt", "a red circle", nullptr);
+  fail_unless(next_warning(bus).find("zebra") != std::string::npos);
+  gchar* after = nullptr;
+  g_object_get(h->element, "prompt", &after, nullptr);
+  fail_unless_equals_string(after, before);  // a refused prompt is not the property's value
+  g_free(before);
+  g_free(after);
+  g_object_set(h->element, "subject-words", "circle", nullptr);
+  g_signal_emit_by_name(h->element, "set-prompt", "a red circle", gint64(kWindow1), &id);
+  fail_unless_equals_int64(id, 2);
+  fail_unless_equals_int64(first_frame_of(h, id, 40), kWindow1);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(endless_transition_is_refused) {
+  GstHarness* h = start_harness("");
+  GstBus* bus = attach_bus(h->element);
+  gst_harness_play(h);
+  GstEvent* event = ditstream_event_new_set_prompt_full("a wolf", nullptr, nullptr, kWindow1,
+                                                        GST_CLOCK_TIME_NONE, 100000);
+  fail_if(gst_harness_push_upstream_event(h, event));
+  fail_unless(next_warning(bus).find("transition-windows") != std::string::npos);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// A prompt only the generation thread finds unusable (mask-guided with automatic subjects: no
+// content word) is dropped with a warning, and the stream keeps its previous prompt.
+GST_START_TEST(prompt_the_worker_cannot_use_is_dropped) {
+  GstHarness* h = start_harness("kv-sharing=mask-guided");
+  GstBus* bus = attach_bus(h->element);
+  gst_harness_play(h);
+  gint64 id = -1;
+  g_signal_emit_by_name(h->element, "set-prompt", "the of and", gint64(kWindow1), &id);
+  fail_unless_equals_int64(id, 2);
+  fail_unless_equals_int64(first_frame_of(h, id, 60), -1);
+  fail_unless(next_warning(bus).find("dropped prompt 2") != std::string::npos);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// guidance is GST_PARAM_CONTROLLABLE: a GstController drives it, synced at each window's first
+// new frame (window 0: frame 0, window 1: frame 25 = 3.125 s).
+GST_START_TEST(guidance_follows_a_control_source) {
+  GstHarness* h = start_harness("");
+  GstBus* bus = attach_bus(h->element);
+  GstControlSource* source = gst_interpolation_control_source_new();
+  g_object_set(source, "mode", GST_INTERPOLATION_MODE_NONE, nullptr);
+  auto* values = GST_TIMED_VALUE_CONTROL_SOURCE(source);
+  gst_timed_value_control_source_set(values, 0, 6.0);
+  gst_timed_value_control_source_set(values, GST_SECOND, 2.0);
+  gst_object_add_control_binding(
+      GST_OBJECT(h->element),
+      gst_direct_control_binding_new_absolute(GST_OBJECT(h->element), "guidance", source));
+  gst_harness_play(h);
+  for (gint64 window = 0; window < 2; ++window) {
+    GstMessage* m = wait_element_message(bus, DITSTREAM_MESSAGE_WINDOW);
+    fail_unless(m != nullptr);
+    fail_unless_equals_int64(message_int64(m, "index"), window);
+    gdouble guidance = 0;
+    gst_structure_get_double(gst_message_get_structure(m), "guidance", &guidance);
+    fail_unless_equals_float(guidance, window == 0 ? 6.0 : 2.0);
+    gst_message_unref(m);
+  }
+  gst_object_unref(source);
   gst_object_unref(bus);
   gst_harness_teardown(h);
 }
@@ -175,6 +283,10 @@ static Suite* ditstreamsrc_control_suite() {
   tcase_add_test(tc, set_prompt_action_signal);
   tcase_add_test(tc, malformed_events_are_refused);
   tcase_add_test(tc, tee_duplicated_event_applies_once);
+  tcase_add_test(tc, unusable_subject_words_are_refused_on_the_callers_thread);
+  tcase_add_test(tc, endless_transition_is_refused);
+  tcase_add_test(tc, prompt_the_worker_cannot_use_is_dropped);
+  tcase_add_test(tc, guidance_follows_a_control_source);
   return s;
 }
 

@@ -100,8 +100,6 @@ GST_START_TEST(live_mode_skips_slots_and_posts_qos) {
   }
   fail_unless(window != nullptr);
   fail_unless(qos != nullptr);
-  guint64 generation = 0;
-  gst_structure_get_uint64(gst_message_get_structure(window), "generation-time", &generation);
   gst_message_unref(window);
   GstFormat format;
   guint64 processed = 0, dropped = 0;
@@ -115,8 +113,7 @@ GST_START_TEST(live_mode_skips_slots_and_posts_qos) {
   GstClockTime min = 0, max = 0;
   gst_query_parse_latency(query, &live, &min, &max);
   fail_unless(live);
-  fail_unless(min >= generation, "latency %" G_GUINT64_FORMAT " < window %" G_GUINT64_FORMAT, min,
-              generation);
+  fail_unless_equals_uint64(min, GST_SECOND / 8);  // late windows skip slots, not delay buffers
   gst_query_unref(query);
   gst_object_unref(bus);
   gst_harness_teardown(h);
