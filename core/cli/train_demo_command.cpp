@@ -11,17 +11,22 @@
 namespace ditstream::cli {
 
 int train_demo_command(const std::vector<std::string>& args) {
-  const Arguments a(args, {"help"},
-                    {"seed", "threads", "vae-steps", "transformer-steps", "clips", "batch"});
+  const Arguments a(
+      args, {"help"},
+      {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch"});
   if (a.flag("help")) {
     std::puts(
-        "usage: ditstream train-demo OUT_DIR [--seed N (1)] [--threads N]\n"
+        "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
         "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
         "Trains the shapes-world demo model into OUT_DIR (checkpoints in OUT_DIR/work; run again\n"
-        "to resume). The step options shorten the recipe, for tests.");
+        "to resume; components already in OUT_DIR are kept). v1: the embedded model; v2: the\n"
+        "endless 96x64 world, trained in stages. The step options shorten the recipe, for tests.");
     return 0;
   }
-  DemoRecipe recipe = demo_recipe();
+  const std::string version = a.get("recipe", "v1");
+  if (version != "v1" && version != "v2")
+    throw std::invalid_argument("--recipe: expected v1 or v2, got '" + version + "'");
+  DemoRecipe recipe = version == "v2" ? demo_recipe_v2() : demo_recipe();
   recipe.seed = static_cast<uint64_t>(a.get_int("seed", 1));
   recipe.vae_training.steps = a.get_int("vae-steps", recipe.vae_training.steps);
   recipe.transformer_training.steps =

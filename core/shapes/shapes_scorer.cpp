@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace ditstream {
 namespace {
@@ -55,7 +57,9 @@ torch::Tensor object_mask(const torch::Tensor& rgb, ClipReading& reading) {
   const auto nearest = nearest_palette(pixels, reading.background).reshape(foreground.sizes());
   const auto counts = torch::bincount(nearest.masked_select(strong), {}, shape_palette().size());
   reading.colour = counts.argmax().item<int>();
-  return foreground & (nearest == reading.colour);
+  const auto object = foreground & (nearest == reading.colour);
+  reading.contrast = distance.masked_select(object).mean().item<double>();
+  return object;
 }
 
 // (T, N) bool occupancy along one axis -> the first and last set index (T) each.
@@ -90,6 +94,54 @@ torch::Tensor centroids_of(const torch::Tensor& mask, const torch::Tensor& area)
   return torch::stack({cx, cy}, 1);
 }
 
+// (T) the circular mean of the mask's positions along `dim` (2: x, 1: y) as a pixel index: the
+// object's middle even when it straddles the edge of a wrapping world.
+torch::Tensor circular_middle(const torch::Tensor& mask, int64_t dim) {
+  const int64_t n = mask.size(dim);
+  const auto angle = (torch::arange(n, torch::kFloat) + 0.5) * (2 * M_PI / double(n));
+  const auto profile = mask.sum(3 - dim);  // (T, n)
+  const auto mean = torch::atan2((profile * angle.sin()).sum(1), (profile * angle.cos()).sum(1));
+  return (mean * (double(n) / (2 * M_PI))).floor().remainder(double(n));
+}
+
+// The mask with each frame rolled so that its object sits in the middle of the frame (no part
+// split by an edge), and the (T, 2) roll applied.
+std::pair<torch::Tensor, torch::Tensor> centred(const torch::Tensor& mask) {
+  const auto shift_x = (mask.size(2) / 2 - circular_middle(mask, 2)).to(torch::kLong);
+  const auto shift_y = (mask.size(1) / 2 - circular_middle(mask, 1)).to(torch::kLong);
+  std::vector<torch::Tensor> frames;
+  for (int64_t f = 0; f < mask.size(0); ++f)
+    frames.push_back(
+        mask[f].roll({shift_y[f].item<int64_t>(), shift_x[f].item<int64_t>()}, {0, 1}));
+  return {torch::stack(frames), torch::stack({shift_x, shift_y}, 1).to(torch::kFloat)};
+}
+
+// Centroids in the frame (modulo its size): the centred mask's, rolled back.
+torch::Tensor wrapped_centroids(const torch::Tensor& object, const torch::Tensor& shift,
+                                const torch::Tensor& area) {
+  const auto size = torch::tensor({float(object.size(2)), float(object.size(1))});
+  return (centroids_of(object.to(torch::kFloat), area) - shift).remainder(size);
+}
+
+// Centroids with the wrap-around jumps (more than half the frame) taken out: the object's path
+// as if the world went on past its edges. Unplaced frames (NaN) are skipped.
+torch::Tensor unwrapped(const torch::Tensor& centroids, int64_t height, int64_t width) {
+  auto path = centroids.to(torch::kDouble).clone();
+  auto* p = path.data_ptr<double>();
+  const double size[2] = {double(width), double(height)};
+  double last[2] = {NAN, NAN}, offset[2] = {0, 0};
+  for (int64_t f = 0; f < path.size(0); ++f) {
+    if (std::isnan(p[2 * f])) continue;
+    for (int a = 0; a < 2; ++a) {
+      double& v = p[2 * f + a];
+      if (!std::isnan(last[a])) offset[a] -= size[a] * std::round((v - last[a]) / size[a]);
+      last[a] = v;
+      v += offset[a];
+    }
+  }
+  return path.to(torch::kFloat);
+}
+
 // Mean (2) of the placed centroids among rows [begin, end); empty when none is placed.
 std::optional<torch::Tensor> mean_centroid(const torch::Tensor& centroids,
                                            const torch::Tensor& placed, int64_t begin,
@@ -119,21 +171,22 @@ ClipReading read_clip(const torch::Tensor& frames) {
   torch::NoGradGuard no_grad;
   ClipReading reading;
   const auto rgb = frames.to(torch::kFloat);
-  const auto object = object_mask(rgb, reading);
-  const auto mask = object.to(torch::kFloat);
-  const auto area = mask.sum({1, 2});
+  const auto [object, shift] = centred(object_mask(rgb, reading));
+  const auto area = object.to(torch::kFloat).sum({1, 2});
   const auto placed = area >= kMinArea;
   const auto centroids =
-      centroids_of(mask, area).masked_fill(placed.logical_not().unsqueeze(1), kNaN);
+      wrapped_centroids(object, shift, area).masked_fill(placed.logical_not().unsqueeze(1), kNaN);
   const auto values = centroids.to(torch::kDouble).contiguous();
   const double* data = values.data_ptr<double>();
   for (int64_t f = 0; f < values.size(0); ++f)
     reading.centroids.push_back({data[2 * f], data[2 * f + 1]});
   if (reading.colour < 0) return reading;
-  reading.shape = shape_of(object, area, centroids.select(1, 1), placed);
+  const auto middle_y = centroids_of(object.to(torch::kFloat), area).select(1, 1);
+  reading.shape = shape_of(object, area, middle_y, placed);
   const double min_motion =
       kMinMotion * static_cast<double>(std::min(frames.size(1), frames.size(2)));
-  reading.direction = direction_of(centroids, placed, min_motion);
+  reading.direction =
+      direction_of(unwrapped(centroids, frames.size(1), frames.size(2)), placed, min_motion);
   return reading;
 }
 

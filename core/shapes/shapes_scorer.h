@@ -17,10 +17,17 @@ struct ClipReading {
   int colour = -1;                     // palette index of the foreground object, -1: none found
   std::optional<Direction> direction;  // empty when the object hardly moves or is not found
   std::optional<ShapeKind> shape;      // empty when not found
-  std::vector<std::array<double, 2>> centroids;  // per frame (x, y) of the foreground; NaN if none
+  // Mean RGB distance (0..441) of the object's pixels from the observed background: how much it
+  // stands out (0 without an object).
+  double contrast = 0;
+  // Per frame (x, y) of the foreground, in the frame (an object split by the edge of a wrapping
+  // world counts as one); NaN if none.
+  std::vector<std::array<double, 2>> centroids;
 };
 
-// frames: (T, H, W, 3) uint8 RGB (any size). Reads one object (the largest foreground colour).
+// frames: (T, H, W, 3) uint8 RGB (any size). Reads one object (the largest foreground colour);
+// its direction comes from the unwrapped path, so crossing an edge and re-entering at the
+// opposite one reads as going on the same way.
 ClipReading read_clip(const torch::Tensor& frames);
 
 struct AttributeScore {

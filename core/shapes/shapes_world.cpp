@@ -76,6 +76,18 @@ void draw_shape(float* frame, const ShapeSpec& shape, std::array<double, 2> cent
     }
 }
 
+// Where a shape centred at `c` is drawn: once, or on a torus at c modulo the frame and at the
+// copies one frame size away, so a shape crossing an edge shows on both sides.
+std::vector<std::array<double, 2>> drawn_centres(std::array<double, 2> c, const WorldGeometry& g) {
+  if (!g.wrap) return {c};
+  const double w = static_cast<double>(g.width), h = static_cast<double>(g.height);
+  const double x = c[0] - w * std::floor(c[0] / w), y = c[1] - h * std::floor(c[1] / h);
+  std::vector<std::array<double, 2>> centres;
+  for (const double dx : {-w, 0.0, w})
+    for (const double dy : {-h, 0.0, h}) centres.push_back({x + dx, y + dy});
+  return centres;
+}
+
 std::string describe(const ShapeSpec& s) {
   return "a " + shape_palette()[s.colour].name + " " +
          shape_kind_names()[static_cast<int>(s.kind)] + " moving " +
@@ -83,8 +95,10 @@ std::string describe(const ShapeSpec& s) {
          speed_names()[static_cast<int>(s.speed)];
 }
 
-// The range of frame-0 centres along one axis that keeps a path of `travel` pixels in frame.
-std::pair<double, double> start_range(double extent, double radius, double travel) {
+// The range of frame-0 centres along one axis that keeps a path of `travel` pixels in frame
+// (the whole axis on a torus).
+std::pair<double, double> start_range(double extent, double radius, double travel, bool wrap) {
+  if (wrap) return {0.0, extent};
   const double lo = radius + 1 + std::max(0.0, -travel),
                hi = extent - radius - 1 - std::max(0.0, travel);
   return {lo, std::max(lo, hi)};
@@ -153,8 +167,10 @@ ClipSpec place_clip(ClipSpec spec, uint64_t seed, const WorldGeometry& g) {
   for (auto& s : spec.shapes) {
     const auto step = unit_step(s.direction);
     const double travel = g.speed_of(s.speed) * static_cast<double>(g.frames - 1);
-    const auto [xlo, xhi] = start_range(static_cast<double>(g.width), g.radius, step[0] * travel);
-    const auto [ylo, yhi] = start_range(static_cast<double>(g.height), g.radius, step[1] * travel);
+    const auto [xlo, xhi] =
+        start_range(static_cast<double>(g.width), g.radius, step[0] * travel, g.wrap);
+    const auto [ylo, yhi] =
+        start_range(static_cast<double>(g.height), g.radius, step[1] * travel, g.wrap);
     s.x = std::uniform_real_distribution<double>(xlo, xhi)(rng);
     s.y = std::uniform_real_distribution<double>(ylo, yhi)(rng);
   }
@@ -195,7 +211,8 @@ torch::Tensor render_clip(const ClipSpec& spec, const WorldGeometry& g) {
   float* data = clip.data_ptr<float>();
   for (int64_t f = 0; f < g.frames; ++f)
     for (const auto& s : spec.shapes)
-      draw_shape(data + f * g.height * g.width * 3, s, shape_centre(s, f, g), g);
+      for (const auto& centre : drawn_centres(shape_centre(s, f, g), g))
+        draw_shape(data + f * g.height * g.width * 3, s, centre, g);
   return clip.round_().to(torch::kUInt8);
 }
 

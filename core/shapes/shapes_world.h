@@ -45,6 +45,10 @@ struct WorldGeometry {
   int64_t height = 48, width = 64, frames = 25;
   double radius = 6.0;            // half the shape's extent, pixels
   double slow = 0.6, fast = 1.2;  // pixels per frame
+  // The frame is a torus: a shape leaving one edge re-enters at the opposite one, so motion can
+  // go on forever and a clip may start anywhere on its path, mid-crossing included. Without it
+  // every path stays inside the frame.
+  bool wrap = false;
 
   double speed_of(Speed speed) const { return speed == Speed::Fast ? fast : slow; }
 };
@@ -55,7 +59,8 @@ std::string caption(const ClipSpec& spec);
 std::optional<ClipSpec> parse_caption(const std::string& text);
 
 // A random clip: colours of shapes and background all differ, and every shape's whole path stays
-// in frame. `two_shapes_fraction` of clips have a second shape.
+// in frame (anywhere on the torus with `wrap`). `two_shapes_fraction` of clips have a second
+// shape.
 ClipSpec sample_clip(uint64_t seed, const WorldGeometry& geometry,
                      double two_shapes_fraction = 0.25);
 // A clip for a given caption: positions drawn from `seed` so the motion stays in frame.
@@ -63,7 +68,7 @@ ClipSpec place_clip(ClipSpec spec, uint64_t seed, const WorldGeometry& geometry)
 
 // (frames, height, width, 3) uint8; edges anti-aliased by 4x4 supersampling.
 torch::Tensor render_clip(const ClipSpec& spec, const WorldGeometry& geometry);
-// Frame f's centre of a shape.
+// Frame f's centre of a shape, unwrapped (with `wrap` it is drawn modulo the frame size).
 std::array<double, 2> shape_centre(const ShapeSpec& shape, int64_t frame,
                                    const WorldGeometry& geometry);
 

@@ -26,6 +26,9 @@ struct DemoRecipe {
 
 // The committed model's recipe (models/shapes-demo/MODEL_CARD.md).
 DemoRecipe demo_recipe();
+// The shapes-demo v2 recipe, trained in stages (models/shapes-demo-v2/): the endless world
+// (wrap-around) at 96 x 64 px with shapes 18 px across.
+DemoRecipe demo_recipe_v2();
 
 // Trains every missing component into `out`, writes model_index.json last and
 // out/training_summary.json (steps, losses and times per stage). A folder with every weight but

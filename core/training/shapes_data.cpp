@@ -3,6 +3,9 @@
 #include "core/model/vae_decoder.h"
 
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 namespace ditstream {
 namespace {
@@ -40,6 +43,23 @@ torch::Tensor video_batch(const std::vector<ClipSpec>& clips, const WorldGeometr
   std::vector<torch::Tensor> videos;
   for (const auto& clip : clips) videos.push_back(to_model_video(render_clip(clip, geometry)));
   return torch::stack(videos);
+}
+
+void write_world(const std::filesystem::path& model_dir, const WorldGeometry& g) {
+  const nlohmann::json j{
+      {"radius", g.radius}, {"slow", g.slow}, {"fast", g.fast}, {"wrap", g.wrap}};
+  std::ofstream(model_dir / "shapes_world.json") << j.dump(2) << "\n";
+}
+
+WorldGeometry read_world(const std::filesystem::path& model_dir, WorldGeometry g) {
+  const auto file = model_dir / "shapes_world.json";
+  if (!std::filesystem::exists(file)) return g;
+  const auto j = nlohmann::json::parse(std::ifstream(file));
+  g.radius = j.at("radius").get<double>();
+  g.slow = j.at("slow").get<double>();
+  g.fast = j.at("fast").get<double>();
+  g.wrap = j.at("wrap").get<bool>();
+  return g;
 }
 
 LatentDataset build_latent_dataset(const AutoencoderKLCogVideoX& vae, const TextEncoder& text,

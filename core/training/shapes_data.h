@@ -6,6 +6,7 @@
 
 #include <torch/types.h>
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,6 +23,12 @@ std::vector<ClipSpec> training_clips(uint64_t seed, int64_t first, int64_t count
 torch::Tensor to_model_video(const torch::Tensor& frames);
 // The clips rendered, (N, 3, T, H, W) in [-1, 1].
 torch::Tensor video_batch(const std::vector<ClipSpec>& clips, const WorldGeometry& geometry);
+
+// The world a demo model was trained on, kept beside its weights as MODEL/shapes_world.json
+// (radius, speeds, wrap; the size and length come from the model's config).
+void write_world(const std::filesystem::path& model_dir, const WorldGeometry& geometry);
+// Reads it back into `geometry` (which holds the model's size); without the file, the v1 world.
+WorldGeometry read_world(const std::filesystem::path& model_dir, WorldGeometry geometry);
 
 // Encodes captions to (N, L, D) text embeddings (the frozen T5 of the model).
 using TextEncoder = std::function<torch::Tensor(const std::vector<std::string>& captions)>;

@@ -6,12 +6,52 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
 
 namespace ditstream {
 namespace {
 
 const WorldGeometry kGeometry;
+
+// An endless world: larger, with shapes that leave one edge and re-enter at the opposite one, and
+// clips long enough to cross the frame.
+WorldGeometry wrapping_geometry() {
+  WorldGeometry g;
+  g.height = 64;
+  g.width = 96;
+  g.frames = 49;
+  g.radius = 9;
+  g.slow = 0.9;
+  g.fast = 1.8;
+  g.wrap = true;
+  return g;
+}
+
+// Distance on the torus between two points of a frame of size (width, height).
+double torus_distance(std::array<double, 2> a, std::array<double, 2> b, const WorldGeometry& g) {
+  const double size[2] = {double(g.width), double(g.height)};
+  double d2 = 0;
+  for (int i = 0; i < 2; ++i) {
+    const double d = std::remainder(a[i] - b[i], size[i]);
+    d2 += d * d;
+  }
+  return std::sqrt(d2);
+}
+
+// Does the shape's drawn extent cross an edge of the frame at some frame of the clip?
+bool crosses_an_edge(const ShapeSpec& shape, const WorldGeometry& g) {
+  for (int64_t f = 0; f < g.frames; ++f) {
+    const auto [x, y] = shape_centre(shape, f, g);
+    const double wx = x - g.width * std::floor(x / g.width);
+    const double wy = y - g.height * std::floor(y / g.height);
+    if (wx < g.radius || wx > g.width - g.radius || wy < g.radius || wy > g.height - g.radius)
+      return true;
+  }
+  return false;
+}
 
 void expect_same_spec(const ClipSpec& a, const ClipSpec& b) {
   EXPECT_EQ(a.background, b.background);
@@ -71,6 +111,69 @@ TEST(ShapesWorld, SampledShapesStayInFrame) {
                     y + r <= kGeometry.height)
             << "seed " << seed << " frame " << f << " centre " << x << "," << y;
       }
+}
+
+TEST(ShapesWorld, WrappingClipsStartAnywhereOnTheTorus) {
+  const auto g = wrapping_geometry();
+  EXPECT_TRUE(torch::equal(render_clip(sample_clip(3, g), g), render_clip(sample_clip(3, g), g)));
+  double min_x = g.width, max_x = 0, min_y = g.height, max_y = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed)
+    for (const auto& shape : sample_clip(seed, g, 0.5).shapes) {
+      min_x = std::min(min_x, shape.x), max_x = std::max(max_x, shape.x);
+      min_y = std::min(min_y, shape.y), max_y = std::max(max_y, shape.y);
+      ASSERT_TRUE(shape.x >= 0 && shape.x < g.width && shape.y >= 0 && shape.y < g.height);
+    }
+  // Mid-crossing starts: centres within a radius of every edge.
+  EXPECT_LT(min_x, g.radius);
+  EXPECT_GT(max_x, g.width - g.radius);
+  EXPECT_LT(min_y, g.radius);
+  EXPECT_GT(max_y, g.height - g.radius);
+}
+
+TEST(ShapesWorld, AShapeCrossingAnEdgeShowsOnBothSides) {
+  const auto g = wrapping_geometry();
+  auto spec = *parse_caption("a white square moving right slowly on a black background");
+  spec.shapes[0].x = 2;  // the square spans [-7, 11]: its left part is drawn at the right edge
+  spec.shapes[0].y = 30;
+  const auto frame = render_clip(spec, g)[0].to(torch::kInt);
+  EXPECT_GT(frame[30][0][0].item<int>(), 200);
+  EXPECT_GT(frame[30][g.width - 1][0].item<int>(), 200);
+  EXPECT_LT(frame[30][g.width / 2][0].item<int>(), 50);
+  // The pixel count is the whole square's, as if it were not split.
+  const auto lit = (frame.select(2, 0) > 128).sum().item<int64_t>();
+  EXPECT_NEAR(double(lit), 18.0 * 18.0, 40.0);
+}
+
+// The scorer reads a wrapping clip's centroids in the frame, an object split by an edge as one,
+// and its direction from the unwrapped path, which is a straight line at the caption's speed.
+TEST(ShapesScorer, ReadsWrappingClipsIncludingEdgeCrossings) {
+  const auto g = wrapping_geometry();
+  const auto specs = all_single_shape_specs();
+  int crossing = 0;
+  for (size_t i = 0; i < specs.size(); i += 3) {
+    const auto spec = place_clip(specs[i], 1000 + i, g);
+    crossing += crosses_an_edge(spec.shapes[0], g);
+    const auto reading = read_clip(render_clip(spec, g));
+    const auto score = score_reading(reading, spec);
+    ASSERT_TRUE(score.all() && score.shape)
+        << caption(spec) << " from " << spec.shapes[0].x << "," << spec.shapes[0].y
+        << ": background " << score.background << " colour " << score.colour << " direction "
+        << score.direction << " shape " << score.shape;
+    // The centroid moves with the shape's centre (a triangle's sits r/3 below it); the mask's
+    // pixel edges make each reading up to half a pixel off.
+    const auto start = shape_centre(spec.shapes[0], 0, g);
+    const std::array<double, 2> offset{reading.centroids[0][0] - start[0],
+                                       reading.centroids[0][1] - start[1]};
+    for (int64_t f = 0; f < g.frames; ++f) {
+      const auto centre = shape_centre(spec.shapes[0], f, g);
+      ASSERT_LT(
+          torus_distance(reading.centroids[f], {centre[0] + offset[0], centre[1] + offset[1]}, g),
+          1.0)
+          << caption(spec) << " frame " << f;
+    }
+  }
+  std::printf("%d of %zu clips cross an edge\n", crossing, (specs.size() + 2) / 3);
+  EXPECT_GT(crossing, 100);
 }
 
 TEST(ShapesScorer, ReadsEveryGroundTruthSingleShapeClip) {
