@@ -4,6 +4,7 @@
 // from the pixels (core/shapes/shapes_scorer.h). Writes OUT/shapesbench.md, one JSON line per
 // render to OUT/shapesbench.jsonl and OUT/contact_sheet.png.
 #include "bench/bench_report.h"
+#include "bench/shapes_bench_long.h"
 #include "bench/shapes_bench_pairs.h"
 #include "bench/shapes_bench_render.h"
 #include "bench/shapes_bench_report.h"
@@ -16,6 +17,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -30,13 +32,18 @@ constexpr const char* kHelp =
     "  --out DIR (default bench/out/shapesbench)  --pairs N (default 50)  --captions N (48)\n"
     "  --seed N (7)  --steps N (20)  --sampler ddim|dpm|dpmpp-2m-sde (ddim)\n"
     "  --overlap O (default: half the window's latent frames)\n"
+    "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
+    "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
-    "  --quick   4 pairs (one per change type), 4 captions and 4 steps (unless --steps), for a\n"
-    "            smoke test\n";
+    "  --quick   4 pairs (one per change type), 4 captions, 2 long streams of 4 windows and 4\n"
+    "            steps (unless --steps), for a smoke test\n";
 
 constexpr int64_t kQuickCount = 4;
 constexpr int64_t kQuickSteps = 4;
 constexpr int64_t kContactColumns = 8;
+constexpr int64_t kQuickLongStreams = 2;
+constexpr int64_t kQuickLongWindows = 4;
+constexpr size_t kLongSheetRows = 4;
 
 using BlendMode = StreamOptions::BlendMode;
 
@@ -44,6 +51,7 @@ struct Settings {
   std::string model, out;
   std::string sampler;
   int64_t pairs = 0, captions = 0, seed = 0, steps = 0, overlap = 0;
+  int64_t long_streams = 0, long_windows = 0;
 };
 
 struct StreamVariant {
@@ -74,6 +82,8 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   const int64_t quick = a.flag("quick") ? kQuickCount : std::numeric_limits<int64_t>::max();
   s.pairs = std::min(quick, static_cast<int64_t>(a.get_int("pairs", 50)));
   s.captions = std::min(quick, static_cast<int64_t>(a.get_int("captions", 48)));
+  s.long_streams = a.get_int("long-streams", a.flag("quick") ? kQuickLongStreams : 16);
+  s.long_windows = a.get_int("long-windows", a.flag("quick") ? kQuickLongWindows : 100);
   s.seed = a.get_int("seed", 7);
   s.sampler = a.get("sampler", "ddim");
   s.steps = a.get_int("steps", a.flag("quick") ? kQuickSteps : 20);
@@ -109,14 +119,14 @@ void progress(const char* what, int64_t i, int64_t n) {
                static_cast<long long>(n));
 }
 
-// The shapes world at the model's size, one window long.
-WorldGeometry model_world(const PipelineComponents& model) {
-  const auto& config = model.transformer->config();
+// The shapes world the model was trained on, at its size, one window long.
+WorldGeometry model_world(const Bench& bench) {
+  const auto& config = bench.model->transformer->config();
   WorldGeometry g;
-  g.height = config.sample_height * model.vae->config().spatial_compression();
-  g.width = config.sample_width * model.vae->config().spatial_compression();
+  g.height = config.sample_height * bench.model->vae->config().spatial_compression();
+  g.width = config.sample_width * bench.model->vae->config().spatial_compression();
   g.frames = config.sample_frames;
-  return g;
+  return read_world(bench.settings.model, g);
 }
 
 // The ceiling: ground-truth clips of the captions through the VAE (encode, decode), scored like
@@ -131,7 +141,7 @@ std::optional<FollowingRow> vae_ceiling(const Bench& bench, const std::vector<Cl
     return std::nullopt;
   }
   torch::NoGradGuard no_grad;
-  const WorldGeometry world = model_world(*bench.model);
+  const WorldGeometry world = model_world(bench);
   FollowingRow row{"VAE reconstruction of the true clip (ceiling)", {}};
   for (size_t i = 0; i < specs.size(); ++i) {
     const auto clip = render_clip(place_clip(specs[i], bench.settings.seed + i, world), world);
@@ -201,6 +211,26 @@ std::vector<TransitionRow> run_transitions(Bench& bench, std::vector<torch::Tens
   return rows;
 }
 
+// Held-out captions streamed alone (default stream options), every window scored.
+std::vector<LongStream> run_long_streams(Bench& bench) {
+  const auto& s = bench.settings;
+  const auto specs = sample_single_shape_specs(s.long_streams, static_cast<uint64_t>(s.seed));
+  std::vector<LongStream> streams;
+  const StreamVariant plain{"long stream", true, BlendMode::Deferred, false};
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto options = stream_options(s, s.seed + static_cast<int64_t>(i), plain);
+    streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
+    bench.jsonl << long_stream_json(streams.back()) << "\n";
+  }
+  return streams;
+}
+
+double all_rate(const FollowingRow& row) {
+  const auto hits = std::count_if(row.scores.begin(), row.scores.end(),
+                                  [](const AttributeScore& a) { return a.all(); });
+  return row.scores.empty() ? 0.0 : double(hits) / double(row.scores.size());
+}
+
 std::string report_header(const Settings& s, const RunInfo& info) {
   return "ShapesBench: model `" + info.model + "`, " + info.device + " " + info.dtype + ", " +
          std::to_string(info.threads) + " threads, libtorch " + info.torch_version + ", " +
@@ -228,13 +258,17 @@ int run(const std::vector<std::string>& args) {
   std::vector<torch::Tensor> sheet;
   const auto following = run_prompt_following(bench);
   const auto transitions = run_transitions(bench, sheet);
+  auto streams = run_long_streams(bench);
   const auto info =
       run_info("", bench.settings.model, runtime, "shapesbench", bench.settings.steps);
   const auto report = report_header(bench.settings, info) + following_table(following) + "\n" +
-                      transitions_table(transitions);
+                      transitions_table(transitions) + "\n" +
+                      long_stream_table(streams, all_rate(following.front()));
   std::cout << report;
   std::ofstream(out / "shapesbench.md") << report;
   write_contact_sheet(out / "contact_sheet.png", sheet);
+  if (streams.size() > kLongSheetRows) streams.resize(kLongSheetRows);
+  write_long_stream_sheet(out / "long_streams.png", streams);
   return 0;
 }
 

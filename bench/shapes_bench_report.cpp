@@ -168,12 +168,18 @@ torch::Tensor contact_row(const TransitionVideo& video, int64_t columns) {
   const auto picks = torch::linspace(static_cast<double>(first), static_cast<double>(last), columns)
                          .round()
                          .to(torch::kLong);
-  const auto& f = video.frames;
-  const auto separator = torch::full({f.size(1), kSeparator, 3}, kSeparatorGrey, torch::kUInt8);
+  std::vector<torch::Tensor> picked;
+  for (int64_t c = 0; c < columns; ++c) picked.push_back(video.frames[picks[c].item<int64_t>()]);
+  return side_by_side(picked);
+}
+
+torch::Tensor side_by_side(const std::vector<torch::Tensor>& frames) {
+  const auto separator =
+      torch::full({frames.at(0).size(0), kSeparator, 3}, kSeparatorGrey, torch::kUInt8);
   std::vector<torch::Tensor> parts;
-  for (int64_t c = 0; c < columns; ++c) {
+  for (size_t c = 0; c < frames.size(); ++c) {
     if (c > 0) parts.push_back(separator);
-    parts.push_back(f[picks[c].item<int64_t>()]);
+    parts.push_back(frames[c]);
   }
   return torch::cat(parts, 1);
 }

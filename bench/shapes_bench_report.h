@@ -44,6 +44,8 @@ std::string transition_json(const std::string& variant, const PromptPair& pair, 
 
 // `columns` frames evenly spaced over the transition and a few frames either side, side by side.
 torch::Tensor contact_row(const TransitionVideo& video, int64_t columns);
+// (H, W, 3) frames side by side with 2-px separators.
+torch::Tensor side_by_side(const std::vector<torch::Tensor>& frames);
 // Stacks the rows (same size) with 2-px separators between rows and frames.
 void write_contact_sheet(const std::filesystem::path& path, const std::vector<torch::Tensor>& rows);
 

@@ -1,0 +1,143 @@
+#include "bench/shapes_bench_long.h"
+
+#include "bench/shapes_bench_report.h"
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace ditstream::bench {
+namespace {
+
+struct WindowRange {
+  int64_t first, last;  // 1-based, inclusive
+};
+
+std::vector<WindowRange> ranges_of(int64_t windows) {
+  std::vector<WindowRange> ranges;
+  for (const WindowRange r : {WindowRange{1, 1}, {2, 10}, {11, 49}, {50, 100}, {101, 1 << 30}})
+    if (r.first <= windows) ranges.push_back({r.first, std::min(r.last, windows)});
+  return ranges;
+}
+
+std::string percent(int64_t hits, int64_t total) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.1f", total ? 100.0 * double(hits) / double(total) : 0.0);
+  return text;
+}
+
+// Over the streams' windows [first, last]: rates of each attribute and the contrast relative to
+// each stream's window 1.
+struct RangeScore {
+  int64_t scored = 0, background = 0, colour = 0, shape = 0, direction = 0, all = 0;
+  double contrast_ratio = 0;
+};
+
+RangeScore score_range(const std::vector<LongStream>& streams, const WindowRange& r) {
+  RangeScore s;
+  double ratios = 0;
+  for (const auto& stream : streams)
+    for (int64_t w = r.first; w <= r.last && w <= int64_t(stream.windows.size()); ++w) {
+      const auto& a = stream.windows[size_t(w - 1)];
+      ++s.scored;
+      s.background += a.background, s.colour += a.colour, s.shape += a.shape;
+      s.direction += a.direction, s.all += a.all();
+      const double first = stream.contrast.front();
+      ratios += first > 0 ? stream.contrast[size_t(w - 1)] / first : 0.0;
+    }
+  s.contrast_ratio = s.scored ? ratios / double(s.scored) : 0.0;
+  return s;
+}
+
+}  // namespace
+
+std::vector<int64_t> sheet_windows(int64_t windows) {
+  std::vector<int64_t> picks;
+  for (const int64_t w : {1, 25, 50, 100})
+    if (w <= windows) picks.push_back(w);
+  return picks;
+}
+
+LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
+                           const StreamOptions& options, const ClipSpec& target, int64_t windows) {
+  auto timeline = std::make_shared<PromptTimeline>();
+  timeline->add({0, 0, caption(target), "", {}, {}, -1});
+  StreamGenerator generator(std::move(model), options, timeline);
+  LongStream stream{target, options.seed, {}, {}, {}};
+  const auto sheet = sheet_windows(windows);
+  for (int64_t w = 1; w <= windows; ++w) {
+    std::vector<torch::Tensor> frames;
+    for (const auto& f : generator.next_window()) frames.push_back(f.rgb);
+    const auto clip = torch::stack(frames);
+    const auto reading = read_clip(clip);
+    stream.windows.push_back(score_reading(reading, target));
+    stream.contrast.push_back(reading.contrast);
+    if (std::find(sheet.begin(), sheet.end(), w) != sheet.end())
+      stream.sheet.push_back(clip[clip.size(0) / 2]);
+    std::fprintf(stderr, "long stream %s: window %lld/%lld\n", caption(target).c_str(),
+                 static_cast<long long>(w), static_cast<long long>(windows));
+  }
+  return stream;
+}
+
+std::string long_stream_table(const std::vector<LongStream>& streams, double single_window_all) {
+  std::ostringstream out;
+  out << "| windows | scored | background % | colour % | shape % | direction % | all-3 % | "
+         "contrast / window 1 |\n|---|---|---|---|---|---|---|---|\n";
+  const int64_t windows = streams.empty() ? 0 : int64_t(streams[0].windows.size());
+  std::optional<RangeScore> late;
+  for (const auto& r : ranges_of(windows)) {
+    const auto s = score_range(streams, r);
+    if (r.first == 50) late = s;
+    char ratio[16];
+    std::snprintf(ratio, sizeof ratio, "%.3f", s.contrast_ratio);
+    out << "| " << r.first << (r.last > r.first ? "–" + std::to_string(r.last) : "") << " | "
+        << s.scored << " | " << percent(s.background, s.scored) << " | "
+        << percent(s.colour, s.scored) << " | " << percent(s.shape, s.scored) << " | "
+        << percent(s.direction, s.scored) << " | " << percent(s.all, s.scored) << " | " << ratio
+        << " |\n";
+  }
+  if (late && single_window_all > 0) {
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "\nWindows 50–100, all-3: %.1f %% = %.2f × the single-window all-3 rate "
+                  "(%.1f %%).\n",
+                  100.0 * double(late->all) / double(late->scored),
+                  double(late->all) / double(late->scored) / single_window_all,
+                  100.0 * single_window_all);
+    out << line;
+  }
+  return out.str();
+}
+
+std::string long_stream_json(const LongStream& stream) {
+  nlohmann::json windows = nlohmann::json::array();
+  for (size_t w = 0; w < stream.windows.size(); ++w) {
+    const auto& a = stream.windows[w];
+    windows.push_back({{"window", w + 1},
+                       {"background", a.background},
+                       {"colour", a.colour},
+                       {"shape", a.shape},
+                       {"direction", a.direction},
+                       {"contrast", stream.contrast[w]}});
+  }
+  return nlohmann::json{{"variant", "long stream"},
+                        {"caption", caption(stream.target)},
+                        {"seed", stream.seed},
+                        {"windows", windows}}
+      .dump();
+}
+
+void write_long_stream_sheet(const std::filesystem::path& path,
+                             const std::vector<LongStream>& streams) {
+  std::vector<torch::Tensor> rows;
+  for (const auto& s : streams)
+    if (!s.sheet.empty()) rows.push_back(side_by_side(s.sheet));
+  write_contact_sheet(path, rows);
+}
+
+}  // namespace ditstream::bench
