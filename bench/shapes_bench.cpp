@@ -242,7 +242,7 @@ std::string report_header(const Settings& s, const RunInfo& info) {
 int run(const std::vector<std::string>& args) {
   const cli::Arguments a(args, {"help", "quick"},
                          {"model", "out", "pairs", "captions", "seed", "steps", "sampler",
-                          "overlap", "threads", "device", "dtype"});
+                          "overlap", "threads", "device", "dtype", "long-streams", "long-windows"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)
