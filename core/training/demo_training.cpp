@@ -193,6 +193,7 @@ DemoRecipe demo_recipe_v2() {
   r.vae_training.steps = 1200;  // 2.2 s per step on one thread: a stage that fits a session
   r.transformer.sample_height = r.world.height / 8;
   r.transformer.sample_width = r.world.width / 8;
+  r.transformer_training.steps = 12000;  // ~80 min on one thread: a stage that fits a session
   return r;
 }
 
