@@ -344,6 +344,8 @@ bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* va
     gst_base_src_set_live(src, g_value_get_boolean(value));
     return true;
   }
+  // Before the object lock below: gst_object_sync_values sets controllable properties (guidance)
+  // with that lock held.
   if (set_prompt_property(impl, id, value)) return true;
   bool known = false;
   impl.update_settings([&](SrcSettings& s) { known = set_ready_property(s, id, value); });
