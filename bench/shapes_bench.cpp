@@ -225,12 +225,6 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
   return streams;
 }
 
-double all_rate(const FollowingRow& row) {
-  const auto hits = std::count_if(row.scores.begin(), row.scores.end(),
-                                  [](const AttributeScore& a) { return a.all(); });
-  return row.scores.empty() ? 0.0 : double(hits) / double(row.scores.size());
-}
-
 std::string report_header(const Settings& s, const RunInfo& info) {
   return "ShapesBench: model `" + info.model + "`, " + info.device + " " + info.dtype + ", " +
          std::to_string(info.threads) + " threads, libtorch " + info.torch_version + ", " +
@@ -263,7 +257,7 @@ int run(const std::vector<std::string>& args) {
       run_info("", bench.settings.model, runtime, "shapesbench", bench.settings.steps);
   const auto report = report_header(bench.settings, info) + following_table(following) + "\n" +
                       transitions_table(transitions) + "\n" +
-                      long_stream_table(streams, all_rate(following.front()));
+                      long_stream_table(streams, all_rate(following.front().scores));
   std::cout << report;
   std::ofstream(out / "shapesbench.md") << report;
   write_contact_sheet(out / "contact_sheet.png", sheet);

@@ -24,16 +24,10 @@ std::vector<WindowRange> ranges_of(int64_t windows) {
   return ranges;
 }
 
-std::string percent(int64_t hits, int64_t total) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%.1f", total ? 100.0 * double(hits) / double(total) : 0.0);
-  return text;
-}
-
-// Over the streams' windows [first, last]: rates of each attribute and the contrast relative to
-// each stream's window 1.
+// The streams' window scores in [first, last], and their mean contrast relative to each
+// stream's window 1.
 struct RangeScore {
-  int64_t scored = 0, background = 0, colour = 0, shape = 0, direction = 0, all = 0;
+  std::vector<AttributeScore> windows;
   double contrast_ratio = 0;
 };
 
@@ -42,14 +36,11 @@ RangeScore score_range(const std::vector<LongStream>& streams, const WindowRange
   double ratios = 0;
   for (const auto& stream : streams)
     for (int64_t w = r.first; w <= r.last && w <= int64_t(stream.windows.size()); ++w) {
-      const auto& a = stream.windows[size_t(w - 1)];
-      ++s.scored;
-      s.background += a.background, s.colour += a.colour, s.shape += a.shape;
-      s.direction += a.direction, s.all += a.all();
+      s.windows.push_back(stream.windows[size_t(w - 1)]);
       const double first = stream.contrast.front();
       ratios += first > 0 ? stream.contrast[size_t(w - 1)] / first : 0.0;
     }
-  s.contrast_ratio = s.scored ? ratios / double(s.scored) : 0.0;
+  if (!s.windows.empty()) s.contrast_ratio = ratios / double(s.windows.size());
   return s;
 }
 
@@ -86,29 +77,24 @@ LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
 
 std::string long_stream_table(const std::vector<LongStream>& streams, double single_window_all) {
   std::ostringstream out;
-  out << "| windows | scored | background % | colour % | shape % | direction % | all-3 % | "
+  out << "| windows | scored | background % | colour % | direction % | shape % | all-3 % | "
          "contrast / window 1 |\n|---|---|---|---|---|---|---|---|\n";
   const int64_t windows = streams.empty() ? 0 : int64_t(streams[0].windows.size());
-  std::optional<RangeScore> late;
+  double late = -1;
   for (const auto& r : ranges_of(windows)) {
     const auto s = score_range(streams, r);
-    if (r.first == 50) late = s;
+    if (r.first == 50) late = all_rate(s.windows);
     char ratio[16];
     std::snprintf(ratio, sizeof ratio, "%.3f", s.contrast_ratio);
     out << "| " << r.first << (r.last > r.first ? "–" + std::to_string(r.last) : "") << " | "
-        << s.scored << " | " << percent(s.background, s.scored) << " | "
-        << percent(s.colour, s.scored) << " | " << percent(s.shape, s.scored) << " | "
-        << percent(s.direction, s.scored) << " | " << percent(s.all, s.scored) << " | " << ratio
-        << " |\n";
+        << s.windows.size() << attribute_cells(s.windows) << " | " << ratio << " |\n";
   }
-  if (late && single_window_all > 0) {
+  if (late >= 0 && single_window_all > 0) {
     char line[160];
     std::snprintf(line, sizeof line,
                   "\nWindows 50–100, all-3: %.1f %% = %.2f × the single-window all-3 rate "
                   "(%.1f %%).\n",
-                  100.0 * double(late->all) / double(late->scored),
-                  double(late->all) / double(late->scored) / single_window_all,
-                  100.0 * single_window_all);
+                  100.0 * late, late / single_window_all, 100.0 * single_window_all);
     out << line;
   }
   return out.str();

@@ -90,22 +90,28 @@ TransitionScore score_transition(const TransitionVideo& video, const PromptPair&
   return score;
 }
 
+std::string attribute_cells(const std::vector<AttributeScore>& scores) {
+  std::string out;
+  for (const auto& field : std::vector<std::function<double(const AttributeScore&)>>{
+           [](const AttributeScore& a) { return a.background; },
+           [](const AttributeScore& a) { return a.colour; },
+           [](const AttributeScore& a) { return a.direction; },
+           [](const AttributeScore& a) { return a.shape; },
+           [](const AttributeScore& a) { return a.all(); }})
+    out += " | " + cell(100.0 * finite_mean(column(scores, field)), 1);
+  return out;
+}
+
+double all_rate(const std::vector<AttributeScore>& scores) {
+  return finite_mean(column(scores, [](const AttributeScore& a) { return a.all(); }));
+}
+
 std::string following_table(const std::vector<FollowingRow>& rows) {
   std::ostringstream out;
   out << "| prompt following | captions | background % | colour % | direction % | shape % "
          "| all-3 % |\n|---|---|---|---|---|---|---|\n";
-  for (const auto& r : rows) {
-    const auto& s = r.scores;
-    out << "| " << r.name << " | " << s.size();
-    for (const auto& field : std::vector<std::function<double(const AttributeScore&)>>{
-             [](const AttributeScore& a) { return a.background; },
-             [](const AttributeScore& a) { return a.colour; },
-             [](const AttributeScore& a) { return a.direction; },
-             [](const AttributeScore& a) { return a.shape; },
-             [](const AttributeScore& a) { return a.all(); }})
-      out << " | " << cell(100.0 * finite_mean(column(s, field)), 1);
-    out << " |\n";
-  }
+  for (const auto& r : rows)
+    out << "| " << r.name << " | " << r.scores.size() << attribute_cells(r.scores) << " |\n";
   return out.str();
 }
 

@@ -34,6 +34,10 @@ struct FollowingRow {
   std::string name;
   std::vector<AttributeScore> scores;
 };
+// " | background | colour | direction | shape | all-3" rates in percent.
+std::string attribute_cells(const std::vector<AttributeScore>& scores);
+// The share (0..1) of scores with background, colour and direction right; NaN without any.
+double all_rate(const std::vector<AttributeScore>& scores);
 std::string following_table(const std::vector<FollowingRow>& rows);
 std::string transitions_table(const std::vector<TransitionRow>& rows);
 

@@ -56,10 +56,6 @@ void add_initial_prompts(PromptTimeline& timeline, const SrcSettings& s,
   }
 }
 
-GstClockTime frame_duration() {
-  return gst_util_uint64_scale(GST_SECOND, kNativeFpsD, kNativeFpsN);
-}
-
 }  // namespace
 
 SrcImpl::SrcImpl(GstBaseSrc* src) : src_(src), pacer_(kNativeFpsN, kNativeFpsD) {}
@@ -308,7 +304,7 @@ void SrcImpl::post_qos(const Slot& slot) {
 bool SrcImpl::answer_query(GstQuery* query) const {
   const bool live = gst_base_src_is_live(src_);
   if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
-    gst_query_set_latency(query, live, live ? frame_duration() : 0, GST_CLOCK_TIME_NONE);
+    gst_query_set_latency(query, live, live ? pacer_.slot_time(1) : 0, GST_CLOCK_TIME_NONE);
     return true;
   }
   if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && src_->num_buffers > 0 && !live) {
@@ -401,7 +397,7 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
 }
 
 void SrcImpl::on_window(const WindowReport& report) {
-  const GstClockTime video = frame_duration() * GstClockTime(report.frames);
+  const GstClockTime video = pacer_.slot_time(1) * GstClockTime(report.frames);
   gst_element_post_message(GST_ELEMENT(src_), window_message(GST_OBJECT(src_), report, video));
 }
 

@@ -116,11 +116,10 @@ std::pair<torch::Tensor, torch::Tensor> centred(const torch::Tensor& mask) {
   return {torch::stack(frames), torch::stack({shift_x, shift_y}, 1).to(torch::kFloat)};
 }
 
-// Centroids in the frame (modulo its size): the centred mask's, rolled back.
-torch::Tensor wrapped_centroids(const torch::Tensor& object, const torch::Tensor& shift,
-                                const torch::Tensor& area) {
-  const auto size = torch::tensor({float(object.size(2)), float(object.size(1))});
-  return (centroids_of(object.to(torch::kFloat), area) - shift).remainder(size);
+// Centroids of the centred mask rolled back into the frame (modulo its size).
+torch::Tensor rolled_back(const torch::Tensor& centred, const torch::Tensor& shift, int64_t height,
+                          int64_t width) {
+  return (centred - shift).remainder(torch::tensor({float(width), float(height)}));
 }
 
 // Centroids with the wrap-around jumps (more than half the frame) taken out: the object's path
@@ -172,17 +171,18 @@ ClipReading read_clip(const torch::Tensor& frames) {
   ClipReading reading;
   const auto rgb = frames.to(torch::kFloat);
   const auto [object, shift] = centred(object_mask(rgb, reading));
-  const auto area = object.to(torch::kFloat).sum({1, 2});
+  const auto mask = object.to(torch::kFloat);
+  const auto area = mask.sum({1, 2});
   const auto placed = area >= kMinArea;
-  const auto centroids =
-      wrapped_centroids(object, shift, area).masked_fill(placed.logical_not().unsqueeze(1), kNaN);
+  const auto local = centroids_of(mask, area);
+  const auto centroids = rolled_back(local, shift, frames.size(1), frames.size(2))
+                             .masked_fill(placed.logical_not().unsqueeze(1), kNaN);
   const auto values = centroids.to(torch::kDouble).contiguous();
   const double* data = values.data_ptr<double>();
   for (int64_t f = 0; f < values.size(0); ++f)
     reading.centroids.push_back({data[2 * f], data[2 * f + 1]});
   if (reading.colour < 0) return reading;
-  const auto middle_y = centroids_of(object.to(torch::kFloat), area).select(1, 1);
-  reading.shape = shape_of(object, area, middle_y, placed);
+  reading.shape = shape_of(object, area, local.select(1, 1), placed);
   const double min_motion =
       kMinMotion * static_cast<double>(std::min(frames.size(1), frames.size(2)));
   reading.direction =

@@ -1,11 +1,10 @@
 #include "core/training/shapes_data.h"
 
+#include "core/io/json_config.h"
 #include "core/model/vae_decoder.h"
+#include "core/training/model_recipe.h"
 
 #include <torch/torch.h>
-#include <nlohmann/json.hpp>
-
-#include <fstream>
 
 namespace ditstream {
 namespace {
@@ -46,19 +45,18 @@ torch::Tensor video_batch(const std::vector<ClipSpec>& clips, const WorldGeometr
 }
 
 void write_world(const std::filesystem::path& model_dir, const WorldGeometry& g) {
-  const nlohmann::json j{
-      {"radius", g.radius}, {"slow", g.slow}, {"fast", g.fast}, {"wrap", g.wrap}};
-  std::ofstream(model_dir / "shapes_world.json") << j.dump(2) << "\n";
+  write_json(model_dir / "shapes_world.json",
+             {{"radius", g.radius}, {"slow", g.slow}, {"fast", g.fast}, {"wrap", g.wrap}});
 }
 
 WorldGeometry read_world(const std::filesystem::path& model_dir, WorldGeometry g) {
   const auto file = model_dir / "shapes_world.json";
   if (!std::filesystem::exists(file)) return g;
-  const auto j = nlohmann::json::parse(std::ifstream(file));
-  g.radius = j.at("radius").get<double>();
-  g.slow = j.at("slow").get<double>();
-  g.fast = j.at("fast").get<double>();
-  g.wrap = j.at("wrap").get<bool>();
+  const auto world = JsonConfig::load(file);
+  g.radius = world.get<double>("radius");
+  g.slow = world.get<double>("slow");
+  g.fast = world.get<double>("fast");
+  g.wrap = world.get<bool>("wrap");
   return g;
 }
 
