@@ -2,17 +2,22 @@
 // resident memory, for one model and a list of variants measured in the same run (ratios between
 // them are what to read on a noisy machine). Writes one JSON line per window and a markdown table.
 #include "bench/bench_report.h"
+#ifdef DITSTREAM_HAVE_ELEMENT
 #include "bench/element_overhead.h"
+#endif
 #include "bench/transformer_throughput.h"
 #include "core/cli/arguments.h"
 #include "core/stream/stream_generator.h"
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <sstream>
 
 namespace ditstream::bench {
 namespace {
@@ -27,6 +32,7 @@ constexpr const char* kHelp =
     "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
     "      transformer: random-weight transformer forwards (default: CogVideoX-2B at 480x720)\n"
     "                   --layers --heads --head-dim --latent-height --latent-width --reps\n"
+    "  --variants a,b,...  ablation: only these variants, in this order\n"
     "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
     "  --json FILE   append one JSON line per window   --label TEXT  (e.g. the commit)\n";
@@ -53,6 +59,19 @@ std::vector<Variant> variants(const std::string& scenario, const StreamOptions& 
   return out;
 }
 
+// The ablation's variants named in `names` (comma-separated), in that order; all when empty.
+std::vector<Variant> select_variants(std::vector<Variant> all, const std::string& names) {
+  if (names.empty()) return all;
+  std::vector<Variant> chosen;
+  std::stringstream list(names);
+  for (std::string name; std::getline(list, name, ',');) {
+    const auto it = std::find_if(all.begin(), all.end(), [&](auto& v) { return v.name == name; });
+    if (it == all.end()) throw std::runtime_error("--variants: no variant named '" + name + "'");
+    chosen.push_back(*it);
+  }
+  return chosen;
+}
+
 // In the transitions scenario a new prompt arrives every third window (NT = 1: one transition and
 // two plain windows); a period of 3 puts transitions on windows of both decoder parities (with
 // an odd stride windows alternate 24 and 32 decoded frames). Otherwise one prompt.
@@ -67,9 +86,11 @@ void schedule_prompts(const std::string& scenario, StreamGenerator& g, PromptTim
     timeline.add({0, g.first_new_frame(n), prompts[(n / 3 + 1) % prompts.size()], "", {}, {}, -1});
 }
 
+// Each window's sample goes to `on_sample` as soon as it is measured (a cut run keeps them).
 std::vector<WindowSample> run_variant(const Variant& v, const std::string& scenario,
                                       std::shared_ptr<const PipelineComponents> model,
-                                      int64_t windows) {
+                                      int64_t windows,
+                                      const std::function<void(const WindowSample&)>& on_sample) {
   auto timeline = std::make_shared<PromptTimeline>();
   const auto start = std::chrono::steady_clock::now();
   StreamGenerator g(model, v.options, timeline);
@@ -86,6 +107,7 @@ std::vector<WindowSample> run_variant(const Variant& v, const std::string& scena
     const auto frames = g.next_window();
     samples.push_back(
         measure_window(v.name, n, transition, frames.size(), begin, start, g.last_window_times()));
+    on_sample(samples.back());
     std::fprintf(stderr, "\r%s: window %lld/%lld", v.name.c_str(), static_cast<long long>(n + 1),
                  static_cast<long long>(windows));
   }
@@ -103,6 +125,10 @@ StreamOptions base_options(const cli::Arguments& a) {
 // The element runs the same options through its properties (defaults: deferred, plain KV-sharing).
 int run_element(const cli::Arguments& a, std::shared_ptr<const PipelineComponents> model,
                 const StreamOptions& options, int64_t windows) {
+#ifndef DITSTREAM_HAVE_ELEMENT
+  throw std::runtime_error(
+      "--scenario element: built without the element (DITSTREAM_BUILD_ELEMENT)");
+#else
   const auto core = time_core(model, options, windows);
   const std::string launch = "ditstreamsrc model=" + a.get("model", DITSTREAM_TINY_MODEL) +
                              " steps=" + std::to_string(options.steps) +
@@ -110,6 +136,7 @@ int run_element(const cli::Arguments& a, std::shared_ptr<const PipelineComponent
                              " num-buffers=" + std::to_string(core.frames) + " ! fakesink";
   std::cout << overhead_table(core, time_element(launch, core.frames), launch);
   return 0;
+#endif
 }
 
 int run_transformer(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t steps) {
@@ -126,10 +153,10 @@ int run_transformer(const cli::Arguments& a, const RuntimeOptions& runtime, int6
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(
-      args, {"help"},
-      {"model", "scenario", "windows", "warmup", "steps", "threads", "device", "dtype", "json",
-       "label", "layers", "heads", "head-dim", "latent-height", "latent-width", "reps"});
+  const cli::Arguments a(args, {"help"},
+                         {"model", "scenario", "windows", "warmup", "steps", "threads", "device",
+                          "dtype", "json", "label", "layers", "heads", "head-dim", "latent-height",
+                          "latent-width", "reps", "variants"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
@@ -143,9 +170,11 @@ int run(const std::vector<std::string>& args) {
                                 scenario, base_options(a).steps);
   if (scenario == "element") return run_element(a, model, base_options(a), windows);
   std::vector<VariantSummary> table;
-  for (const auto& v : variants(scenario, base_options(a))) {
-    const auto samples = run_variant(v, scenario, model, windows);
-    if (!a.get("json", "").empty()) append_json_lines(a.get("json", ""), info, samples);
+  for (const auto& v :
+       select_variants(variants(scenario, base_options(a)), a.get("variants", ""))) {
+    const auto samples = run_variant(v, scenario, model, windows, [&](const WindowSample& w) {
+      if (!a.get("json", "").empty()) append_json_lines(a.get("json", ""), info, {w});
+    });
     table.push_back(summarise(v.name, samples, warmup));
   }
   std::cout << markdown_table(info, table);

@@ -11,6 +11,7 @@ constexpr const char* kUsage =
     "usage: ditstream <command> [options]\n"
     "  info MODEL_DIR             components, configs, dtypes, sizes and a verdict\n"
     "  make-tiny OUT_DIR          write the deterministic tiny test model [--seed N]\n"
+    "  make-random OUT_DIR        a full-size folder with random weights (--preset cogvideox-2b)\n"
     "  render [options]           one window to .y4m (--output) or PNG frames (--png-dir)\n"
     "  train-demo OUT_DIR         train the shapes-world demo model (resumable)\n"
     "  verify DIR                 run golden cases (<model>/cases/*.safetensors) below DIR\n"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "info") return info_command(args);
     if (command == "make-tiny") return make_tiny_command(args);
+    if (command == "make-random") return make_random_command(args);
     if (command == "render") return render_command(args);
     if (command == "train-demo") return train_demo_command(args);
     if (command == "verify") return verify_command(args);

@@ -2,6 +2,7 @@
 // its recipe and seed; resumable (run it again after an interruption).
 #include "core/cli/arguments.h"
 #include "core/cli/commands.h"
+#include "core/stream/runtime_options.h"
 #include "core/training/demo_training.h"
 
 #include <torch/torch.h>
@@ -13,11 +14,12 @@ namespace ditstream::cli {
 int train_demo_command(const std::vector<std::string>& args) {
   const Arguments a(
       args, {"help"},
-      {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch"});
+      {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch", "device"});
   if (a.flag("help")) {
     std::puts(
         "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
         "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
+        "       [--device cpu|cuda (cpu)]\n"
         "Trains the shapes-world demo model into OUT_DIR (checkpoints in OUT_DIR/work; run again\n"
         "to resume; components already in OUT_DIR are kept). v1: the embedded model; v2: the\n"
         "endless 96x64 world, trained in stages. The step options shorten the recipe, for tests.");
@@ -33,6 +35,7 @@ int train_demo_command(const std::vector<std::string>& args) {
       a.get_int("transformer-steps", recipe.transformer_training.steps);
   recipe.transformer_training.batch = a.get_int("batch", recipe.transformer_training.batch);
   recipe.dataset_clips = a.get_int("clips", recipe.dataset_clips);
+  recipe.device = parse_runtime_options(a.get("device", "cpu"), "fp32").device;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   const std::filesystem::path out = a.positional(0, "OUT_DIR");

@@ -35,8 +35,8 @@ torch::Tensor attention_query_chunked(const torch::Tensor& q, const torch::Tenso
   return out;
 }
 
-torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                           const torch::Tensor& v) {
+torch::Tensor full_attention(const torch::Tensor& q, const torch::Tensor& k,
+                             const torch::Tensor& v) {
 #if TORCH_VERSION_MAJOR >= 2
   return at::scaled_dot_product_attention(q, k, v);
 #else

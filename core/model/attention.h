@@ -1,5 +1,5 @@
 #pragma once
-// The plain (unfused) attention behind scaled_dot_product_attention, exposed for tests and for
+// The plain (unfused) attention behind full_attention, exposed for tests and for
 // callers that need a tighter memory bound.
 
 #include <torch/types.h>

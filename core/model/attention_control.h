@@ -42,7 +42,7 @@ struct AttentionContext {
 
 // softmax(q kᵀ / sqrt(hd)) v without a mask; fused kernel where available, else query-chunked so
 // the score matrix stays bounded.
-torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                           const torch::Tensor& v);
+torch::Tensor full_attention(const torch::Tensor& q, const torch::Tensor& k,
+                             const torch::Tensor& v);
 
 }  // namespace ditstream

@@ -66,8 +66,8 @@ torch::Tensor JointAttention::forward(const torch::Tensor& x, const RotaryTables
   const auto q = heads(*to_q_, norm_q_.get(), x, rotary, site.text_len);
   const auto k = heads(*to_k_, norm_k_.get(), x, rotary, site.text_len);
   const auto v = heads(*to_v_, nullptr, x, nullptr, site.text_len);
-  const auto o = control ? control->attend(site, q, k, v, scaled_dot_product_attention)
-                         : scaled_dot_product_attention(q, k, v);
+  const auto o = control ? control->attend(site, q, k, v, ditstream::full_attention)
+                         : ditstream::full_attention(q, k, v);
   return to_out_0_->forward(o.transpose(1, 2).reshape({x.size(0), -1, heads_ * head_dim_}));
 }
 

@@ -110,7 +110,9 @@ LatentDistribution LatentDistribution::from_moments(const torch::Tensor& moments
 }
 
 torch::Tensor LatentDistribution::sample(const c10::optional<torch::Generator>& generator) const {
-  return mean + torch::exp(0.5 * logvar) * torch::randn(mean.sizes(), generator, mean.options());
+  // Drawn on the CPU, so a seeded generator gives the same sample on every device.
+  const auto noise = torch::randn(mean.sizes(), generator, mean.options().device(torch::kCPU));
+  return mean + torch::exp(0.5 * logvar) * noise.to(mean.device());
 }
 
 torch::Tensor LatentDistribution::kl() const {

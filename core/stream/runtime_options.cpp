@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 namespace ditstream {
-namespace {
 
 torch::ScalarType parse_dtype(const std::string& dtype) {
   if (dtype == "fp32" || dtype == "float32") return torch::kFloat;
@@ -13,6 +12,8 @@ torch::ScalarType parse_dtype(const std::string& dtype) {
   if (dtype == "fp16" || dtype == "float16") return torch::kHalf;
   throw std::runtime_error("dtype '" + dtype + "' is not one of fp32, bf16, fp16");
 }
+
+namespace {
 
 torch::Device parse_device(const std::string& device) {
   try {

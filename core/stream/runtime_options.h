@@ -18,5 +18,6 @@ struct RuntimeOptions {
 // libtorch cannot run (fp16 matmul does not exist on CPU) with a message naming the option.
 RuntimeOptions parse_runtime_options(const std::string& device, const std::string& dtype);
 std::string dtype_name(torch::ScalarType dtype);
+torch::ScalarType parse_dtype(const std::string& dtype);  // "fp32", "bf16", "fp16"
 
 }  // namespace ditstream

@@ -92,7 +92,7 @@ double measure_scaling_factor(const AutoencoderKLCogVideoX& vae, const DemoRecip
   for (int64_t first = 0; first < clips; first += kEncodeBatch) {
     const auto batch =
         training_clips(r.seed + 7, first, std::min(kEncodeBatch, clips - first), r.world);
-    means.push_back(vae.encode(video_batch(batch, r.world)).mean);
+    means.push_back(vae.encode(video_batch(batch, r.world).to(r.device)).mean);
   }
   return 1.0 / torch::cat(means).std().item<double>();
 }
@@ -101,7 +101,7 @@ TrainingSummary make_vae(const fs::path& out, const DemoRecipe& r) {
   VaeShape shape = r.vae;
   shape.scaling_factor = 1.0;
   AutoencoderKLCogVideoX vae(VaeConfig::from_json(JsonConfig{vae_config_json(shape), "vae"}),
-                             torch::kFloat, true);
+                             torch::TensorOptions(torch::kFloat).device(r.device), true);
   auto gen = at::detail::createCPUGenerator(r.seed + 1);
   randomise(vae, gen);
   const TrainingSummary summary = train_vae(vae, r.world, r.vae_training, out / "work");
@@ -142,7 +142,7 @@ TrainingSummary make_transformer(const fs::path& out, const DemoRecipe& r) {
   write_json(out / "transformer/config.json", transformer_config_json(r.transformer));
   CogVideoXTransformer3DModel transformer(
       TransformerConfig::from_json(JsonConfig::load(out / "transformer/config.json")),
-      torch::kFloat);
+      torch::TensorOptions(torch::kFloat).device(r.device));
   auto gen = at::detail::createCPUGenerator(r.seed + 3);
   randomise(transformer, gen);
   const LatentDataset data = make_dataset(out, r);

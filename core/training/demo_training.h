@@ -22,6 +22,7 @@ struct DemoRecipe {
   int64_t dataset_clips = 3000;              // latent clips the transformer trains on
   int64_t corpus_two_shape_captions = 2000;  // with every one-shape caption, for spm_train
   uint64_t seed = 1;
+  torch::Device device = torch::kCPU;  // where the VAE and the transformer train
 };
 
 // The committed model's recipe (models/shapes-demo/MODEL_CARD.md).

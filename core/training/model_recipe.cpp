@@ -67,7 +67,7 @@ json transformer_config_json(const TransformerShape& s) {
           {"time_embed_dim", s.time_embed_dim},
           {"timestep_activation_fn", "silu"},
           {"use_learned_positional_embeddings", false},
-          {"use_rotary_positional_embeddings", false}};
+          {"use_rotary_positional_embeddings", s.rotary}};
 }
 
 json vae_config_json(const VaeShape& s) {
@@ -113,7 +113,7 @@ json t5_config_json(const T5Shape& s, int64_t vocab_size) {
           {"vocab_size", vocab_size}};
 }
 
-json scheduler_config_json() {
+json scheduler_config_json(double snr_shift_scale) {
   return {{"_class_name", "CogVideoXDDIMScheduler"},
           {"beta_end", 0.012},
           {"beta_schedule", "scaled_linear"},
@@ -123,7 +123,7 @@ json scheduler_config_json() {
           {"prediction_type", "v_prediction"},
           {"rescale_betas_zero_snr", true},
           {"set_alpha_to_one", true},
-          {"snr_shift_scale", 3.0},
+          {"snr_shift_scale", snr_shift_scale},
           {"steps_offset", 0},
           {"timestep_spacing", "trailing"}};
 }
@@ -152,6 +152,16 @@ int64_t train_tokenizer(const fs::path& dir, const fs::path& captions,
                "--num_threads=1", "--random_seed=1", "--minloglevel=2"});
   fs::remove(dir / "captions.txt");
   fs::remove(dir / "spiece.vocab");
+  return install_tokenizer(dir, dir / "spiece.model");
+}
+
+int64_t install_tokenizer(const fs::path& dir, const fs::path& spiece) {
+  if (!fs::is_regular_file(spiece))
+    throw std::runtime_error("tokenizer " + spiece.string() + ": no such file");
+  fs::create_directories(dir);
+  const auto target = dir / "spiece.model";
+  if (!fs::exists(target) || !fs::equivalent(spiece, target))
+    fs::copy_file(spiece, target, fs::copy_options::overwrite_existing);
   write_json(dir / "tokenizer_config.json", {{"tokenizer_class", "T5Tokenizer"},
                                              {"model_max_length", 226},
                                              {"legacy", true},

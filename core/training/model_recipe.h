@@ -18,6 +18,7 @@ struct TransformerShape {
   int64_t text_embed_dim = 32, time_embed_dim = 32, max_text_seq_length = 226;
   int64_t sample_height = 8, sample_width = 12,
           sample_frames = 49;  // latent rows/cols, pixel frames
+  bool rotary = false;         // CogVideoX-5B's RoPE instead of 2B's sincos positions
 };
 
 struct VaeShape {
@@ -34,7 +35,8 @@ struct T5Shape {
 nlohmann::json transformer_config_json(const TransformerShape& shape);
 nlohmann::json vae_config_json(const VaeShape& shape);
 nlohmann::json t5_config_json(const T5Shape& shape, int64_t vocab_size);
-nlohmann::json scheduler_config_json();  // CogVideoXDDIMScheduler as CogVideoX-2B ships it
+// CogVideoXDDIMScheduler as CogVideoX-2B ships it (5B: snr_shift_scale 1.0).
+nlohmann::json scheduler_config_json(double snr_shift_scale = 3.0);
 nlohmann::json model_index_json();
 
 void write_json(const std::filesystem::path& path, const nlohmann::json& j);
@@ -44,6 +46,9 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& j);
 // dir/tokenizer_config.json. Returns the vocabulary size T5 needs (pieces + 100 extra ids).
 int64_t train_tokenizer(const std::filesystem::path& dir, const std::filesystem::path& captions,
                         const std::string& model_type = "unigram");
+// Copies an existing SentencePiece model to dir/spiece.model with the same tokenizer_config.json;
+// returns the vocabulary size T5 needs.
+int64_t install_tokenizer(const std::filesystem::path& dir, const std::filesystem::path& spiece);
 
 // Weights (>= 2-D) ~ N(0, 1/fan_in); 1-D weights (norm scales) 1 + N(0, 0.1); biases N(0, 0.05).
 void randomise(torch::nn::Module& module, torch::Generator& generator);

@@ -20,7 +20,8 @@ double learning_rate_at(const TransformerTrainingOptions& o, int64_t step) {
 // alphas_cumprod[t] broadcast over (B, F, C, h, w).
 torch::Tensor alpha_bar(const NoiseSchedule& schedule, const torch::Tensor& timesteps) {
   const auto& table = schedule.alphas_cumprod();
-  const auto all = torch::tensor(std::vector<double>(table.begin(), table.end()), torch::kDouble);
+  const auto all = torch::tensor(std::vector<double>(table.begin(), table.end()),
+                                 torch::dtype(torch::kDouble).device(timesteps.device()));
   return all.index_select(0, timesteps).to(torch::kFloat).view({-1, 1, 1, 1, 1});
 }
 
@@ -28,8 +29,9 @@ struct Batch {
   torch::Tensor latents, embeddings, timesteps, noise;
 };
 
+// Drawn on the CPU from (seed, step), then moved: every device trains on the same batches.
 Batch draw_batch(const LatentDataset& data, const TransformerTrainingOptions& o,
-                 const NoiseSchedule& schedule, torch::Generator& gen) {
+                 const NoiseSchedule& schedule, torch::Generator& gen, torch::Device device) {
   const auto index = torch::randint(data.latents.size(0), {o.batch}, gen, torch::kLong);
   Batch b{data.latents.index_select(0, index), data.embeddings.index_select(0, index), {}, {}};
   const auto drop = torch::rand({o.batch}, gen) < o.caption_dropout;
@@ -40,7 +42,8 @@ Batch draw_batch(const LatentDataset& data, const TransformerTrainingOptions& o,
       torch::where(high, torch::randint(o.high_noise_from, n, {o.batch}, gen, torch::kLong),
                    torch::randint(n, {o.batch}, gen, torch::kLong));
   b.noise = torch::randn(b.latents.sizes(), gen);
-  return b;
+  return {b.latents.to(device), b.embeddings.to(device), b.timesteps.to(device),
+          b.noise.to(device)};
 }
 
 }  // namespace
@@ -65,13 +68,14 @@ TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
       transformer.parameters(),
       torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   auto generator = at::detail::createCPUGenerator(o.seed);
+  const auto device = transformer.parameters().front().device();
   return run_training_loop(
       "transformer", transformer, optimizer, TrainingCheckpoint(work_dir, "transformer"), o.steps,
       o.checkpoint_every, [&](int64_t step) {
         generator.set_current_seed(o.seed * 1000003 + step);
         for (auto& group : optimizer.param_groups())
           group.options().set_lr(learning_rate_at(o, step));
-        const Batch b = draw_batch(data, o, schedule, generator);
+        const Batch b = draw_batch(data, o, schedule, generator, device);
         auto loss = v_prediction_loss(transformer, b.latents, b.embeddings, b.timesteps, b.noise,
                                       schedule, o.motion_weight);
         return std::make_pair(loss, loss.item<double>());

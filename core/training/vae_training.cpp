@@ -45,13 +45,15 @@ TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& worl
   WorldGeometry geometry = world;
   geometry.frames = o.clip_frames;
   torch::optim::Adam optimizer(vae.parameters(), torch::optim::AdamOptions(o.learning_rate));
+  const auto device = vae.parameters().front().device();
   auto generator = at::detail::createCPUGenerator(o.seed);
   return run_training_loop(
       "vae", vae, optimizer, TrainingCheckpoint(work_dir, "vae"), o.steps, o.checkpoint_every,
       [&](int64_t step) {
         generator.set_current_seed(o.seed * 1000003 + step);
         const auto video =
-            video_batch(training_clips(o.seed, step * o.batch, o.batch, geometry), geometry);
+            video_batch(training_clips(o.seed, step * o.batch, o.batch, geometry), geometry)
+                .to(device);
         const VaeLoss loss = vae_loss(vae, video, o, generator);
         return std::make_pair(loss.total, loss.reconstruction.item<double>());
       });

@@ -33,7 +33,7 @@ struct Trace {
 std::vector<TensorCheck> run_e2e_case(const GoldenCase& c) {
   const auto& t = *c.tensors;
   const auto options = options_from_name(c.name);
-  const auto components = load_pipeline_components(c.model_dir, {});
+  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat});
   const WindowPipeline pipeline(components);
   Trace trace;
   WindowCallbacks callbacks;
@@ -43,8 +43,8 @@ std::vector<TensorCheck> run_e2e_case(const GoldenCase& c) {
     trace.raw.push_back(raw);
     trace.scales.push_back(scale);
   };
-  const auto latents = pipeline.denoise(t.tensor("latents_in"), t.tensor("prompt_embeds"),
-                                        t.tensor("negative_prompt_embeds"), options, callbacks);
+  const auto latents = pipeline.denoise(c.input("latents_in"), c.input("prompt_embeds"),
+                                        c.input("negative_prompt_embeds"), options, callbacks);
   trace.inputs.push_back(latents);
   std::vector<TensorCheck> checks{
       check_abs("guidance_scales", torch::tensor(trace.scales, torch::kDouble),

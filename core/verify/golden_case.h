@@ -23,6 +23,9 @@ struct GoldenCase {
   std::filesystem::path file;       // cases/<name>.safetensors
   std::string name;                 // file stem
   const SafetensorsFile* tensors = nullptr;
+  torch::Device device = torch::kCPU;  // where the port runs; references stay on the CPU
+
+  torch::Tensor input(const std::string& name) const { return tensors->tensor(name).to(device); }
 };
 
 // Comparison helpers used by every handler.

@@ -20,8 +20,9 @@ std::vector<TensorCheck> run_t5_case(const GoldenCase& c) {
   const bool bf16 = c.name.rfind("bf16_", 0) == 0;
   const double limit = bf16 ? 3e-2 : 1e-5;
   const auto model = load_t5_encoder(
-      c.model_dir, torch::TensorOptions().dtype(bf16 ? torch::kBFloat16 : torch::kFloat));
-  const auto trace = model->trace(t.tensor("input_ids"));
+      c.model_dir,
+      torch::TensorOptions().dtype(bf16 ? torch::kBFloat16 : torch::kFloat).device(c.device));
+  const auto trace = model->trace(c.input("input_ids"));
   std::vector<TensorCheck> checks{check_rel("last_hidden_state", trace.last_hidden_state,
                                             t.tensor("last_hidden_state"), limit)};
   const auto optional = [&](const std::string& name, const torch::Tensor& port, bool exact) {

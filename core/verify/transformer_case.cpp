@@ -28,11 +28,12 @@ void check_intermediates(const CogVideoXTransformer3DModel& model, const Safeten
 
 std::vector<TensorCheck> run_transformer_case(const GoldenCase& c) {
   torch::NoGradGuard no_grad;
-  const auto model = load_transformer(c.model_dir / "transformer", torch::dtype(torch::kFloat32));
+  const auto model =
+      load_transformer(c.model_dir / "transformer", torch::dtype(torch::kFloat32).device(c.device));
   const auto& t = *c.tensors;
-  const auto x = t.tensor("hidden_states");
-  const auto timestep = t.tensor("timestep");
-  const auto out = model->forward(x, t.tensor("encoder_hidden_states"), timestep);
+  const auto x = c.input("hidden_states");
+  const auto timestep = c.input("timestep");
+  const auto out = model->forward(x, c.input("encoder_hidden_states"), timestep);
   std::vector<TensorCheck> checks{check_rel("output", out, t.tensor("output"), kOutputRel)};
   check_intermediates(*model, t, x, timestep, checks);
   return checks;

@@ -14,9 +14,10 @@ constexpr double kFramesAbs = 1e-4;
 
 std::vector<TensorCheck> run_vae_decode_case(const GoldenCase& c) {
   torch::NoGradGuard no_grad;
-  const auto vae = load_vae(c.model_dir / "vae", torch::TensorOptions().dtype(torch::kFloat32));
+  const auto vae =
+      load_vae(c.model_dir / "vae", torch::TensorOptions().dtype(torch::kFloat32).device(c.device));
   const SafetensorsFile& t = *c.tensors;
-  const torch::Tensor latents = t.tensor("latents");
+  const torch::Tensor latents = c.input("latents");
   std::vector<TensorCheck> checks;
   if (t.contains("z"))
     checks.push_back(

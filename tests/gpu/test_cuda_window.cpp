@@ -1,10 +1,9 @@
 // The same window on CUDA and on the CPU (label gpu; skipped without a CUDA device).
 #include "core/stream/window_pipeline.h"
+#include "cuda_test.h"
 #include "test_support.h"
 
-#include <ATen/Context.h>
 #include <gtest/gtest.h>
-#include <torch/cuda.h>
 #include <torch/torch.h>
 
 namespace ditstream {
@@ -20,15 +19,7 @@ WindowResult render_on(const std::string& device, const std::string& dtype) {
   return pipeline.render(o);
 }
 
-class CudaWindow : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device in this libtorch/machine";
-    // TF32 would change fp32 results by ~1e-3 relative; compare true fp32.
-    at::globalContext().setAllowTF32CuBLAS(false);
-    at::globalContext().setAllowTF32CuDNN(false);
-  }
-};
+using CudaWindow = testing::CudaTest<>;
 
 TEST_F(CudaWindow, Fp32MatchesCpu) {
   const auto cpu = render_on("cpu", "fp32");

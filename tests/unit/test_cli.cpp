@@ -60,6 +60,52 @@ TEST_F(CliTest, MakeTinyIsDeterministic) {
   }
 }
 
+// make-random's tiny preset with the tiny model's tokenizer is make-tiny's model, byte for byte.
+TEST_F(CliTest, MakeRandomTinyIsMakeTinyWithAGivenTokenizer) {
+  const auto tokenizer = testing::tiny_model_dir() / "tokenizer/spiece.model";
+  ASSERT_EQ(run_cli("make-random " + (dir_ / "r").string() + " --preset tiny --dtype fp32 " +
+                    "--seed 1234 --tokenizer " + tokenizer.string())
+                .status,
+            0);
+  ASSERT_EQ(
+      run_cli("make-tiny " + (dir_ / "t").string() + " --tokenizer " + tokenizer.string()).status,
+      0);
+  for (const char* f : {"transformer/diffusion_pytorch_model.safetensors",
+                        "vae/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
+                        "text_encoder/config.json", "tokenizer/spiece.model", "model_index.json"}) {
+    EXPECT_EQ(read_file(dir_ / "r" / f), read_file(testing::tiny_model_dir() / f)) << f;
+    EXPECT_EQ(read_file(dir_ / "t" / f), read_file(testing::tiny_model_dir() / f)) << f;
+  }
+}
+
+TEST_F(CliTest, MakeRandomIsDeterministicPerSeedAndLoads) {
+  const auto tokenizer = testing::tiny_model_dir() / "tokenizer/spiece.model";
+  const auto make = [&](const char* name, int seed) {
+    return run_cli("make-random " + (dir_ / name).string() + " --preset tiny --seed " +
+                   std::to_string(seed) + " --tokenizer " + tokenizer.string());
+  };
+  ASSERT_EQ(make("a", 3).status, 0);
+  ASSERT_EQ(make("b", 3).status, 0);
+  ASSERT_EQ(make("c", 4).status, 0);
+  const char* weights = "transformer/diffusion_pytorch_model.safetensors";
+  EXPECT_EQ(read_file(dir_ / "a" / weights), read_file(dir_ / "b" / weights));
+  EXPECT_NE(read_file(dir_ / "a" / weights), read_file(dir_ / "c" / weights));
+  const auto info = run_cli("info " + (dir_ / "a").string());
+  EXPECT_EQ(info.status, 0) << info.output;
+  EXPECT_NE(info.output.find("bf16"), std::string::npos) << info.output;
+}
+
+TEST_F(CliTest, MakeRandomRefusesUnknownPresetsAndMissingTokenizers) {
+  const auto preset = run_cli("make-random " + dir_.string() + " --preset cogvideox-9b");
+  EXPECT_EQ(preset.status, 1);
+  EXPECT_NE(preset.output.find("unknown preset 'cogvideox-9b'"), std::string::npos);
+  const auto tokenizer =
+      run_cli("make-random " + dir_.string() + " --preset tiny --tokenizer /nonexistent.model");
+  EXPECT_EQ(tokenizer.status, 1);
+  EXPECT_NE(tokenizer.output.find("/nonexistent.model: no such file"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "model_index.json"));
+}
+
 TEST_F(CliTest, InfoOnTinyModelSaysOk) {
   const auto r = run_cli("info " + testing::tiny_model_dir().string());
   EXPECT_EQ(r.status, 0) << r.output;

@@ -78,7 +78,7 @@ TEST(KvSharingControl, SharesExactlyTheGatedCallsOfA30LayerModel) {
   const auto x = random_qkv(4, 12, 1);
   for (int64_t step = 0; step < 50; ++step)
     for (int64_t layer = 0; layer < 30; ++layer)
-      control.attend({step, layer, 4, &kCfgRoles}, x.q, x.k, x.v, scaled_dot_product_attention);
+      control.attend({step, layer, 4, &kCfgRoles}, x.q, x.k, x.v, full_attention);
   EXPECT_EQ(control.calls(), 1500);
   ASSERT_EQ(control.shared_calls().size(), 115u);
   EXPECT_EQ(control.shared_calls().front(), (SharedCall{2, 25}));
@@ -88,14 +88,13 @@ TEST(KvSharingControl, SharesExactlyTheGatedCallsOfA30LayerModel) {
 TEST(KvSharingControl, TargetRowsReadTheirSourceRowsKeysAndValues) {
   KvSharingControl control({0, 1, 0, 1}, KvSharingLayout::cfg_pair());
   const auto x = random_qkv(4, 12, 2);
-  const auto out =
-      control.attend({0, 0, 4, &kCfgRoles}, x.q, x.k, x.v, scaled_dot_product_attention);
-  const auto plain = scaled_dot_product_attention(x.q, x.k, x.v);
+  const auto out = control.attend({0, 0, 4, &kCfgRoles}, x.q, x.k, x.v, full_attention);
+  const auto plain = full_attention(x.q, x.k, x.v);
   EXPECT_TRUE(torch::equal(out[0], plain[0]));
   EXPECT_TRUE(torch::equal(out[2], plain[2]));
   for (const auto& [tgt, src] : {std::pair<int64_t, int64_t>{1, 0}, {3, 2}}) {
-    const auto expected = scaled_dot_product_attention(
-        x.q.slice(0, tgt, tgt + 1), x.k.slice(0, src, src + 1), x.v.slice(0, src, src + 1))[0];
+    const auto expected = full_attention(x.q.slice(0, tgt, tgt + 1), x.k.slice(0, src, src + 1),
+                                         x.v.slice(0, src, src + 1))[0];
     EXPECT_LT(max_abs_diff(out[tgt], expected), 1e-6) << "target row " << tgt;
     EXPECT_GT(max_abs_diff(out[tgt], plain[tgt]), 1e-3) << "target row " << tgt;
   }
@@ -181,11 +180,9 @@ TEST(MaskGuidedControl, FusionMatchesDenseBiasesWithLayerMeanMasks) {
   MaskGuidedKvSharingControl control({0, 1, 1, 2}, KvSharingLayout::plain_pair(),
                                      mask_options(0.3));
   const auto l0 = random_qkv(2, seq, 4), l1 = random_qkv(2, seq, 5);
-  const auto out0 =
-      control.attend({0, 0, text_len, nullptr}, l0.q, l0.k, l0.v, scaled_dot_product_attention);
-  EXPECT_TRUE(torch::equal(out0, scaled_dot_product_attention(l0.q, l0.k, l0.v)));
-  const auto out1 =
-      control.attend({0, 1, text_len, nullptr}, l1.q, l1.k, l1.v, scaled_dot_product_attention);
+  const auto out0 = control.attend({0, 0, text_len, nullptr}, l0.q, l0.k, l0.v, full_attention);
+  EXPECT_TRUE(torch::equal(out0, full_attention(l0.q, l0.k, l0.v)));
+  const auto out1 = control.attend({0, 1, text_len, nullptr}, l1.q, l1.k, l1.v, full_attention);
   ASSERT_EQ(control.shared_calls(), (std::vector<SharedCall>{{0, 1}}));
   const auto mean_map = [&](int64_t row, const std::vector<int64_t>& tokens) {
     return (dense_mass(l0.q[row], l0.k[row], text_len, tokens) +
@@ -202,7 +199,7 @@ TEST(MaskGuidedControl, FusionMatchesDenseBiasesWithLayerMeanMasks) {
   const auto expected = dense_fused(l1, 0, 1, text_len, ms, mt);
   std::cout << "mask-guided vs dense biases: max abs " << max_abs_diff(out1[1], expected) << "\n";
   EXPECT_LT(max_abs_diff(out1[1], expected), 1e-5);
-  EXPECT_LT(max_abs_diff(out1[0], scaled_dot_product_attention(l1.q, l1.k, l1.v)[0]), 1e-6);
+  EXPECT_LT(max_abs_diff(out1[0], full_attention(l1.q, l1.k, l1.v)[0]), 1e-6);
 }
 
 // ---------------------------------------------------------------------------------------------

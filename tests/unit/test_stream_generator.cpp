@@ -43,7 +43,7 @@ std::shared_ptr<PromptTimeline> timeline(const std::string& text = "a panda play
   return t;
 }
 
-torch::Tensor stack(const std::vector<StreamFrame>& frames) {
+torch::Tensor stacked_frames(const std::vector<StreamFrame>& frames) {
   std::vector<torch::Tensor> rgb;
   for (const auto& f : frames) rgb.push_back(f.rgb);
   return torch::stack(rgb);
@@ -108,13 +108,13 @@ TEST_P(EachMode, WindowZeroEqualsWindowPipeline) {
     EXPECT_TRUE(torch::equal(committed, latents.narrow(1, 0, 7)));
     const auto reference = to_uint8_rgb(pipeline.decode(latents).unsqueeze(0))[0];
     ASSERT_EQ(frames.size(), 25u);  // chunks [0,3), [3,5), [5,7) -> 9 + 8 + 8 frames
-    EXPECT_TRUE(torch::equal(stack(frames), reference.narrow(0, 0, 25)));
+    EXPECT_TRUE(torch::equal(stacked_frames(frames), reference.narrow(0, 0, 25)));
     return;
   }
   EXPECT_TRUE(torch::equal(committed, latents));
   const auto reference = to_uint8_rgb(pipeline.decode(latents).unsqueeze(0))[0];
   ASSERT_EQ(frames.size(), 49u);
-  EXPECT_TRUE(torch::equal(stack(frames), reference));
+  EXPECT_TRUE(torch::equal(stacked_frames(frames), reference));
 }
 
 TEST(StreamGenerator, FramesAreContiguousAndEqualOneChunkedDecode) {
@@ -132,7 +132,7 @@ TEST(StreamGenerator, FramesAreContiguousAndEqualOneChunkedDecode) {
       const WindowPipeline pipeline(tiny());
       const auto reference =
           to_uint8_rgb(pipeline.decode(torch::cat(committed, 1)).unsqueeze(0))[0];
-      EXPECT_TRUE(torch::equal(stack(all), reference));
+      EXPECT_TRUE(torch::equal(stacked_frames(all), reference));
     }
   }
   // S = 7 is odd and the decoder works in pairs, so windows alternate 4(S-1) and 4(S+1) frames.
@@ -156,7 +156,8 @@ TEST(StreamGenerator, DeferredFramesEqualOneChunkedDecodeOfEverythingCommitted) 
   const auto latents = torch::cat(committed, 1);
   ASSERT_EQ(latents.size(1), 3 * 7 + 6);
   const WindowPipeline pipeline(tiny());
-  EXPECT_TRUE(torch::equal(stack(all), to_uint8_rgb(pipeline.decode(latents).unsqueeze(0))[0]));
+  EXPECT_TRUE(
+      torch::equal(stacked_frames(all), to_uint8_rgb(pipeline.decode(latents).unsqueeze(0))[0]));
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].index, static_cast<int64_t>(i));
 }
 
@@ -166,9 +167,9 @@ TEST(StreamGenerator, SameSeedSameFramesOtherSeedOtherFrames) {
   auto other_options = quick();
   other_options.seed = 6;
   StreamGenerator c(tiny(), other_options, timeline());
-  const auto fa = stack(run(a, 3));
-  EXPECT_TRUE(torch::equal(fa, stack(run(b, 3))));
-  EXPECT_FALSE(torch::equal(fa, stack(run(c, 3))));
+  const auto fa = stacked_frames(run(a, 3));
+  EXPECT_TRUE(torch::equal(fa, stacked_frames(run(b, 3))));
+  EXPECT_FALSE(torch::equal(fa, stacked_frames(run(c, 3))));
 }
 
 TEST(StreamGenerator, PromptFromAnotherThreadStartsTransitionsAtItsFrame) {
@@ -214,11 +215,13 @@ TEST(StreamGenerator, KvSharingChangesTheFirstWindowAfterAPromptChange) {
   StreamGenerator shared(tiny(), quick(), t);
   StreamGenerator plain(tiny(), off, t);
   t->add({0, shared.first_new_frame(1), "a steam train", "blurry", {}, {}, -1});
-  EXPECT_TRUE(torch::equal(stack(shared.next_window()), stack(plain.next_window())));
+  EXPECT_TRUE(
+      torch::equal(stacked_frames(shared.next_window()), stacked_frames(plain.next_window())));
   const auto a = shared.next_window();
   const auto b = plain.next_window();
   EXPECT_DOUBLE_EQ(a.front().transition_weight, 0.5);
-  const auto diff = (stack(a).to(torch::kFloat) - stack(b).to(torch::kFloat)).abs().mean();
+  const auto diff =
+      (stacked_frames(a).to(torch::kFloat) - stacked_frames(b).to(torch::kFloat)).abs().mean();
   EXPECT_GT(diff.item<double>(), 0.0);
 }
 
@@ -226,8 +229,10 @@ TEST(StreamGenerator, BlendOffDiffersFromPrefixPinned) {
   auto off = quick(BlendMode::Off);
   StreamGenerator pinned(tiny(), quick(BlendMode::PrefixPinned), timeline());
   StreamGenerator unpinned(tiny(), off, timeline());
-  EXPECT_TRUE(torch::equal(stack(pinned.next_window()), stack(unpinned.next_window())));
-  EXPECT_FALSE(torch::equal(stack(pinned.next_window()), stack(unpinned.next_window())));
+  EXPECT_TRUE(
+      torch::equal(stacked_frames(pinned.next_window()), stacked_frames(unpinned.next_window())));
+  EXPECT_FALSE(
+      torch::equal(stacked_frames(pinned.next_window()), stacked_frames(unpinned.next_window())));
 }
 
 TEST(StreamGenerator, ReportsStageTimesPerWindow) {
@@ -255,7 +260,7 @@ TEST(StreamGenerator, RejectsOversizedOverlap) {
 
 TEST(StreamGenerator, CancelledWindowCanBeGeneratedAgain) {
   StreamGenerator reference(tiny(), quick(), timeline());
-  const auto expected = stack(run(reference, 2));
+  const auto expected = stacked_frames(run(reference, 2));
   StreamGenerator g(tiny(), quick(), timeline());
   auto frames = g.next_window();
   int64_t steps = 0;
@@ -265,7 +270,7 @@ TEST(StreamGenerator, CancelledWindowCanBeGeneratedAgain) {
   EXPECT_THROW(g.next_window(cancel), SamplingCancelled);
   EXPECT_EQ(g.windows_generated(), 1);
   for (auto& f : g.next_window()) frames.push_back(std::move(f));
-  EXPECT_TRUE(torch::equal(stack(frames), expected));
+  EXPECT_TRUE(torch::equal(stacked_frames(frames), expected));
 }
 
 // The issue's endurance check: 200 windows with a prompt change every 5 (transitions included).

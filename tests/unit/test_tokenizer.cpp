@@ -24,7 +24,7 @@ const T5Tokenizer& tokenizer() {
   return instance;
 }
 
-std::vector<int64_t> concat(std::vector<std::vector<int64_t>> parts) {
+std::vector<int64_t> joined(std::vector<std::vector<int64_t>> parts) {
   std::vector<int64_t> out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
@@ -93,7 +93,7 @@ TEST(T5Tokenizer, LongTextKeeps225IdsAndEos) {
   EXPECT_EQ(ids[225], T5Tokenizer::kEosId);
   EXPECT_TRUE(tokenizer().truncated(text));
   const auto short_ids = tokenizer().encode_for_t5(text, 8);
-  EXPECT_EQ(short_ids, concat({{plain.begin(), plain.begin() + 7}, {T5Tokenizer::kEosId}}));
+  EXPECT_EQ(short_ids, joined({{plain.begin(), plain.begin() + 7}, {T5Tokenizer::kEosId}}));
 }
 
 TEST(T5Tokenizer, VocabularySizes) {
@@ -114,8 +114,8 @@ TEST(T5Tokenizer, SpecialTokenLiterals) {
 
   const auto& t = tokenizer();
   EXPECT_EQ(t.encode("a <extra_id_0> b<extra_id_99>c"),
-            concat({t.encode("a"), {32099}, t.encode("b"), {32000}, t.encode("c")}));
-  EXPECT_EQ(t.encode("x<extra_id_5>  "), concat({t.encode("x"), {32094}}));
+            joined({t.encode("a"), {32099}, t.encode("b"), {32000}, t.encode("c")}));
+  EXPECT_EQ(t.encode("x<extra_id_5>  "), joined({t.encode("x"), {32094}}));
   // Near-misses are ordinary text: no pad/EOS ids and no extra ids.
   for (const std::string plain :
        {"<extra_id_100>", "<extra_id_05>", "<extra_id_>", "<PAD>", "</s"}) {

@@ -200,7 +200,7 @@ TEST(Attention, QueryChunkingMatchesOneShotAndReference) {
   std::cout << "chunked vs one-shot " << chunk_error << ", one-shot vs fp64 " << error << "\n";
   EXPECT_LT(chunk_error, 1e-6);
   EXPECT_LT(error, 1e-5);
-  EXPECT_TRUE(torch::allclose(scaled_dot_product_attention(q, k, v), one_shot, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(full_attention(q, k, v), one_shot, 1e-5, 1e-6));
 }
 
 JsonConfig tiny_config() {

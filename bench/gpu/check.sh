@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The GPU check for a bare CUDA machine (../shared/GPU.md), at most 5 minutes on one H100/H200 with
+# the build: builds core-only against the machine's PyTorch, writes a random full-size
+# CogVideoX-2B folder, runs the gpu tests and measures the step (TFLOP/s against the bf16 matmul
+# peak of the same run), a window, and the stream at 8 steps with KV-sharing off / on /
+# mask-guided, and the peak GPU memory. Each stage writes its results into OUT as soon as it has
+# them and has its own time limit, so a cut run keeps what it measured; summary.md at the end.
+#
+# Before, on the Debian machine: bench/gpu/fetch_deps.sh (makes build-deps/). Then here:
+#   bench/gpu/check.sh [OUT (default $OUT or gpu-check)]
+# Environment: PYTHON (default python3, the interpreter with torch), JOBS (default nproc).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=$(realpath -m "${1:-${OUT:-gpu-check}}")
+deps=$PWD/build-deps
+python=${PYTHON:-python3}
+mkdir -p "$out"
+export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:$deps/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+export DITSTREAM_GOLDEN_DIR=$deps/golden
+began=$(date +%s)
+
+# stage NAME SECONDS COMMAND...: runs COMMAND with a time limit, output in OUT/NAME.log, and
+# records NAME's exit status and seconds in OUT/stages.tsv.
+stage() {
+  local name=$1 limit=$2 start=$(date +%s) status
+  shift 2
+  echo "== $name (limit ${limit}s)"
+  timeout --kill-after=5 "$limit" "$@" > "$out/$name.log" 2>&1
+  status=$?
+  printf '%s\t%s\t%s\n' "$name" "$status" "$(($(date +%s) - start))" >> "$out/stages.tsv"
+  tail -3 "$out/$name.log"
+  return $status
+}
+
+machine() {
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+  echo "cpus $(nproc)"
+}
+
+configure() {
+  local torch_dir prefix abi
+  torch_dir=$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))') || return 1
+  prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  abi=$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
+  local common=(-S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDITSTREAM_BUILD_ELEMENT=OFF
+    -DDITSTREAM_TINY_TOKENIZER="$deps/tiny-spiece.model" -DDITSTREAM_SHARED_DIR="$deps")
+  cmake "${common[@]}" -DCMAKE_PREFIX_PATH="$prefix;$deps/usr" && return 0
+  echo "find_package(Torch) failed: libtorch by hand from $torch_dir"
+  rm -rf build-gpu
+  cmake "${common[@]}" -DCMAKE_PREFIX_PATH="$deps/usr" -DDITSTREAM_TORCH_DIR="$torch_dir" \
+    -DDITSTREAM_TORCH_CXX11_ABI="$abi"
+}
+
+build() {
+  cmake --build build-gpu -j "${JOBS:-$(nproc)}" --target ditstream ditstream-bench \
+    test_cuda_window test_cuda_goldens test_cuda_stream test_cuda_training
+}
+
+bench() { build-gpu/bench/ditstream-bench "$@"; }
+
+machine > "$out/machine.txt" 2>&1
+cat "$out/machine.txt"
+nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 > "$out/gpu_memory_mib.txt" &
+sampler=$!
+trap 'kill $sampler 2>/dev/null' EXIT
+
+stage configure 40 configure || exit 1
+stage build 150 build || exit 1
+model=$out/cogvideox-2b
+stage make_random 40 build-gpu/core/ditstream make-random "$model" --preset cogvideox-2b \
+  --text-layers 2 --dtype bf16
+stage info 20 build-gpu/core/ditstream info "$model"
+stage gpu_tests 50 ctest --test-dir build-gpu -L gpu --output-on-failure
+stage step 30 bench --scenario transformer --device cuda --dtype bf16 --steps 50 --reps 3
+stage window 30 build-gpu/core/ditstream render --model "$model" --device cuda --dtype bf16 \
+  --prompt "a red fox running in the snow" --steps 8 --output "$out/window.y4m"
+rm -f "$out/window.y4m"
+stage stream 90 bench --model "$model" --scenario ablation --variants deferred-no-kv,deferred,mask-guided \
+  --windows 2 --warmup 1 --steps 8 --device cuda --dtype bf16 --json "$out/stream.jsonl"
+kill $sampler 2>/dev/null
+echo "total $(($(date +%s) - began)) s" | tee "$out/total.txt"
+"$python" bench/gpu/summarise.py "$out" | tee "$out/summary.md"
