@@ -7,6 +7,8 @@
 #endif
 #include "bench/transformer_throughput.h"
 #include "core/cli/arguments.h"
+#include "core/model/cogvideox_transformer.h"
+#include "core/session/stream_settings.h"
 #include "core/stream/stream_generator.h"
 
 #include <torch/torch.h>
@@ -115,11 +117,17 @@ std::vector<WindowSample> run_variant(const Variant& v, const std::string& scena
   return samples;
 }
 
-StreamOptions base_options(const cli::Arguments& a) {
-  StreamOptions o;
-  o.steps = a.get_int("steps", 20);
-  o.seed = 7;
-  return o;
+// The element's defaults (SessionSettings), with the bench's steps and seed: the core runs and
+// the element runs are the same stream.
+SessionSettings base_settings(const cli::Arguments& a) {
+  SessionSettings s;
+  s.steps = static_cast<int>(a.get_int("steps", 20));
+  s.seed = 7;
+  return s;
+}
+
+StreamOptions base_options(const cli::Arguments& a, const PipelineComponents& model) {
+  return to_stream_options(base_settings(a), model.transformer->config().num_layers);
 }
 
 // The element runs the same options through its properties (defaults: deferred, plain KV-sharing).
@@ -162,16 +170,16 @@ int run(const std::vector<std::string>& args) {
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   const auto scenario = a.get("scenario", "steady");
-  if (scenario == "transformer") return run_transformer(a, runtime, base_options(a).steps);
+  if (scenario == "transformer") return run_transformer(a, runtime, base_settings(a).steps);
   const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
   const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);
   if (windows <= warmup) throw std::runtime_error("--windows must exceed --warmup");
   const RunInfo info = run_info(a.get("label", ""), a.get("model", DITSTREAM_TINY_MODEL), runtime,
-                                scenario, base_options(a).steps);
-  if (scenario == "element") return run_element(a, model, base_options(a), windows);
+                                scenario, base_settings(a).steps);
+  if (scenario == "element") return run_element(a, model, base_options(a, *model), windows);
   std::vector<VariantSummary> table;
   for (const auto& v :
-       select_variants(variants(scenario, base_options(a)), a.get("variants", ""))) {
+       select_variants(variants(scenario, base_options(a, *model)), a.get("variants", ""))) {
     const auto samples = run_variant(v, scenario, model, windows, [&](const WindowSample& w) {
       if (!a.get("json", "").empty()) append_json_lines(a.get("json", ""), info, {w});
     });

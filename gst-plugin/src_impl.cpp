@@ -31,60 +31,32 @@ std::vector<ScheduledPrompt> parse_schedule(const std::string& schedule) {
   return parse_inline_schedule(schedule);
 }
 
-PromptEntry initial_entry(const SrcSettings& s) {
-  PromptEntry e;
-  e.frame = 0;
-  e.text = s.prompt;
-  e.negative_prompt = s.negative_prompt;
-  e.subject_words = split_subject_words(s.subject_words);
-  e.transition_windows = s.transition_windows;
-  return e;
-}
-
-// The start-up prompts: the `prompt` property at frame 0, then the schedule. Throws naming the
-// property when the stream cannot use one.
-void add_initial_prompts(PromptTimeline& timeline, const SrcSettings& s,
-                         const std::vector<ScheduledPrompt>& schedule,
-                         const GenerationWorker& worker) {
-  const PromptEntry first = initial_entry(s);
-  worker.check_prompt(first);
-  timeline.add(first);
-  for (auto entry : to_entries(schedule, kNativeFpsN, kNativeFpsD)) {
-    if (entry.negative_prompt.empty()) entry.negative_prompt = s.negative_prompt;
-    worker.check_prompt(entry);
-    timeline.add(entry);
-  }
-}
-
 }  // namespace
 
 SrcImpl::SrcImpl(GstBaseSrc* src) : src_(src), pacer_(kNativeFpsN, kNativeFpsD) {}
 
 SrcImpl::~SrcImpl() { stop(); }
 
-SrcSettings SrcImpl::settings() const {
+SessionSettings SrcImpl::settings() const {
   std::lock_guard<std::mutex> lock(settings_mutex_);
   return settings_;
 }
 
 // Called with control_mutex_ held and model_ set.
 void SrcImpl::make_worker() {
-  auto timeline = std::make_shared<PromptTimeline>();
-  auto worker = std::make_unique<GenerationWorker>(*model_, running_, timeline, queue_, *this);
-  add_initial_prompts(*timeline, running_, schedule_, *worker);
-  worker_ = std::move(worker);
+  session_.open(*model_, running_, schedule_, kNativeFpsN, kNativeFpsD);
   seen_seqnums_.clear();
 }
 
 void SrcImpl::start() {
-  const SrcSettings s = settings();
-  queue_.reset(s.lookahead);
+  const SessionSettings s = settings();
+  session_.frames().reset(s.lookahead);
   pacer_.reset();
   loader_.begin([this, s] { load(s); });
 }
 
 // On the loader thread; posts its own error.
-void SrcImpl::load(const SrcSettings& s) {
+void SrcImpl::load(const SessionSettings& s) {
   auto* object = GST_OBJECT(src_);
   gst_element_post_message(GST_ELEMENT(src_), load_progress_message(object, GST_PROGRESS_TYPE_START,
                                                                     "loading " + s.model));
@@ -100,7 +72,7 @@ void SrcImpl::load(const SrcSettings& s) {
                            load_progress_message(object, GST_PROGRESS_TYPE_COMPLETE, s.model));
 }
 
-void SrcImpl::install(const SrcSettings& s, std::vector<ScheduledPrompt> schedule,
+void SrcImpl::install(const SessionSettings& s, std::vector<ScheduledPrompt> schedule,
                       LoadedModel model) {
   std::lock_guard<std::mutex> lock(control_mutex_);
   model_ = std::move(model);
@@ -121,20 +93,12 @@ void SrcImpl::install(const SrcSettings& s, std::vector<ScheduledPrompt> schedul
                   model_->height);
 }
 
-bool SrcImpl::running() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  return worker_ != nullptr;
-}
+bool SrcImpl::running() const { return session_.is_open(); }
 
 void SrcImpl::stop_worker() {
-  queue_.close();
+  session_.frames().close();
   pacer_.unlock();
-  std::unique_ptr<GenerationWorker> worker;
-  {
-    std::lock_guard<std::mutex> lock(control_mutex_);
-    worker = std::move(worker_);
-  }
-  if (worker) worker->join();
+  session_.close();
 }
 
 void SrcImpl::stop() {
@@ -146,13 +110,13 @@ void SrcImpl::stop() {
 
 void SrcImpl::unlock() {
   loader_.set_flushing(true);
-  queue_.set_flushing(true);
+  session_.frames().set_flushing(true);
   pacer_.unlock();
 }
 
 void SrcImpl::unlock_stop() {
   loader_.set_flushing(false);
-  queue_.set_flushing(false);
+  session_.frames().set_flushing(false);
   pacer_.unlock_stop();
 }
 
@@ -166,7 +130,7 @@ void SrcImpl::seek(GstSegment* segment) {
   if (!generating_ && frame == skip_before_) return;  // GstBaseSrc's seek at activation
   loader_.wait(false);
   stop_worker();
-  queue_.reset(running_.lookahead);
+  session_.frames().reset(running_.lookahead);
   {
     std::lock_guard<std::mutex> lock(control_mutex_);
     if (!model_) return;
@@ -228,10 +192,9 @@ std::optional<std::string> SrcImpl::negotiate() {
 
 void SrcImpl::ensure_generation() {
   if (generating_) return;
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  if (!worker_) throw std::runtime_error("ditstreamsrc is not started");
+  if (!session_.is_open()) throw std::runtime_error("ditstreamsrc is not started");
   const gint num_buffers = src_->num_buffers;
-  worker_->start(num_buffers > 0 ? num_buffers : 0);
+  session_.start(num_buffers > 0 ? num_buffers : 0);
   generating_ = true;
 }
 
@@ -241,11 +204,11 @@ GstFlowReturn SrcImpl::fill(GstBuffer* buffer) {
   ensure_generation();
   GeneratedFrame frame;
   do {
-    switch (queue_.pop(frame)) {
+    switch (session_.frames().pop(frame)) {
       case FrameQueue::PopStatus::Flushing:
         return GST_FLOW_FLUSHING;
       case FrameQueue::PopStatus::Failed:
-        throw std::runtime_error("generation failed: " + queue_.error());
+        throw std::runtime_error("generation failed: " + session_.frames().error());
       case FrameQueue::PopStatus::Closed:
         return GST_FLOW_EOS;
       case FrameQueue::PopStatus::Frame:
@@ -256,7 +219,7 @@ GstFlowReturn SrcImpl::fill(GstBuffer* buffer) {
   if (gst_base_src_is_live(src_)) {
     const GstFlowReturn ret = pacer_.next_slot(GST_ELEMENT(src_), slot);
     if (ret != GST_FLOW_OK) {
-      queue_.push_front(std::move(frame));
+      session_.frames().push_front(std::move(frame));
       return ret;
     }
   }
@@ -328,20 +291,17 @@ int64_t SrcImpl::frame_for(const PromptRequest& request) const {
 
 // Validates on the caller's thread and adds; returns the refusal, if any.
 std::optional<std::string> SrcImpl::check_and_add(PromptEntry& entry) {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  if (!worker_) return std::nullopt;
   try {
-    worker_->check_prompt(entry);
+    if (const auto added = session_.add_prompt(entry)) entry = *added;
   } catch (const std::invalid_argument& e) {
     return std::string(e.what());
   }
-  entry = worker_->add_prompt(std::move(entry));
   return std::nullopt;
 }
 
 int64_t SrcImpl::add_prompt(const PromptRequest& request) {
   loader_.wait(false);  // a prompt sent while the model loads is checked against it
-  const SrcSettings s = settings();
+  const SessionSettings s = settings();
   PromptEntry entry;
   entry.text = request.text;
   entry.negative_prompt = request.negative_prompt.value_or(s.negative_prompt);

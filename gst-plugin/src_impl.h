@@ -4,13 +4,9 @@
 // method may throw; the GObject glue turns exceptions into GST_ELEMENT_ERROR. No method posts
 // a message while it holds a lock of its own: a bus sync handler may call back into the element.
 
-#include "core/stream/prompt_file.h"
-#include "gst-plugin/frame_queue.h"
-#include "gst-plugin/generation_worker.h"
+#include "core/session/model_loader.h"
+#include "core/session/stream_session.h"
 #include "gst-plugin/live_pacer.h"
-#include "gst-plugin/loaded_model.h"
-#include "gst-plugin/model_loader.h"
-#include "gst-plugin/src_settings.h"
 #include "gst-plugin/video_output.h"
 
 #include <gst/base/gstbasesrc.h>
@@ -40,7 +36,7 @@ class SrcImpl : public GenerationListener {
   explicit SrcImpl(GstBaseSrc* src);
   ~SrcImpl() override;
 
-  SrcSettings settings() const;
+  SessionSettings settings() const;
   template <typename F>
   void update_settings(F&& change) {
     std::lock_guard<std::mutex> lock(settings_mutex_);
@@ -81,8 +77,8 @@ class SrcImpl : public GenerationListener {
   double guidance_at(int64_t first_frame) override;
 
  private:
-  void load(const SrcSettings& s);
-  void install(const SrcSettings& s, std::vector<ScheduledPrompt> schedule, LoadedModel model);
+  void load(const SessionSettings& s);
+  void install(const SessionSettings& s, std::vector<ScheduledPrompt> schedule, LoadedModel model);
   void make_worker();
   void stop_worker();
   void ensure_generation();
@@ -96,17 +92,16 @@ class SrcImpl : public GenerationListener {
   GstBaseSrc* src_;  // owns this object
   ModelLoader loader_;
   mutable std::mutex settings_mutex_;
-  SrcSettings settings_;
+  SessionSettings settings_;
 
-  // Set in start(), cleared in stop(); control threads reach worker_ under control_mutex_.
+  // Set in start(), cleared in stop(), under control_mutex_.
   mutable std::mutex control_mutex_;
   std::optional<LoadedModel> model_;
-  SrcSettings running_;
+  SessionSettings running_;
   std::vector<ScheduledPrompt> schedule_;
-  std::unique_ptr<GenerationWorker> worker_;
   std::deque<guint32> seen_seqnums_;
 
-  FrameQueue queue_;
+  StreamSession session_{*this};
   LivePacer pacer_;
   FrameWriter writer_;
   std::atomic<bool> generating_{false};

@@ -1,7 +1,7 @@
 #include "gst-plugin/src_messages.h"
 
+#include "core/session/loaded_model.h"
 #include "gst-plugin/ditstream-event.h"
-#include "gst-plugin/loaded_model.h"
 
 namespace ditstream {
 

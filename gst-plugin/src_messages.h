@@ -1,7 +1,7 @@
 #pragma once
 // The element messages ditstreamsrc posts on the bus (names in ditstream-event.h).
 
-#include "gst-plugin/generation_worker.h"
+#include "core/session/generation_worker.h"
 
 #include <gst/gst.h>
 

@@ -71,7 +71,7 @@ GType blend_type() {
   return register_enum("GstDitstreamSrcBlend", values);
 }
 
-void install_model_properties(GObjectClass* k, const SrcSettings& d) {
+void install_model_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(
       k, PROP_MODEL,
       g_param_spec_string("model", "Model",
@@ -87,7 +87,7 @@ void install_model_properties(GObjectClass* k, const SrcSettings& d) {
                           kReady));
 }
 
-void install_prompt_properties(GObjectClass* k, const SrcSettings& d) {
+void install_prompt_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(
       k, PROP_PROMPT,
       g_param_spec_string("prompt", "Prompt",
@@ -118,7 +118,7 @@ void install_prompt_properties(GObjectClass* k, const SrcSettings& d) {
                        0, 64, d.transition_windows, kPlaying));
 }
 
-void install_sampling_properties(GObjectClass* k, const SrcSettings& d) {
+void install_sampling_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(k, PROP_SEED,
                                   g_param_spec_int64("seed", "Seed", "Noise seed of the stream", 0,
                                                      G_MAXINT64, d.seed, kReady));
@@ -140,7 +140,7 @@ void install_sampling_properties(GObjectClass* k, const SrcSettings& d) {
       g_param_spec_enum("sampler", "Sampler", "Sampler", sampler_type(), int(d.sampler), kReady));
 }
 
-void install_window_properties(GObjectClass* k, const SrcSettings& d) {
+void install_window_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(
       k, PROP_OVERLAP,
       g_param_spec_int("overlap", "Overlap",
@@ -196,25 +196,26 @@ bool set_prompt_property(SrcImpl& impl, guint id, const GValue* value) {
   switch (id) {
     case PROP_PROMPT:  // while running, kept only when the stream accepts it
       if (impl.add_prompt(prompt_request(string_of(value))) >= 0 || !impl.running())
-        impl.update_settings([&](SrcSettings& s) { s.prompt = string_of(value); });
+        impl.update_settings([&](SessionSettings& s) { s.prompt = string_of(value); });
       return true;
     case PROP_NEGATIVE_PROMPT:
-      impl.update_settings([&](SrcSettings& s) { s.negative_prompt = string_of(value); });
+      impl.update_settings([&](SessionSettings& s) { s.negative_prompt = string_of(value); });
       return true;
     case PROP_SUBJECT_WORDS:
-      impl.update_settings([&](SrcSettings& s) { s.subject_words = string_of(value); });
+      impl.update_settings([&](SessionSettings& s) { s.subject_words = string_of(value); });
       return true;
     case PROP_TRANSITION_WINDOWS:
-      impl.update_settings([&](SrcSettings& s) { s.transition_windows = g_value_get_int(value); });
+      impl.update_settings(
+          [&](SessionSettings& s) { s.transition_windows = g_value_get_int(value); });
       return true;
     case PROP_GUIDANCE:
-      impl.update_settings([&](SrcSettings& s) { s.guidance = g_value_get_double(value); });
+      impl.update_settings([&](SessionSettings& s) { s.guidance = g_value_get_double(value); });
       return true;
   }
   return false;
 }
 
-bool set_ready_property(SrcSettings& s, guint id, const GValue* value) {
+bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
   switch (id) {
     case PROP_MODEL:
       s.model = string_of(value);
@@ -264,7 +265,7 @@ bool set_ready_property(SrcSettings& s, guint id, const GValue* value) {
   return true;
 }
 
-bool get_settings_property(const SrcSettings& s, guint id, GValue* value) {
+bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
   switch (id) {
     case PROP_MODEL:
       g_value_set_string(value, s.model.c_str());
@@ -332,7 +333,7 @@ bool get_settings_property(const SrcSettings& s, guint id, GValue* value) {
 }  // namespace
 
 void install_src_properties(GObjectClass* klass) {
-  const SrcSettings defaults;
+  const SessionSettings defaults;
   install_model_properties(klass, defaults);
   install_prompt_properties(klass, defaults);
   install_sampling_properties(klass, defaults);
@@ -348,7 +349,7 @@ bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* va
   // with that lock held.
   if (set_prompt_property(impl, id, value)) return true;
   bool known = false;
-  impl.update_settings([&](SrcSettings& s) { known = set_ready_property(s, id, value); });
+  impl.update_settings([&](SessionSettings& s) { known = set_ready_property(s, id, value); });
   GST_OBJECT_LOCK(src);
   const GstState state = GST_STATE(src);
   GST_OBJECT_UNLOCK(src);

@@ -1,5 +1,5 @@
 #pragma once
-// The GObject properties of ditstreamsrc and their mapping onto SrcSettings.
+// The GObject properties of ditstreamsrc and their mapping onto SessionSettings.
 
 #include "gst-plugin/src_impl.h"
 

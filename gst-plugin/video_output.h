@@ -1,7 +1,7 @@
 #pragma once
 // Caps of ditstreamsrc and the conversion of generated RGB frames into negotiated buffers.
 
-#include "gst-plugin/frame_queue.h"
+#include "core/session/frame_queue.h"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>

@@ -3,9 +3,9 @@
 #include "core/cli/commands.h"
 #include "core/io/png_writer.h"
 #include "core/io/y4m_writer.h"
+#include "core/session/stream_session.h"
 #include "core/stream/offline_renderer.h"
 #include "core/stream/prompt_file.h"
-#include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
 
 #include <torch/torch.h>
@@ -79,10 +79,8 @@ void write_frames(const Arguments& a, const torch::Tensor& frames) {
               png_dir.c_str());
 }
 
-// The options OfflineOptions and StreamOptions share, by the same field names.
-template <typename Options>
-Options multi_prompt_options(const Arguments& a, const WindowOptions& w) {
-  Options o;
+OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
+  OfflineOptions o;
   o.overlap = a.get_int("overlap", kAutoOverlap);
   o.transition_windows = a.get_int("transitions", 1);
   o.steps = w.steps;
@@ -91,42 +89,78 @@ Options multi_prompt_options(const Arguments& a, const WindowOptions& w) {
   o.seed = w.seed;
   o.kv_sharing = !a.flag("no-kv-sharing");
   o.mask_guided = a.flag("mask-guided");
-  return o;
-}
-
-OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
-  auto o = multi_prompt_options<OfflineOptions>(a, w);
   o.blending = !a.flag("no-blending");
   return o;
 }
 
-StreamOptions stream_options(const Arguments& a, const WindowOptions& w) {
-  auto o = multi_prompt_options<StreamOptions>(a, w);
-  o.blend = parse_blend_mode(a.get("blend", "deferred"));
-  if (a.flag("no-blending")) o.blend = StreamOptions::BlendMode::Off;
-  return o;
+// The element's settings for the same stream: SessionSettings' defaults, then the options given.
+SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
+  SessionSettings s;
+  s.negative_prompt = w.negative_prompt;
+  s.seed = w.seed;
+  s.steps = static_cast<int>(w.steps);
+  s.guidance = w.guidance;
+  s.dynamic_cfg = w.dynamic_cfg;
+  s.sampler = parse_sampler_choice(a.get("sampler", sampler_name(s.sampler)));
+  s.overlap = static_cast<int>(a.get_int("overlap", s.overlap));
+  s.transition_windows = static_cast<int>(a.get_int("transitions", s.transition_windows));
+  s.kv_sharing = a.flag("no-kv-sharing") ? KvSharingMode::Off
+                 : a.flag("mask-guided") ? KvSharingMode::MaskGuided
+                                         : KvSharingMode::Plain;
+  s.blend =
+      a.flag("no-blending") ? BlendChoice::Off : parse_blend_choice(a.get("blend", "deferred"));
+  return s;
 }
 
-// Streams windows until the video is `--seconds` long, following the prompts' start times.
-torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
-                             const WindowOptions& w, const WindowCallbacks& callbacks) {
-  const auto prompts = load_prompt_file(a.get("prompts", ""));
-  const int fps = static_cast<int>(a.get_int("fps", 8));
-  auto timeline = std::make_shared<PromptTimeline>();
-  for (auto entry : to_entries(prompts, fps, 1)) {
-    if (entry.negative_prompt.empty()) entry.negative_prompt = w.negative_prompt;
-    timeline->add(entry);
+// Reports each window on stderr; the guidance stays the settings'.
+class ProgressListener : public GenerationListener {
+ public:
+  explicit ProgressListener(double guidance) : guidance_(guidance) {}
+  void on_window(const WindowReport& r) override {
+    std::fprintf(stderr, "\rwindow %lld: %lld frames", static_cast<long long>(r.index),
+                 static_cast<long long>(r.frames));
   }
-  if (!timeline->at(0)) throw std::runtime_error("the first prompt must start at 0 seconds");
+  void on_transition(const TransitionReport&) override {}
+  void on_prompt_dropped(int64_t id, const std::string& reason) override {
+    std::fprintf(stderr, "\ndropped prompt %lld: %s\n", static_cast<long long>(id), reason.c_str());
+  }
+  double guidance_at(int64_t) override { return guidance_; }
+
+ private:
+  double guidance_;
+};
+
+// Streams until the video is `--seconds` long through the element's StreamSession, as the element
+// does with prompt-schedule=@FILE: the prompts take effect at their start times.
+torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
+                             const WindowOptions& w) {
+  const auto prompts = load_prompt_file(a.get("prompts", ""));
+  if (prompts.empty() || prompts.front().start_seconds != 0)
+    throw std::runtime_error("the first prompt must start at 0 seconds");
+  const int fps = static_cast<int>(a.get_int("fps", 8));
   const double seconds = a.get_double("seconds", prompts.back().start_seconds + 6.0);
   const auto total = static_cast<int64_t>(seconds * fps);
-  StreamGenerator generator(model, stream_options(a, w), timeline);
+  auto settings = session_settings(a, w);
+  settings.prompt = prompts.front().entry.text;
+  for (const auto& word : prompts.front().entry.subject_words)
+    settings.subject_words += (settings.subject_words.empty() ? "" : ",") + word;
+  ProgressListener listener(settings.guidance);
+  StreamSession session(listener);
+  const LoadedModel loaded = loaded_model(std::move(model));
+  session.frames().reset(settings.lookahead);
+  session.open(loaded, settings, prompts, fps, 1);
+  session.start(total);
   std::vector<torch::Tensor> frames;
-  while (generator.frames_emitted() < total)
-    for (const auto& f : generator.next_window(callbacks)) frames.push_back(f.rgb);
-  std::fprintf(stderr, "\nstreamed %lld windows\n",
-               static_cast<long long>(generator.windows_generated()));
-  return torch::stack(frames).slice(0, 0, total);
+  GeneratedFrame frame;
+  while (static_cast<int64_t>(frames.size()) < total) {
+    if (session.frames().pop(frame) != FrameQueue::PopStatus::Frame)
+      throw std::runtime_error("stream failed: " + session.frames().error());
+    frames.push_back(
+        torch::from_blob(frame.rgb.data(), {loaded.height, loaded.width, 3}, torch::kUInt8)
+            .clone());
+  }
+  std::fputc('\n', stderr);
+  return torch::stack(frames);
 }
 
 torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
@@ -170,7 +204,7 @@ int render_command(const std::vector<std::string>& args) {
     throw std::runtime_error("--mode must be offline or stream, got '" + mode + "'");
   const auto frames = a.get("prompts", "").empty()
                           ? WindowPipeline(model).render(options, callbacks).frames
-                      : mode == "stream" ? stream_prompts(a, model, options, callbacks)
+                      : mode == "stream" ? stream_prompts(a, model, options)
                                          : render_prompts(a, model, options, callbacks);
   std::fprintf(stderr, "\nrendered in %.2f s\n", seconds_since(start));
   write_frames(a, frames);

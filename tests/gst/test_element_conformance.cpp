@@ -1,7 +1,7 @@
 // ditstreamsrc against GStreamer's own sources (videotestsrc, GstBaseSrc): the native framerate
 // through renegotiation, square progressive pixels, live latency, negotiation errors without
 // deadlocks, conventional error codes, seeking and duration, unlock without cancelling.
-#include "gst-plugin/frame_queue.h"
+#include "core/session/frame_queue.h"
 #include "gst_test_support.h"
 
 #include <glib/gstdio.h>

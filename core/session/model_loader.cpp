@@ -1,4 +1,4 @@
-#include "gst-plugin/model_loader.h"
+#include "core/session/model_loader.h"
 
 namespace ditstream {
 

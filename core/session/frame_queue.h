@@ -19,6 +19,7 @@ namespace ditstream {
 struct GeneratedFrame {
   std::vector<uint8_t> rgb;  // height rows of width * 3 bytes
   int64_t index = 0;
+  int64_t window = 0;  // the window that generated it
   int64_t prompt_id = 0;
   double transition_weight = 1.0;
   std::shared_ptr<const std::string> prompt;

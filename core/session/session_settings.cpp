@@ -1,4 +1,4 @@
-#include "gst-plugin/src_settings.h"
+#include "core/session/session_settings.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -14,6 +14,8 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+std::string default_model_folder() { return DITSTREAM_DEMO_MODEL; }
+
 const char* sampler_name(SamplerChoice sampler) {
   switch (sampler) {
     case SamplerChoice::Ddim:
@@ -24,6 +26,19 @@ const char* sampler_name(SamplerChoice sampler) {
       break;
   }
   return "dpmpp-2m-sde";
+}
+
+SamplerChoice parse_sampler_choice(const std::string& name) {
+  for (auto choice : {SamplerChoice::Ddim, SamplerChoice::Dpm, SamplerChoice::DpmppTwoMSde})
+    if (name == sampler_name(choice)) return choice;
+  throw std::runtime_error("sampler '" + name + "' is not one of ddim, dpm, dpmpp-2m-sde");
+}
+
+BlendChoice parse_blend_choice(const std::string& name) {
+  if (name == "deferred") return BlendChoice::Deferred;
+  if (name == "prefix-pinned") return BlendChoice::PrefixPinned;
+  if (name == "off") return BlendChoice::Off;
+  throw std::runtime_error("blend '" + name + "' is not one of deferred, prefix-pinned, off");
 }
 
 std::optional<IndexRange> parse_index_range(const std::string& text, const char* property) {

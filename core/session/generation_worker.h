@@ -3,9 +3,9 @@
 // output, hands finished frames to the FrameQueue and reports windows and transitions.
 // No torch in this header; the streaming thread never touches tensors.
 
+#include "core/session/frame_queue.h"
+#include "core/session/loaded_model.h"
 #include "core/stream/prompt_timeline.h"
-#include "gst-plugin/frame_queue.h"
-#include "gst-plugin/loaded_model.h"
 
 #include <cstdint>
 #include <memory>
@@ -51,7 +51,7 @@ class GenerationListener {
 class GenerationWorker {
  public:
   // Builds the generator (throws on invalid options); the thread starts in start().
-  GenerationWorker(const LoadedModel& model, const SrcSettings& settings,
+  GenerationWorker(const LoadedModel& model, const SessionSettings& settings,
                    std::shared_ptr<PromptTimeline> timeline, FrameQueue& queue,
                    GenerationListener& listener);
   ~GenerationWorker();
@@ -64,8 +64,9 @@ class GenerationWorker {
   // Throws std::invalid_argument naming the field when the stream cannot use the prompt
   // (StreamGenerator::check_prompt); any thread.
   void check_prompt(const PromptEntry& entry) const;
-  // Adds a prompt at `frame` or, when that window is already planned, at the next window not
-  // yet planned. Returns the entry as added (id and frame filled in).
+  // The admission rule: the prompt takes effect at the first window whose first new frame is at
+  // or after `frame` and that is not planned yet. Returns the entry as added, its frame that
+  // window's first new frame (where the new prompt's frames begin) and its id filled in.
   PromptEntry add_prompt(PromptEntry entry);
 
  private:

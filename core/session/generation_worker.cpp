@@ -1,8 +1,8 @@
-#include "gst-plugin/generation_worker.h"
+#include "core/session/generation_worker.h"
 
 #include "core/model/cogvideox_transformer.h"
 #include "core/sampling/sampler.h"
-#include "gst-plugin/stream_settings.h"
+#include "core/session/stream_settings.h"
 
 #include <torch/torch.h>
 
@@ -13,12 +13,14 @@
 namespace ditstream {
 namespace {
 
-GeneratedFrame to_generated(const StreamFrame& f, std::shared_ptr<const std::string> prompt) {
+GeneratedFrame to_generated(const StreamFrame& f, int64_t window,
+                            std::shared_ptr<const std::string> prompt) {
   const auto rgb = f.rgb.contiguous();
   GeneratedFrame out;
   out.rgb.resize(static_cast<size_t>(rgb.numel()));
   std::memcpy(out.rgb.data(), rgb.data_ptr<uint8_t>(), out.rgb.size());
   out.index = f.index;
+  out.window = window;
   out.prompt_id = f.prompt_id;
   out.transition_weight = f.transition_weight;
   out.prompt = std::move(prompt);
@@ -31,7 +33,7 @@ int64_t num_layers_of(const LoadedModel& model) {
 
 }  // namespace
 
-GenerationWorker::GenerationWorker(const LoadedModel& model, const SrcSettings& settings,
+GenerationWorker::GenerationWorker(const LoadedModel& model, const SessionSettings& settings,
                                    std::shared_ptr<PromptTimeline> timeline, FrameQueue& queue,
                                    GenerationListener& listener)
     : generator_(std::make_unique<StreamGenerator>(
@@ -60,7 +62,11 @@ void GenerationWorker::check_prompt(const PromptEntry& entry) const {
 
 PromptEntry GenerationWorker::add_prompt(PromptEntry entry) {
   std::lock_guard<std::mutex> lock(planning_mutex_);
-  entry.frame = std::max(entry.frame, next_unplanned_frame_);
+  // A window is planned with the prompt in effect at its first new frame.
+  const int64_t wanted = std::max(entry.frame, next_unplanned_frame_);
+  int64_t window = 0;
+  while (generator_->first_new_frame(window) < wanted) ++window;
+  entry.frame = generator_->first_new_frame(window);
   entry.id = timeline_->add(entry);
   return entry;
 }
@@ -119,7 +125,7 @@ void GenerationWorker::generate_window() {
   const auto frames = generator_->next_window(callbacks);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   std::vector<GeneratedFrame> out;
-  for (const auto& f : frames) out.push_back(to_generated(f, window_prompt_));
+  for (const auto& f : frames) out.push_back(to_generated(f, window, window_prompt_));
   WindowReport report{window, generator_->first_new_frame(window),
                       static_cast<int64_t>(frames.size())};
   if (!frames.empty()) {

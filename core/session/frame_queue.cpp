@@ -1,4 +1,4 @@
-#include "gst-plugin/frame_queue.h"
+#include "core/session/frame_queue.h"
 
 #include <algorithm>
 

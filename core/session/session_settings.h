@@ -1,5 +1,6 @@
 #pragma once
-// The element's properties as plain C++ values (no GStreamer, no torch), with their defaults.
+// A stream's settings as plain C++ values (no GStreamer, no torch): the one set of defaults the
+// element's properties, `ditstream render --mode stream` and bench start from.
 
 #include <cstdint>
 #include <optional>
@@ -18,8 +19,11 @@ struct IndexRange {
   int64_t end = 0;
 };
 
-struct SrcSettings {
-  std::string model = DITSTREAM_DEMO_MODEL;
+// The embedded shapes-demo model's folder in the build tree.
+std::string default_model_folder();
+
+struct SessionSettings {
+  std::string model = default_model_folder();
   std::string device = "cpu";
   std::string dtype = "fp32";
   std::string prompt = "a red circle moving right slowly on a blue background";
@@ -42,6 +46,9 @@ struct SrcSettings {
 };
 
 const char* sampler_name(SamplerChoice sampler);
+// "ddim", "dpm", "dpmpp-2m-sde" / "deferred", "prefix-pinned", "off"; throws naming the choices.
+SamplerChoice parse_sampler_choice(const std::string& name);
+BlendChoice parse_blend_choice(const std::string& name);
 // Throws std::runtime_error naming the property when the text is not "START:END" with
 // 0 <= START < END.
 std::optional<IndexRange> parse_index_range(const std::string& text, const char* property);

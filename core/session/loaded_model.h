@@ -1,7 +1,7 @@
 #pragma once
 // Loading the model folder the `model`, `device` and `dtype` properties name (in start()).
 
-#include "gst-plugin/src_settings.h"
+#include "core/session/session_settings.h"
 
 #include <cstdint>
 #include <memory>
@@ -28,6 +28,8 @@ class ResourceError : public std::runtime_error {
 };
 
 // Throws ResourceError whose message names the folder and what is wrong with it.
-LoadedModel load_model(const SrcSettings& settings);
+LoadedModel load_model(const SessionSettings& settings);
+// Components loaded already (the CLI's), with the frame size they generate.
+LoadedModel loaded_model(std::shared_ptr<const PipelineComponents> components);
 
 }  // namespace ditstream

@@ -1,4 +1,4 @@
-#include "gst-plugin/stream_settings.h"
+#include "core/session/stream_settings.h"
 
 #include <stdexcept>
 #include <string>
@@ -18,7 +18,7 @@ StreamOptions::BlendMode blend_mode(BlendChoice blend) {
   return StreamOptions::BlendMode::Deferred;
 }
 
-std::optional<KvSharingGate> kv_gate(const SrcSettings& s, int64_t num_layers) {
+std::optional<KvSharingGate> kv_gate(const SessionSettings& s, int64_t num_layers) {
   const auto steps = parse_index_range(s.kv_sharing_steps, "kv-sharing-steps");
   const auto layers = parse_index_range(s.kv_sharing_layers, "kv-sharing-layers");
   if (!steps && !layers) return std::nullopt;
@@ -33,7 +33,7 @@ std::optional<KvSharingGate> kv_gate(const SrcSettings& s, int64_t num_layers) {
 
 }  // namespace
 
-StreamOptions to_stream_options(const SrcSettings& s, int64_t num_layers) {
+StreamOptions to_stream_options(const SessionSettings& s, int64_t num_layers) {
   StreamOptions o;
   o.overlap = s.overlap;
   o.transition_windows = s.transition_windows;

@@ -1,4 +1,4 @@
-#include "gst-plugin/loaded_model.h"
+#include "core/session/loaded_model.h"
 
 #include "core/model/cogvideox_transformer.h"
 #include "core/model/vae_decoder.h"
@@ -9,7 +9,7 @@
 
 namespace ditstream {
 
-LoadedModel load_model(const SrcSettings& settings) {
+LoadedModel load_model(const SessionSettings& settings) {
   const std::filesystem::path folder = settings.model;
   if (!std::filesystem::is_directory(folder))
     throw ResourceError("model folder '" + settings.model + "' does not exist", true);
@@ -22,8 +22,12 @@ LoadedModel load_model(const SrcSettings& settings) {
   }
   if (!components->text_encoder || !components->tokenizer)
     throw ResourceError("model folder '" + settings.model +
-                            "' has no text_encoder or tokenizer: ditstreamsrc needs both",
+                            "' has no text_encoder or tokenizer: a stream needs both",
                         false);
+  return loaded_model(std::move(components));
+}
+
+LoadedModel loaded_model(std::shared_ptr<const PipelineComponents> components) {
   const auto& t = components->transformer->config();
   const int64_t scale = components->vae->config().spatial_compression();
   return {components, static_cast<int>(t.sample_width * scale),
