@@ -13,6 +13,7 @@
 #include "core/model/cogvideox_transformer.h"
 #include "core/model/vae_decoder.h"
 #include "core/model/video_postprocess.h"
+#include "core/session/stream_settings.h"
 #include "core/training/shapes_data.h"
 
 #include <torch/torch.h>
@@ -103,12 +104,16 @@ OfflineOptions offline_options(const Settings& s, int64_t seed, bool kv_sharing)
   return o;
 }
 
-StreamOptions stream_options(const Settings& s, int64_t seed, const StreamVariant& v) {
-  StreamOptions o;
-  o.overlap = s.overlap;
-  o.steps = s.steps;
-  o.sampler = s.sampler;
-  o.seed = seed;
+// The element's defaults (SessionSettings) with this bench's choices; the variant sets the two
+// axes it measures.
+StreamOptions stream_options(const Bench& bench, int64_t seed, const StreamVariant& v) {
+  const Settings& s = bench.settings;
+  SessionSettings base;
+  base.overlap = static_cast<int>(s.overlap);
+  base.steps = static_cast<int>(s.steps);
+  base.sampler = parse_sampler_choice(s.sampler);
+  base.seed = seed;
+  auto o = to_stream_options(base, bench.model->transformer->config().num_layers);
   o.kv_sharing = v.kv_sharing;
   o.blend = v.blend;
   return o;
@@ -187,7 +192,7 @@ void run_pair(Bench& bench, const PromptPair& pair, std::vector<TransitionRow>& 
   };
   for (size_t v = 0; v < kStreamVariants.size(); ++v) {
     const auto video =
-        render_stream(bench.model, stream_options(s, seed, kStreamVariants[v]), a, b);
+        render_stream(bench.model, stream_options(bench, seed, kStreamVariants[v]), a, b);
     record(v, video);
     if (sheet_pair && kStreamVariants[v].on_contact_sheet)
       sheet.push_back(contact_row(video, kContactColumns));
@@ -218,7 +223,7 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
   std::vector<LongStream> streams;
   const StreamVariant plain{"long stream", true, BlendMode::Deferred, false};
   for (size_t i = 0; i < specs.size(); ++i) {
-    const auto options = stream_options(s, s.seed + static_cast<int64_t>(i), plain);
+    const auto options = stream_options(bench, s.seed + static_cast<int64_t>(i), plain);
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
     bench.jsonl << long_stream_json(streams.back()) << "\n";
   }
