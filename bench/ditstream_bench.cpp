@@ -4,6 +4,7 @@
 #include "bench/bench_report.h"
 #ifdef DITSTREAM_HAVE_ELEMENT
 #include "bench/element_overhead.h"
+#include "bench/prompt_delay.h"
 #endif
 #include "bench/transformer_throughput.h"
 #include "core/cli/arguments.h"
@@ -32,6 +33,9 @@ constexpr const char* kHelp =
     "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off\n"
     "      element:     ditstreamsrc ! fakesink vs the core generator on the same windows\n"
     "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
+    "      prompt-delay: live ditstreamsrc; --changes N (3) prompt changes, each sent after\n"
+    "                   --spacing F (24) frames of the previous prompt at the sink: frames and\n"
+    "                   seconds from the event to the new prompt's first buffer there\n"
     "      transformer: random-weight transformer forwards (default: CogVideoX-2B at 480x720)\n"
     "                   --layers --heads --head-dim --latent-height --latent-width --reps\n"
     "  --variants a,b,...  ablation: only these variants, in this order\n"
@@ -147,6 +151,20 @@ int run_element(const cli::Arguments& a, std::shared_ptr<const PipelineComponent
 #endif
 }
 
+int run_prompt_delay(const cli::Arguments& a) {
+#ifndef DITSTREAM_HAVE_ELEMENT
+  throw std::runtime_error("--scenario prompt-delay: built without the element");
+#else
+  const std::string source =
+      "ditstreamsrc is-live=true model=" + a.get("model", DITSTREAM_TINY_MODEL) +
+      " steps=" + std::to_string(base_settings(a).steps) + " seed=7";
+  const auto rows = measure_prompt_delays(source, static_cast<int>(a.get_int("changes", 3)),
+                                          a.get_int("spacing", 24));
+  std::cout << prompt_delay_table(source, rows);
+  return 0;
+#endif
+}
+
 int run_transformer(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t steps) {
   TransformerConfig c;  // defaults: CogVideoX-2B
   c.num_layers = a.get_int("layers", c.num_layers);
@@ -164,13 +182,14 @@ int run(const std::vector<std::string>& args) {
   const cli::Arguments a(args, {"help"},
                          {"model", "scenario", "windows", "warmup", "steps", "threads", "device",
                           "dtype", "json", "label", "layers", "heads", "head-dim", "latent-height",
-                          "latent-width", "reps", "variants"});
+                          "latent-width", "reps", "variants", "changes", "spacing"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   const auto scenario = a.get("scenario", "steady");
   if (scenario == "transformer") return run_transformer(a, runtime, base_settings(a).steps);
+  if (scenario == "prompt-delay") return run_prompt_delay(a);
   const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
   const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);
   if (windows <= warmup) throw std::runtime_error("--windows must exceed --warmup");
