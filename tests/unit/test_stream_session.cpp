@@ -65,13 +65,13 @@ TEST(StreamSession, FillsTheQueueToItsBoundAndWaits) {
   EXPECT_LT(size, settings.lookahead + 49u);  // at most one window beyond it
 }
 
-// Window 1 done and drained, window 2 is denoising (200 steps) while the queue is empty: a flush
+// Window 1 done and drained, window 2 is denoising (60 steps) while the queue is empty: a flush
 // wakes the waiting consumer, and close cancels window 2 between sampler steps.
 TEST(StreamSession, FlushAndCloseReturnWithin100Milliseconds) {
   QuietListener listener;
   StreamSession session(listener);
   auto settings = tiny_settings(200);
-  settings.steps = 200;
+  settings.steps = 60;
   start_tiny(session, settings);
   GeneratedFrame frame;
   ASSERT_EQ(session.frames().pop(frame), FrameQueue::PopStatus::Frame);
