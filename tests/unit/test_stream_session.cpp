@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 namespace ditstream {
@@ -88,8 +89,11 @@ TEST(StreamSession, FlushAndCloseReturnWithin100Milliseconds) {
   const double woke_ms = std::chrono::duration<double, std::milli>(woke - flushed).count();
   EXPECT_LT(woke_ms, 100);
   const auto closing = Clock::now();
-  session.close();
-  EXPECT_LT(milliseconds_since(closing), 100);
+  session.close();  // cancels between sampler steps: one tiny-model step is well under 100 ms
+  const double close_ms = milliseconds_since(closing);
+  std::cout << "flush woke the consumer after " << woke_ms << " ms, close took " << close_ms
+            << " ms\n";
+  EXPECT_LT(close_ms, 100);
   EXPECT_FALSE(session.is_open());
 }
 
