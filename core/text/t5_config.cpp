@@ -9,6 +9,11 @@ void require(bool ok, const std::string& source, const std::string& what) {
   if (!ok) throw std::runtime_error(source + ": unsupported T5 config: " + what);
 }
 
+void check_model_type(const std::string& type, const std::string& source) {
+  require(type == "t5" || type == "umt5", source,
+          "model_type '" + type + "' (expected \"t5\" or \"umt5\")");
+}
+
 // transformers derives the activation from feed_forward_proj, but a saved dense_act_fn or
 // is_gated_act overrides it on load, so those must agree too.
 void check_activation(const JsonConfig& json, const T5Config& c) {
@@ -23,9 +28,9 @@ void check_activation(const JsonConfig& json, const T5Config& c) {
 }  // namespace
 
 T5Config T5Config::from_json(const JsonConfig& json) {
-  const auto model_type = json.get<std::string>("model_type", "t5");
-  require(model_type == "t5", json.source, "model_type '" + model_type + "' (expected \"t5\")");
   T5Config c;
+  c.model_type = json.get<std::string>("model_type", "t5");
+  check_model_type(c.model_type, json.source);
   c.vocab_size = json.get<int64_t>("vocab_size");
   c.d_model = json.get<int64_t>("d_model");
   c.d_kv = json.get<int64_t>("d_kv");
@@ -50,6 +55,7 @@ T5Config T5Config::from_json(const JsonConfig& json) {
 }
 
 void T5Config::validate(const std::string& source) const {
+  check_model_type(model_type, source);
   require(vocab_size > 0 && d_model > 0 && d_kv > 0 && d_ff > 0 && num_heads > 0, source,
           "sizes must be positive");
   require(num_layers > 0, source, "num_layers must be positive");
@@ -63,7 +69,8 @@ void T5Config::validate(const std::string& source) const {
 }
 
 nlohmann::json T5Config::to_json() const {
-  return {{"architectures", nlohmann::json::array({"T5EncoderModel"})},
+  const bool umt5 = bias_in_every_block();
+  return {{"architectures", nlohmann::json::array({umt5 ? "UMT5EncoderModel" : "T5EncoderModel"})},
           {"classifier_dropout", 0.0},
           {"d_ff", d_ff},
           {"d_kv", d_kv},
@@ -77,7 +84,7 @@ nlohmann::json T5Config::to_json() const {
           {"is_encoder_decoder", true},
           {"is_gated_act", true},
           {"layer_norm_epsilon", layer_norm_epsilon},
-          {"model_type", "t5"},
+          {"model_type", model_type},
           {"num_decoder_layers", num_decoder_layers},
           {"num_heads", num_heads},
           {"num_layers", num_layers},

@@ -1,5 +1,6 @@
 #pragma once
-// text_encoder/config.json of transformers' T5EncoderModel (T5 v1.1), validated for the port.
+// text_encoder/config.json of transformers' T5EncoderModel (T5 v1.1) or UMT5EncoderModel (UMT5:
+// the same layers, but every block owns its relative_attention_bias), validated for the port.
 
 #include "core/io/json_config.h"
 
@@ -28,12 +29,16 @@ struct T5Config {
   int64_t decoder_start_token_id = 0;
   bool tie_word_embeddings = false;
   std::string torch_dtype = "float32";
+  std::string model_type = "t5";  // or "umt5"
 
   int64_t inner_dim() const { return num_heads * d_kv; }
+  // UMT5: one relative_attention_bias table per block; T5: block 0's, shared by all blocks.
+  bool bias_in_every_block() const { return model_type == "umt5"; }
 
   // Throws naming the file and field when the config is outside what the port supports.
   static T5Config from_json(const JsonConfig& json);
-  nlohmann::json to_json() const;  // transformers keys, "architectures": ["T5EncoderModel"]
+  // transformers keys, "architectures": ["T5EncoderModel"] (or ["UMT5EncoderModel"]).
+  nlohmann::json to_json() const;
   void validate(const std::string& source) const;
 };
 

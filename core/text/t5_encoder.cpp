@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace ditstream {
@@ -29,6 +30,37 @@ torch::Tensor clamp_fp16(const torch::Tensor& h) {
 }
 
 std::string block_key(int64_t index) { return "encoder.block." + std::to_string(index); }
+
+double lowest_value(torch::ScalarType type) {
+  switch (type) {
+    case torch::kHalf:
+      return std::numeric_limits<c10::Half>::lowest();
+    case torch::kBFloat16:
+      return std::numeric_limits<c10::BFloat16>::lowest();
+    case torch::kDouble:
+      return std::numeric_limits<double>::lowest();
+    default:
+      return std::numeric_limits<float>::lowest();
+  }
+}
+
+// transformers' extended mask: (B, 1, 1, L) with 0 on tokens and finfo(dtype).min on padding.
+torch::Tensor padding_bias(const torch::Tensor& attention_mask, const torch::Tensor& h) {
+  TORCH_CHECK(attention_mask.dim() == 2 && attention_mask.size(0) == h.size(0) &&
+                  attention_mask.size(1) == h.size(1),
+              "T5EncoderModel: attention_mask must be (batch, length) = ", h.sizes().slice(0, 2),
+              ", got ", attention_mask.sizes());
+  const auto mask = attention_mask.to(h.device(), h.scalar_type()).unsqueeze(1).unsqueeze(1);
+  return (1.0 - mask) * lowest_value(h.scalar_type());
+}
+
+void record_block(T5EncoderTrace& trace, const torch::Tensor& position_bias, const torch::Tensor& h,
+                  const torch::Tensor& probabilities) {
+  if (trace.position_biases.empty()) trace.position_bias = position_bias;
+  trace.position_biases.push_back(position_bias);
+  trace.block_outputs.push_back(h);
+  trace.attention_probabilities.push_back(probabilities);
+}
 
 }  // namespace
 
@@ -182,7 +214,8 @@ T5EncoderModel::T5EncoderModel(const T5Config& config, const torch::TensorOption
   auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
   auto block = encoder->register_module("block", torch::nn::ModuleList());
   for (int64_t i = 0; i < config.num_layers; ++i) {
-    blocks.push_back(std::make_shared<T5Block>(config, i == 0, options));
+    blocks.push_back(
+        std::make_shared<T5Block>(config, i == 0 || config.bias_in_every_block(), options));
     block->push_back(blocks.back());
   }
   final_layer_norm = encoder->register_module(
@@ -192,34 +225,39 @@ T5EncoderModel::T5EncoderModel(const T5Config& config, const torch::TensorOption
 
 torch::Dtype T5EncoderModel::dtype() const { return shared->weight.scalar_type(); }
 
-torch::Tensor T5EncoderModel::run(const torch::Tensor& input_ids, T5EncoderTrace* trace) const {
+torch::Tensor T5EncoderModel::run(const torch::Tensor& input_ids,
+                                  const torch::Tensor& attention_mask,
+                                  T5EncoderTrace* trace) const {
   TORCH_CHECK(input_ids.dim() == 2, "T5EncoderModel: input_ids must be (batch, length), got ",
               input_ids.sizes());
   auto h = shared->forward(input_ids);
   const int64_t length = input_ids.size(1);
-  // Block 0 owns the table; its bias is added to the raw scores of every block.
-  const auto position_bias = blocks[0]->self_attention->attention->compute_bias(length, length);
-  if (trace) {
-    trace->embeddings = h;
-    trace->position_bias = position_bias;
-  }
+  const auto padding =
+      attention_mask.defined() ? ditstream::padding_bias(attention_mask, h) : torch::Tensor();
+  if (trace) trace->embeddings = h;
+  torch::Tensor position_bias;
   for (const auto& block : blocks) {
+    // A block with its own table (T5: block 0; UMT5: every block) replaces the bias; the others
+    // reuse the latest one, added to their raw scores.
+    const auto& attention = *block->self_attention->attention;
+    if (attention.relative_attention_bias) position_bias = attention.compute_bias(length, length);
+    const auto bias = padding.defined() ? position_bias + padding : position_bias;
     torch::Tensor probabilities;
-    h = block->forward(h, position_bias, trace ? &probabilities : nullptr);
-    if (!trace) continue;
-    trace->block_outputs.push_back(h);
-    trace->attention_probabilities.push_back(probabilities);
+    h = block->forward(h, bias, trace ? &probabilities : nullptr);
+    if (trace) ditstream::record_block(*trace, position_bias, h, probabilities);
   }
   return final_layer_norm->forward(h);
 }
 
-torch::Tensor T5EncoderModel::forward(const torch::Tensor& input_ids) const {
-  return run(input_ids, nullptr);
+torch::Tensor T5EncoderModel::forward(const torch::Tensor& input_ids,
+                                      const torch::Tensor& attention_mask) const {
+  return run(input_ids, attention_mask, nullptr);
 }
 
-T5EncoderTrace T5EncoderModel::trace(const torch::Tensor& input_ids) const {
+T5EncoderTrace T5EncoderModel::trace(const torch::Tensor& input_ids,
+                                     const torch::Tensor& attention_mask) const {
   T5EncoderTrace out;
-  out.last_hidden_state = run(input_ids, &out);
+  out.last_hidden_state = run(input_ids, attention_mask, &out);
   return out;
 }
 

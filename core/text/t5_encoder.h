@@ -1,8 +1,10 @@
 #pragma once
-// transformers' T5EncoderModel (T5 v1.1: gated-gelu FFN, RMSNorm, relative position bias) with
-// module paths equal to the checkpoint keys, and the exact eval-mode semantics CogVideoX relies
-// on: no attention mask, no 1/sqrt(d) score scaling, softmax in fp32, block 0's bias shared by
-// all blocks, RMSNorm statistics in fp32, tanh GELU ("gelu_new").
+// transformers' T5EncoderModel (T5 v1.1: gated-gelu FFN, RMSNorm, relative position bias) and
+// UMT5EncoderModel (config model_type "umt5"), with module paths equal to the checkpoint keys and
+// their exact eval-mode semantics: no 1/sqrt(d) score scaling, softmax in fp32, RMSNorm
+// statistics in fp32, tanh GELU ("gelu_new"). T5: block 0's relative bias is shared by all blocks;
+// UMT5: every block adds its own table's bias. The attention mask is optional (CogVideoX runs T5
+// without one; Wan runs UMT5 with one).
 //
 // fp16: like transformers' _keep_in_fp32_modules = ["wo"], every DenseReluDense.wo stays fp32,
 // which turns the residual stream fp32 from block 0's FFN on (the RMSNorms cast back to fp16).
@@ -55,7 +57,7 @@ class T5Attention : public torch::nn::Module {
                         torch::Tensor* probabilities = nullptr) const;
 
   std::shared_ptr<Linear> q, k, v, o;
-  std::shared_ptr<T5Embedding> relative_attention_bias;  // block 0 only, else null
+  std::shared_ptr<T5Embedding> relative_attention_bias;  // T5: block 0 only, else null
 
  private:
   int64_t num_heads_, d_kv_, num_buckets_, max_distance_;
@@ -100,7 +102,8 @@ class T5Block : public torch::nn::Module {
 // Every intermediate the reference fixtures store, from one forward.
 struct T5EncoderTrace {
   torch::Tensor embeddings;                            // (B, L, d_model)
-  torch::Tensor position_bias;                         // (1, heads, L, L)
+  torch::Tensor position_bias;                         // block 0's, (1, heads, L, L)
+  std::vector<torch::Tensor> position_biases;          // per block, without the mask
   std::vector<torch::Tensor> block_outputs;            // residual stream after each block
   std::vector<torch::Tensor> attention_probabilities;  // per block, (B, heads, L, L)
   torch::Tensor last_hidden_state;                     // (B, L, d_model)
@@ -110,9 +113,12 @@ class T5EncoderModel : public torch::nn::Module {
  public:
   T5EncoderModel(const T5Config& config, const torch::TensorOptions& options);
 
-  // (B, L) int64 ids -> (B, L, d_model) in the model dtype; no attention mask (CogVideoX).
-  torch::Tensor forward(const torch::Tensor& input_ids) const;
-  T5EncoderTrace trace(const torch::Tensor& input_ids) const;
+  // (B, L) int64 ids -> (B, L, d_model) in the model dtype. `attention_mask` (B, L), 1 = token,
+  // 0 = padding, is optional: padding keys then get finfo(dtype).min added to their scores.
+  torch::Tensor forward(const torch::Tensor& input_ids,
+                        const torch::Tensor& attention_mask = {}) const;
+  T5EncoderTrace trace(const torch::Tensor& input_ids,
+                       const torch::Tensor& attention_mask = {}) const;
 
   const T5Config& config() const { return config_; }
   torch::Dtype dtype() const;  // of the embedding table
@@ -122,7 +128,8 @@ class T5EncoderModel : public torch::nn::Module {
   std::shared_ptr<T5LayerNorm> final_layer_norm;  // registered as encoder.final_layer_norm
 
  private:
-  torch::Tensor run(const torch::Tensor& input_ids, T5EncoderTrace* trace) const;
+  torch::Tensor run(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                    T5EncoderTrace* trace) const;
 
   T5Config config_;
 };
