@@ -8,7 +8,7 @@
 #endif
 #include "bench/transformer_throughput.h"
 #include "core/cli/arguments.h"
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/session/stream_settings.h"
 #include "core/stream/stream_generator.h"
 
@@ -131,7 +131,7 @@ SessionSettings base_settings(const cli::Arguments& a) {
 }
 
 StreamOptions base_options(const cli::Arguments& a, const PipelineComponents& model) {
-  return to_stream_options(base_settings(a), model.transformer->config().num_layers);
+  return to_stream_options(base_settings(a), model);
 }
 
 // The element runs the same options through its properties (defaults: deferred, plain KV-sharing).

@@ -10,9 +10,10 @@
 #include "bench/shapes_bench_report.h"
 #include "core/cli/arguments.h"
 #include "core/control/window_layout.h"
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
-#include "core/model/video_postprocess.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/vae_decoder.h"
+#include "core/model/cogvideox/video_postprocess.h"
+#include "core/model/video_frames.h"
 #include "core/session/stream_settings.h"
 #include "core/training/shapes_data.h"
 
@@ -88,8 +89,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.seed = a.get_int("seed", 7);
   s.sampler = a.get("sampler", "ddim");
   s.steps = a.get_int("steps", a.flag("quick") ? kQuickSteps : 20);
-  s.overlap = resolve_overlap(a.get_int("overlap", kAutoOverlap),
-                              model.transformer->config().latent_frames());
+  s.overlap = resolve_overlap(a.get_int("overlap", kAutoOverlap), model.geometry().latent_frames);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return s;
 }
@@ -113,7 +113,7 @@ StreamOptions stream_options(const Bench& bench, int64_t seed, const StreamVaria
   base.steps = static_cast<int>(s.steps);
   base.sampler = parse_sampler_choice(s.sampler);
   base.seed = seed;
-  auto o = to_stream_options(base, bench.model->transformer->config().num_layers);
+  auto o = to_stream_options(base, *bench.model);
   o.kv_sharing = v.kv_sharing;
   o.blend = v.blend;
   return o;
@@ -126,11 +126,11 @@ void progress(const char* what, int64_t i, int64_t n) {
 
 // The shapes world the model was trained on, at its size, one window long.
 WorldGeometry model_world(const Bench& bench) {
-  const auto& config = bench.model->transformer->config();
+  const auto& m = bench.model->geometry();
   WorldGeometry g;
-  g.height = config.sample_height * bench.model->vae->config().spatial_compression();
-  g.width = config.sample_width * bench.model->vae->config().spatial_compression();
-  g.frames = config.sample_frames;
+  g.height = m.latent_height * m.spatial_compression;
+  g.width = m.latent_width * m.spatial_compression;
+  g.frames = (m.latent_frames - 1) * m.temporal_compression + 1;
   return read_world(bench.settings.model, g);
 }
 

@@ -1,6 +1,6 @@
 #include "bench/shapes_bench_render.h"
 
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 
 #include <torch/torch.h>
 
@@ -15,7 +15,7 @@ void append(std::vector<torch::Tensor>& frames, const std::vector<StreamFrame>& 
 
 // First video frame of latent frame `latent` in this model.
 int64_t video_frame(const PipelineComponents& model, int64_t latent) {
-  return first_video_frame(latent, model.transformer->config().temporal_compression_ratio);
+  return first_video_frame(latent, model.geometry().temporal_compression);
 }
 
 }  // namespace

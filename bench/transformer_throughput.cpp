@@ -2,7 +2,7 @@
 
 #include "bench/bench_report.h"
 #include "core/model/attention_control.h"
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/stream/stage_times.h"
 
 #include <torch/torch.h>

@@ -3,7 +3,7 @@
 // CFG forward of batch 2), per window, and the achieved TFLOP/s against the device's measured
 // dense matmul peak in the same dtype.
 
-#include "core/model/transformer_config.h"
+#include "core/model/cogvideox/transformer_config.h"
 #include "core/stream/runtime_options.h"
 
 #include <string>

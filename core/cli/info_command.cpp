@@ -3,9 +3,11 @@
 #include "core/cli/commands.h"
 #include "core/io/checkpoint.h"
 #include "core/io/model_folder.h"
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
-#include "core/sampling/scheduler_config.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/vae_decoder.h"
+#include "core/model/wan/transformer.h"
+#include "core/model/wan/vae_decoder.h"
+#include "core/sampling/sampler_factory.h"
 #include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
@@ -103,11 +105,40 @@ bool describe_vae(const fs::path& dir) {
   return verdict("decoder weights match the model", [&] { load_vae(dir, kMeta); }) && ok;
 }
 
+bool describe_wan_transformer(const fs::path& dir, int64_t* text_dim) {
+  bool ok = verdict("config", [&] {
+    const auto c = WanTransformerConfig::from_json(JsonConfig::load(dir / "config.json"));
+    *text_dim = c.text_dim;
+    std::printf(
+        "    %lld layers, %lld heads x %lld, ffn %lld, text dim %lld (cross-attention)\n"
+        "    window at 832x480, 81 frames: 21 x 30 x 52 = 32760 video tokens\n",
+        (long long)c.num_layers, (long long)c.num_attention_heads, (long long)c.attention_head_dim,
+        (long long)c.ffn_dim, (long long)c.text_dim);
+  });
+  ok =
+      verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) &&
+      ok;
+  return verdict("weights match the model", [&] { WanTransformer3DModel::load(dir, kMeta); }) && ok;
+}
+
+bool describe_wan_vae(const fs::path& dir) {
+  bool ok = verdict("config", [&] {
+    const auto c = WanVaeConfig::load(dir / "config.json");
+    std::printf("    %lld latent channels, base dim %lld, latents mean/std per channel\n",
+                (long long)c.z_dim, (long long)c.base_dim);
+  });
+  ok =
+      verdict("weights file", [&] { print_stats(weight_stats(dir, "diffusion_pytorch_model")); }) &&
+      ok;
+  return verdict("decoder weights match the model", [&] { load_wan_vae(dir, kMeta); }) && ok;
+}
+
 bool describe_text_encoder(const fs::path& dir, int64_t* d_model) {
   bool ok = verdict("config", [&] {
     const auto c = T5Config::from_json(JsonConfig::load(dir / "config.json"));
     *d_model = c.d_model;
-    std::printf("    T5 encoder: %lld layers, d_model %lld, vocab %lld\n", (long long)c.num_layers,
+    std::printf("    %s encoder: %lld layers, d_model %lld, vocab %lld\n",
+                c.bias_in_every_block() ? "UMT5" : "T5", (long long)c.num_layers,
                 (long long)c.d_model, (long long)c.vocab_size);
   });
   ok = verdict("weights file", [&] { print_stats(weight_stats(dir, "model")); }) && ok;
@@ -116,19 +147,24 @@ bool describe_text_encoder(const fs::path& dir, int64_t* d_model) {
 
 bool describe_component(const ComponentEntry& entry, int64_t* text_dim, int64_t* d_model) {
   std::printf("%s: %s.%s\n", entry.name.c_str(), entry.library.c_str(), entry.class_name.c_str());
-  if (entry.name == "transformer") return describe_transformer(entry.dir, text_dim);
-  if (entry.name == "vae") return describe_vae(entry.dir);
+  const bool wan =
+      entry.class_name == "WanTransformer3DModel" || entry.class_name == "AutoencoderKLWan";
+  if (entry.name == "transformer")
+    return wan ? describe_wan_transformer(entry.dir, text_dim)
+               : describe_transformer(entry.dir, text_dim);
+  if (entry.name == "vae") return wan ? describe_wan_vae(entry.dir) : describe_vae(entry.dir);
   if (entry.name == "text_encoder") return describe_text_encoder(entry.dir, d_model);
   if (entry.name == "tokenizer")
     return verdict("spiece.model", [&] {
-      const T5Tokenizer tokenizer(find_tokenizer_model(entry.dir));
+      const auto tokenizer = T5Tokenizer::from_folder(entry.dir);
       std::printf("    %lld ids\n", (long long)tokenizer.vocab_size());
     });
   if (entry.name == "scheduler")
     return verdict("config", [&] {
-      const auto c =
-          SchedulerConfig::from_json(JsonConfig::load(entry.dir / "scheduler_config.json"));
-      std::printf("    %s, snr shift %.3g\n", c.class_name.c_str(), c.snr_shift_scale);
+      const auto samplers = SamplerFactory::load(entry.dir);
+      std::printf("    %s; samplers:", samplers.flow_matching() ? "flow matching" : "discrete");
+      for (const auto& name : samplers.names()) std::printf(" %s", name.c_str());
+      std::printf(" (default %s)\n", samplers.default_name().c_str());
     });
   std::printf("    (not used by ditstream)\n");
   return true;

@@ -18,14 +18,18 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: ditstream render --prompt TEXT (--output FILE.y4m | --png-dir DIR) [options]\n"
-    "  --model DIR            diffusers-layout CogVideoX folder (default: the embedded "
+    "  --model DIR            diffusers-layout CogVideoX or Wan2.1 folder (default: the embedded "
     "shapes-demo model)\n"
     "  --negative-prompt TEXT (default: empty)\n"
     "  --seed N               (default 42)      --steps N (default 50)\n"
     "  --guidance G           (default 6; <= 1 disables CFG)   --dynamic-cfg\n"
-    "  --sampler NAME         ddim | dpm | dpmpp-2m-sde (default ddim)\n"
-    "  --frames N             latent frames (default: the model's; 13 -> 49 video frames)\n"
-    "  --device cpu|cuda[:N]  --dtype fp32|bf16|fp16   --threads N   --fps N (default 8)\n"
+    "  --sampler NAME         CogVideoX: ddim | dpm | dpmpp-2m-sde; Wan: unipc | euler\n"
+    "                         (default: the model folder's own scheduler)\n"
+    "  --frames N             latent frames (default: the family's; CogVideoX 13 -> 49 video\n"
+    "                         frames, Wan 21 -> 81)\n"
+    "  --width W --height H   video size in pixels (default: the family's; Wan 832x480)\n"
+    "  --device cpu|cuda[:N]  --dtype fp32|bf16|fp16   --threads N\n"
+    "  --fps N                (default: the family's; CogVideoX 8, Wan 16)\n"
     "Several prompts (DiTCtrl's joint offline algorithm; the file format is in the README):\n"
     "  --prompts FILE         prompt file; each prompt gets one window, joined by transitions\n"
     "  --overlap O            latent frames shared by adjacent windows (default: half)\n"
@@ -50,17 +54,16 @@ WindowOptions window_options(const Arguments& a) {
   o.steps = a.get_int("steps", 50);
   o.guidance = a.get_double("guidance", 6.0);
   o.dynamic_cfg = a.flag("dynamic-cfg");
-  o.sampler = a.get("sampler", "ddim");
+  o.sampler = a.get("sampler", "");
   o.latent_frames = a.get_int("frames", 0);
   if (o.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return o;
 }
 
-void write_frames(const Arguments& a, const torch::Tensor& frames) {
+void write_frames(const Arguments& a, const torch::Tensor& frames, int fps) {
   const auto output = a.get("output", "");
   if (!output.empty()) {
-    Y4mWriter writer(output, frames.size(2), frames.size(1), static_cast<int>(a.get_int("fps", 8)),
-                     1);
+    Y4mWriter writer(output, frames.size(2), frames.size(1), fps, 1);
     writer.write(frames);
     writer.close();
     std::printf("wrote %lld frames (%lldx%lld) to %s\n", static_cast<long long>(frames.size(0)),
@@ -84,12 +87,14 @@ OfflineOptions offline_options(const Arguments& a, const WindowOptions& w) {
   o.overlap = a.get_int("overlap", kAutoOverlap);
   o.transition_windows = a.get_int("transitions", 1);
   o.steps = w.steps;
-  o.sampler = a.get("sampler", "ddim");
+  o.sampler = w.sampler;
   o.guidance = {w.guidance, w.dynamic_cfg};
   o.seed = w.seed;
   o.kv_sharing = !a.flag("no-kv-sharing");
   o.mask_guided = a.flag("mask-guided");
   o.blending = !a.flag("no-blending");
+  o.latent_height = w.latent_height;
+  o.latent_width = w.latent_width;
   return o;
 }
 
@@ -102,6 +107,9 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   s.guidance = w.guidance;
   s.dynamic_cfg = w.dynamic_cfg;
   s.sampler = parse_sampler_choice(a.get("sampler", sampler_name(s.sampler)));
+  s.width = static_cast<int>(a.get_int("width", s.width));
+  s.height = static_cast<int>(a.get_int("height", s.height));
+  s.window_frames = static_cast<int>(w.latent_frames);
   s.overlap = static_cast<int>(a.get_int("overlap", s.overlap));
   s.transition_windows = static_cast<int>(a.get_int("transitions", s.transition_windows));
   s.kv_sharing = a.flag("no-kv-sharing") ? KvSharingMode::Off
@@ -133,11 +141,10 @@ class ProgressListener : public GenerationListener {
 // Streams until the video is `--seconds` long through the element's StreamSession, as the element
 // does with prompt-schedule=@FILE: the prompts take effect at their start times.
 torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
-                             const WindowOptions& w) {
+                             const WindowOptions& w, int fps) {
   const auto prompts = load_prompt_file(a.get("prompts", ""));
   if (prompts.empty() || prompts.front().start_seconds != 0)
     throw std::runtime_error("the first prompt must start at 0 seconds");
-  const int fps = static_cast<int>(a.get_int("fps", 8));
   const double seconds = a.get_double("seconds", prompts.back().start_seconds + 6.0);
   const auto total = static_cast<int64_t>(seconds * fps);
   auto settings = session_settings(a, w);
@@ -146,7 +153,7 @@ torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineC
     settings.subject_words += (settings.subject_words.empty() ? "" : ",") + word;
   ProgressListener listener(settings.guidance);
   StreamSession session(listener);
-  const LoadedModel loaded = loaded_model(std::move(model));
+  const LoadedModel loaded = loaded_model(std::move(model), settings);
   session.frames().reset(settings.lookahead);
   session.open(loaded, settings, prompts, fps, 1);
   session.start(total);
@@ -178,21 +185,26 @@ torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 }  // namespace
 
 int render_command(const std::vector<std::string>& args) {
-  const Arguments a(
-      args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
-      {"model",   "prompt",  "negative-prompt", "seed",    "steps",   "guidance", "sampler",
-       "frames",  "device",  "dtype",           "threads", "fps",     "output",   "png-dir",
-       "prompts", "overlap", "transitions",     "mode",    "seconds", "blend"});
+  const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
+                    {"model",   "prompt",  "negative-prompt", "seed",    "steps",       "guidance",
+                     "sampler", "frames",  "device",          "dtype",   "threads",     "fps",
+                     "output",  "png-dir", "prompts",         "overlap", "transitions", "mode",
+                     "seconds", "blend",   "width",           "height"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
-  const auto options = window_options(a);
+  auto options = window_options(a);
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   auto start = std::chrono::steady_clock::now();
   const auto model = load_pipeline_components(a.get("model", DITSTREAM_DEMO_MODEL), runtime);
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));
+  const auto size = loaded_model(model, session_settings(a, options));
+  options.latent_width = size.width / model->geometry().spatial_compression;
+  options.latent_height = size.height / model->geometry().spatial_compression;
+  if (options.sampler.empty()) options.sampler = model->samplers->default_name();
+  const int fps = static_cast<int>(a.get_int("fps", model->geometry().frame_rate));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {
     std::fprintf(stderr, "\rstep %lld/%lld", static_cast<long long>(step + 1),
@@ -204,10 +216,10 @@ int render_command(const std::vector<std::string>& args) {
     throw std::runtime_error("--mode must be offline or stream, got '" + mode + "'");
   const auto frames = a.get("prompts", "").empty()
                           ? WindowPipeline(model).render(options, callbacks).frames
-                      : mode == "stream" ? stream_prompts(a, model, options)
+                      : mode == "stream" ? stream_prompts(a, model, options, fps)
                                          : render_prompts(a, model, options, callbacks);
   std::fprintf(stderr, "\nrendered in %.2f s\n", seconds_since(start));
-  write_frames(a, frames);
+  write_frames(a, frames, fps);
   return 0;
 }
 

@@ -25,7 +25,9 @@ ModelFolder ModelFolder::open(const std::filesystem::path& root) {
   folder.root_ = root;
   folder.pipeline_class_ = index.get<std::string>("_class_name");
   for (const auto& [key, value] : index.json.items()) {
-    if (key.empty() || key[0] == '_') continue;
+    // Arrays name components; other values are pipeline settings (WanPipeline's boundary_ratio,
+    // expand_timesteps).
+    if (key.empty() || key[0] == '_' || !value.is_array()) continue;
     folder.components_[key] = parse_component(key, value, root, index.source);
   }
   return folder;

@@ -10,7 +10,7 @@ DdimSampler::DdimSampler(const NoiseSchedule& schedule, int64_t num_steps)
     : Sampler(schedule.timesteps(num_steps)), schedule_(schedule), num_train_steps_(num_steps) {}
 
 VParametrisation DdimSampler::parametrisation(int64_t step_index) const {
-  const double alpha_t = schedule_.alpha_bar(timesteps().at(static_cast<size_t>(step_index)));
+  const double alpha_t = schedule_.alpha_bar(discrete_timestep(step_index));
   return {std::sqrt(alpha_t), std::sqrt(1.0 - alpha_t)};
 }
 
@@ -18,7 +18,7 @@ VParametrisation DdimSampler::parametrisation(int64_t step_index) const {
 // stays half, a fp32 model output makes the sums fp32), as in the reference (§6.4).
 torch::Tensor DdimSampler::do_step(const torch::Tensor& model_output, int64_t step_index,
                                    const torch::Tensor& sample) {
-  const int64_t t = timesteps()[step_index];
+  const int64_t t = discrete_timestep(step_index);
   const double alpha_t = schedule_.alpha_bar(t);
   const double alpha_prev = schedule_.alpha_bar(schedule_.prev_timestep(t, num_train_steps_));
   const auto p = parametrisation(step_index);

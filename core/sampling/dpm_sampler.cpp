@@ -19,13 +19,13 @@ DpmSampler::DpmSampler(const NoiseSchedule& schedule, int64_t num_steps, NoiseFn
       noise_(std::move(noise)) {}
 
 VParametrisation DpmSampler::parametrisation(int64_t step_index) const {
-  const double alpha_t = schedule_.alpha_bar(timesteps().at(static_cast<size_t>(step_index)));
+  const double alpha_t = schedule_.alpha_bar(discrete_timestep(step_index));
   return {std::sqrt(alpha_t), std::sqrt(1.0 - alpha_t)};
 }
 
 torch::Tensor DpmSampler::do_step(const torch::Tensor& model_output, int64_t step_index,
                                   const torch::Tensor& sample) {
-  const int64_t t = timesteps()[step_index];
+  const int64_t t = discrete_timestep(step_index);
   const int64_t prev_t = schedule_.prev_timestep(t, num_train_steps_);
   const double alpha_t = schedule_.alpha_bar(t);
   const double alpha_prev = schedule_.alpha_bar(prev_t);
@@ -43,7 +43,7 @@ torch::Tensor DpmSampler::do_step(const torch::Tensor& model_output, int64_t ste
   // The reference always draws once, and draws again when the second-order branch runs.
   auto previous = m1 * sample - m2 * pred_original_ + m_noise * noise_(sample);
   if (old_pred_original_.defined() && prev_t >= 0) {
-    const double lambda_back = half_log_snr(schedule_.alpha_bar(timesteps()[step_index - 1]));
+    const double lambda_back = half_log_snr(schedule_.alpha_bar(discrete_timestep(step_index - 1)));
     const double r = (lambda - lambda_back) / h;
     const auto denoised = schedule_scalar(1.0 + 1.0 / (2.0 * r)) * pred_original_ -
                           schedule_scalar(1.0 / (2.0 * r)) * old_pred_original_;

@@ -51,7 +51,8 @@ std::vector<int64_t> ditctrl_timesteps(int64_t num_train_timesteps, int64_t num_
 DpmPp2mSdeSampler::DpmPp2mSdeSampler(const NoiseSchedule& schedule, int64_t num_steps,
                                      NoiseFn noise)
     : Sampler(ditctrl_timesteps(schedule.num_train_timesteps(), num_steps)),
-      alphas_(subset_alphas(schedule, timesteps())),
+      alphas_(
+          subset_alphas(schedule, ditctrl_timesteps(schedule.num_train_timesteps(), num_steps))),
       noise_(std::move(noise)) {
   auto table = sqrt_all(schedule.shifted_alphas_cumprod());
   if (schedule.config().rescale_betas_zero_snr) table = rescale_zero_terminal(table);

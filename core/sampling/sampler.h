@@ -32,7 +32,8 @@ class Sampler {
  public:
   virtual ~Sampler() = default;
 
-  const std::vector<int64_t>& timesteps() const { return timesteps_; }
+  // Model timesteps: integers for the discrete schedules, sigma * 1000 for flow matching.
+  const std::vector<double>& timesteps() const { return timesteps_; }
   int64_t num_steps() const { return static_cast<int64_t>(timesteps_.size()); }
 
   // One update. model_output is the (guided) v-prediction at timesteps()[step_index]; steps must
@@ -52,7 +53,13 @@ class Sampler {
                                 const torch::Tensor& sample) const;
 
  protected:
-  explicit Sampler(std::vector<int64_t> timesteps) : timesteps_(std::move(timesteps)) {}
+  explicit Sampler(std::vector<double> timesteps) : timesteps_(std::move(timesteps)) {}
+  explicit Sampler(const std::vector<int64_t>& discrete)
+      : timesteps_(discrete.begin(), discrete.end()) {}
+  // A discrete schedule's integer timestep at a step.
+  int64_t discrete_timestep(int64_t step_index) const {
+    return static_cast<int64_t>(timesteps_.at(static_cast<size_t>(step_index)));
+  }
   virtual torch::Tensor do_step(const torch::Tensor& model_output, int64_t step_index,
                                 const torch::Tensor& sample) = 0;
   virtual void do_reset() {}
@@ -60,7 +67,7 @@ class Sampler {
   torch::Tensor pred_original_;
 
  private:
-  std::vector<int64_t> timesteps_;
+  std::vector<double> timesteps_;
   int64_t next_step_ = 0;
 };
 
@@ -74,7 +81,7 @@ torch::Tensor schedule_scalar(double value);
 
 // Returns the guided model output in fp32 for `latents` at timestep t.
 using DenoiseFn =
-    std::function<torch::Tensor(const torch::Tensor& latents, int64_t t, int64_t step_index)>;
+    std::function<torch::Tensor(const torch::Tensor& latents, double t, int64_t step_index)>;
 
 struct SamplingHooks {
   std::function<void(int64_t step, int64_t num_steps)> on_step;  // after each finished step

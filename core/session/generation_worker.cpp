@@ -1,6 +1,6 @@
 #include "core/session/generation_worker.h"
 
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/sampling/sampler.h"
 #include "core/session/stream_settings.h"
 
@@ -27,17 +27,13 @@ GeneratedFrame to_generated(const StreamFrame& f, int64_t window,
   return out;
 }
 
-int64_t num_layers_of(const LoadedModel& model) {
-  return model.components->transformer->config().num_layers;
-}
-
 }  // namespace
 
 GenerationWorker::GenerationWorker(const LoadedModel& model, const SessionSettings& settings,
                                    std::shared_ptr<PromptTimeline> timeline, FrameQueue& queue,
                                    GenerationListener& listener)
     : generator_(std::make_unique<StreamGenerator>(
-          model.components, to_stream_options(settings, num_layers_of(model)), timeline)),
+          model.components, to_stream_options(settings, *model.components), timeline)),
       timeline_(std::move(timeline)),
       queue_(queue),
       listener_(listener),

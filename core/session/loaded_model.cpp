@@ -1,7 +1,5 @@
 #include "core/session/loaded_model.h"
 
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
 #include "core/stream/pipeline_components.h"
 
 #include <filesystem>
@@ -20,18 +18,34 @@ LoadedModel load_model(const SessionSettings& settings) {
   } catch (const std::exception& e) {
     throw ResourceError("cannot load model folder '" + settings.model + "': " + e.what(), false);
   }
-  if (!components->text_encoder || !components->tokenizer)
+  if (!components->text)
     throw ResourceError("model folder '" + settings.model +
                             "' has no text_encoder or tokenizer: a stream needs both",
                         false);
-  return loaded_model(std::move(components));
+  return loaded_model(std::move(components), settings);
 }
 
-LoadedModel loaded_model(std::shared_ptr<const PipelineComponents> components) {
-  const auto& t = components->transformer->config();
-  const int64_t scale = components->vae->config().spatial_compression();
-  return {components, static_cast<int>(t.sample_width * scale),
-          static_cast<int>(t.sample_height * scale)};
+namespace {
+
+int frame_size(int requested, int64_t latent_default, const ModelGeometry& g, const char* name) {
+  if (requested == 0) return static_cast<int>(latent_default * g.spatial_compression);
+  const int64_t unit = g.spatial_compression * g.patch_size;
+  if (requested < 0 || requested % unit != 0)
+    throw std::runtime_error(std::string(name) + " " + std::to_string(requested) +
+                             " is not a positive multiple of " + std::to_string(unit) +
+                             " (the model's latent grid)");
+  return requested;
+}
+
+}  // namespace
+
+LoadedModel loaded_model(std::shared_ptr<const PipelineComponents> components,
+                         const SessionSettings& settings) {
+  const auto& g = components->geometry();
+  const int width = frame_size(settings.width, g.latent_width, g, "width");
+  const int height = frame_size(settings.height, g.latent_height, g, "height");
+  const int fps = static_cast<int>(g.frame_rate);
+  return {std::move(components), width, height, fps};
 }
 
 }  // namespace ditstream

@@ -18,20 +18,28 @@ std::string default_model_folder() { return DITSTREAM_DEMO_MODEL; }
 
 const char* sampler_name(SamplerChoice sampler) {
   switch (sampler) {
+    case SamplerChoice::Auto:
+      return "auto";
     case SamplerChoice::Ddim:
       return "ddim";
     case SamplerChoice::Dpm:
       return "dpm";
     case SamplerChoice::DpmppTwoMSde:
+      return "dpmpp-2m-sde";
+    case SamplerChoice::Unipc:
+      return "unipc";
+    case SamplerChoice::Euler:
       break;
   }
-  return "dpmpp-2m-sde";
+  return "euler";
 }
 
 SamplerChoice parse_sampler_choice(const std::string& name) {
-  for (auto choice : {SamplerChoice::Ddim, SamplerChoice::Dpm, SamplerChoice::DpmppTwoMSde})
+  for (auto choice : {SamplerChoice::Auto, SamplerChoice::Ddim, SamplerChoice::Dpm,
+                      SamplerChoice::DpmppTwoMSde, SamplerChoice::Unipc, SamplerChoice::Euler})
     if (name == sampler_name(choice)) return choice;
-  throw std::runtime_error("sampler '" + name + "' is not one of ddim, dpm, dpmpp-2m-sde");
+  throw std::runtime_error("sampler '" + name +
+                           "' is not one of auto, ddim, dpm, dpmpp-2m-sde, unipc, euler");
 }
 
 BlendChoice parse_blend_choice(const std::string& name) {

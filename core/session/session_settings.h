@@ -11,7 +11,9 @@ namespace ditstream {
 
 enum class KvSharingMode { Off, Plain, MaskGuided };
 enum class BlendChoice { Deferred, PrefixPinned, Off };
-enum class SamplerChoice { Ddim, Dpm, DpmppTwoMSde };
+// Auto: the model folder's own scheduler. The others fit one kind of scheduler folder: the first
+// three CogVideoX's discrete ones, the last two Wan's flow matching.
+enum class SamplerChoice { Auto, Ddim, Dpm, DpmppTwoMSde, Unipc, Euler };
 
 // A half-open index range written "START:END"; empty text means "the default fractions".
 struct IndexRange {
@@ -26,6 +28,9 @@ struct SessionSettings {
   std::string model = default_model_folder();
   std::string device = "cpu";
   std::string dtype = "fp32";
+  int width = 0;  // video size in pixels; 0: the model's (auto)
+  int height = 0;
+  int window_frames = 0;  // latent frames per window; 0: the model's (auto)
   std::string prompt = "a red circle moving right slowly on a blue background";
   std::string negative_prompt;
   std::string subject_words;  // comma-separated
@@ -33,8 +38,8 @@ struct SessionSettings {
   int steps = 20;
   double guidance = 6.0;
   bool dynamic_cfg = false;
-  // DDIM: CogVideoX's own scheduler; the shapes-demo model leaves visible noise with the SDE one.
-  SamplerChoice sampler = SamplerChoice::Ddim;
+  // The folder's own (the shapes-demo's is DDIM; it leaves visible noise with the SDE one).
+  SamplerChoice sampler = SamplerChoice::Auto;
   int overlap = -1;  // kAutoOverlap: half the window
   int transition_windows = 1;
   KvSharingMode kv_sharing = KvSharingMode::Plain;
@@ -46,7 +51,8 @@ struct SessionSettings {
 };
 
 const char* sampler_name(SamplerChoice sampler);
-// "ddim", "dpm", "dpmpp-2m-sde" / "deferred", "prefix-pinned", "off"; throws naming the choices.
+// "auto", "ddim", "dpm", "dpmpp-2m-sde", "unipc", "euler" / "deferred", "prefix-pinned", "off";
+// throws naming the choices.
 SamplerChoice parse_sampler_choice(const std::string& name);
 BlendChoice parse_blend_choice(const std::string& name);
 // Throws std::runtime_error naming the property when the text is not "START:END" with

@@ -33,18 +33,23 @@ std::optional<KvSharingGate> kv_gate(const SessionSettings& s, int64_t num_layer
 
 }  // namespace
 
-StreamOptions to_stream_options(const SessionSettings& s, int64_t num_layers) {
+StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponents& model) {
+  const int64_t num_layers = model.geometry().num_layers;
   StreamOptions o;
   o.overlap = s.overlap;
   o.transition_windows = s.transition_windows;
   o.steps = s.steps;
-  o.sampler = sampler_name(s.sampler);
+  o.sampler =
+      s.sampler == SamplerChoice::Auto ? model.samplers->default_name() : sampler_name(s.sampler);
   o.guidance = {s.guidance, s.dynamic_cfg};
   o.seed = s.seed;
   o.kv_sharing = s.kv_sharing != KvSharingMode::Off;
   o.mask_guided = s.kv_sharing == KvSharingMode::MaskGuided;
   o.kv_gate = kv_gate(s, num_layers);
   o.blend = blend_mode(s.blend);
+  o.latent_frames = s.window_frames;
+  o.latent_width = s.width / model.geometry().spatial_compression;
+  o.latent_height = s.height / model.geometry().spatial_compression;
   return o;
 }
 

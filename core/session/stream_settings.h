@@ -6,7 +6,7 @@
 
 namespace ditstream {
 
-// num_layers: the transformer's block count (bounds the kv-sharing-layers range).
-StreamOptions to_stream_options(const SessionSettings& settings, int64_t num_layers);
+// The model resolves what depends on it: the "auto" sampler, the kv-sharing-layers bound.
+StreamOptions to_stream_options(const SessionSettings& settings, const PipelineComponents& model);
 
 }  // namespace ditstream

@@ -52,7 +52,7 @@ class DeferredBlend {
   }
 
   // The blended model output at state x of step `step`.
-  torch::Tensor predict(const torch::Tensor& x, int64_t t, int64_t step) {
+  torch::Tensor predict(const torch::Tensor& x, double t, int64_t step) {
     const int64_t steps = sampler_.num_steps();
     const WindowInput target{x, window_.cond, window_.uncond};
     const auto plain = denoiser_.predict(target, t, step, steps);

@@ -1,6 +1,5 @@
 #include "core/stream/guided_denoiser.h"
 
-#include "core/model/cogvideox_transformer.h"
 #include "core/sampling/guidance.h"
 
 #include <torch/torch.h>
@@ -9,64 +8,70 @@ namespace ditstream {
 
 GuidedDenoiser::GuidedDenoiser(std::shared_ptr<const PipelineComponents> components,
                                GuidanceOptions guidance, KvSharingOptions sharing)
-    : components_(std::move(components)), guidance_(guidance), sharing_(std::move(sharing)) {}
+    : components_(std::move(components)), guidance_(guidance), sharing_(std::move(sharing)) {
+  if (sharing_.mask_guided && !components_->geometry().text_in_sequence)
+    throw std::runtime_error(
+        "mask-guided KV-sharing needs text tokens in the self-attention "
+        "sequence (CogVideoX); this model attends to text by cross-attention");
+}
 
 torch::Tensor GuidedDenoiser::forward(const std::vector<torch::Tensor>& latents,
                                       const std::vector<torch::Tensor>& text,
-                                      std::vector<BatchRole> roles, int64_t t, int64_t step,
+                                      std::vector<BatchRole> roles, double t, int64_t step,
                                       AttentionControl* control) const {
-  const auto x = torch::cat(latents);
-  const auto timestep = torch::full({x.size(0)}, t, torch::dtype(torch::kLong).device(x.device()));
   AttentionContext ctx;
   ctx.control = control;
   ctx.step = step;
   ctx.roles = std::move(roles);
-  return components_->transformer->forward(x, torch::cat(text), timestep, ctx).to(torch::kFloat);
+  return components_->transformer->predict(torch::cat(latents), torch::cat(text), t, ctx)
+      .to(torch::kFloat);
 }
 
-double GuidedDenoiser::scale(int64_t t, int64_t num_steps) const {
+double GuidedDenoiser::scale(double t, int64_t num_steps) const {
   return guidance_scale(guidance_.scale, guidance_.dynamic, t, num_steps);
 }
 
-torch::Tensor GuidedDenoiser::guide(const torch::Tensor& raw, int64_t t, int64_t num_steps) const {
+torch::Tensor GuidedDenoiser::guide(const torch::Tensor& raw, double t, int64_t num_steps) const {
   if (!guided()) return raw;
   return apply_guidance(raw.slice(0, 0, 1), raw.slice(0, 1, 2), scale(t, num_steps));
 }
 
-torch::Tensor GuidedDenoiser::predict_raw(const WindowInput& w, int64_t t, int64_t step) const {
+torch::Tensor GuidedDenoiser::predict_raw(const WindowInput& w, double t, int64_t step) const {
   torch::NoGradGuard no_grad;
   if (!guided()) return forward({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, nullptr);
   return forward({w.latents, w.latents}, {w.uncond, w.cond}, {BatchRole::Uncond, BatchRole::Cond},
                  t, step, nullptr);
 }
 
-torch::Tensor GuidedDenoiser::predict(const WindowInput& w, int64_t t, int64_t step,
+torch::Tensor GuidedDenoiser::predict(const WindowInput& w, double t, int64_t step,
                                       int64_t num_steps) const {
   return guide(predict_raw(w, t, step), t, num_steps);
 }
 
 // A fresh control per forward keeps its logs and subject maps from growing over a stream.
-std::unique_ptr<AttentionControl> GuidedDenoiser::make_control(
-    int64_t step, const SubjectTokens* subjects) const {
+std::unique_ptr<AttentionControl> GuidedDenoiser::make_control(int64_t step,
+                                                               const SubjectTokens* subjects,
+                                                               const torch::Tensor& latents) const {
   if (sharing_.gate.empty() || !sharing_.gate.has_step(step)) return nullptr;
   const auto layout = guided() ? KvSharingLayout::cfg_pair() : KvSharingLayout::plain_pair();
   if (!sharing_.mask_guided) return std::make_unique<KvSharingControl>(sharing_.gate, layout);
   if (!subjects)
     throw std::runtime_error("mask-guided KV-sharing needs the subject tokens of the window pair");
-  const auto& config = components_->transformer->config();
+  const auto& geometry = components_->geometry();
   MaskGuidedOptions mask;
   mask.source_tokens = subjects->source;
   mask.target_tokens = subjects->target;
-  mask.tokens_per_frame = config.tokens_per_frame();
+  mask.tokens_per_frame =
+      (latents.size(3) / geometry.patch_size) * (latents.size(4) / geometry.patch_size);
   mask.threshold = sharing_.mask_threshold;
   return std::make_unique<MaskGuidedKvSharingControl>(sharing_.gate, layout, mask);
 }
 
 std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(
-    const WindowInput& s, const WindowInput& g, int64_t t, int64_t step, int64_t num_steps,
+    const WindowInput& s, const WindowInput& g, double t, int64_t step, int64_t num_steps,
     const SubjectTokens* subjects) const {
   torch::NoGradGuard no_grad;
-  const auto control = make_control(step, subjects);
+  const auto control = make_control(step, subjects, s.latents);
   if (!guided()) {
     const auto raw = forward({s.latents, g.latents}, {s.cond, g.cond},
                              {BatchRole::Cond, BatchRole::Cond}, t, step, control.get());

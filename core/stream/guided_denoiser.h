@@ -38,18 +38,17 @@ class GuidedDenoiser {
                  KvSharingOptions sharing);
 
   // Guided v of one window at timestep t (step index `step` of `num_steps`).
-  torch::Tensor predict(const WindowInput& window, int64_t t, int64_t step,
-                        int64_t num_steps) const;
+  torch::Tensor predict(const WindowInput& window, double t, int64_t step, int64_t num_steps) const;
   // The transformer's raw output (fp32) for one window: rows [uncond, cond] when guided, else
   // [cond]; `guide` combines the rows with the step's scale.
-  torch::Tensor predict_raw(const WindowInput& window, int64_t t, int64_t step) const;
-  double scale(int64_t t, int64_t num_steps) const;
-  torch::Tensor guide(const torch::Tensor& raw, int64_t t, int64_t num_steps) const;
+  torch::Tensor predict_raw(const WindowInput& window, double t, int64_t step) const;
+  double scale(double t, int64_t num_steps) const;
+  torch::Tensor guide(const torch::Tensor& raw, double t, int64_t num_steps) const;
   // Guided v of a source and a target window evaluated together; the source's result is an
   // ordinary forward, the target reads the source's K/V inside the gate. Mask-guided sharing
   // needs the pair's subject tokens.
   std::pair<torch::Tensor, torch::Tensor> predict_pair(
-      const WindowInput& source, const WindowInput& target, int64_t t, int64_t step,
+      const WindowInput& source, const WindowInput& target, double t, int64_t step,
       int64_t num_steps, const SubjectTokens* subjects = nullptr) const;
 
   bool guided() const { return guidance_.scale > 1.0; }
@@ -60,8 +59,9 @@ class GuidedDenoiser {
  private:
   torch::Tensor forward(const std::vector<torch::Tensor>& latents,
                         const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles,
-                        int64_t t, int64_t step, AttentionControl* control) const;
-  std::unique_ptr<AttentionControl> make_control(int64_t step, const SubjectTokens* subjects) const;
+                        double t, int64_t step, AttentionControl* control) const;
+  std::unique_ptr<AttentionControl> make_control(int64_t step, const SubjectTokens* subjects,
+                                                 const torch::Tensor& latents) const;
 
   std::shared_ptr<const PipelineComponents> components_;
   GuidanceOptions guidance_;

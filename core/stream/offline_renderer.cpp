@@ -2,11 +2,10 @@
 
 #include "core/control/latent_blending.h"
 #include "core/control/transition_embeddings.h"
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/video_postprocess.h"
-#include "core/sampling/noise_schedule.h"
+#include "core/model/video_frames.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/window_subjects.h"
+#include "core/text/prompt_encoder.h"
 
 #include <torch/torch.h>
 
@@ -32,11 +31,12 @@ WindowPlan plan_of(const WindowCondition& c, const std::vector<PromptEntry>& pro
 std::vector<SubjectTokens> pair_subjects(const PipelineComponents& components,
                                          const std::vector<WindowCondition>& conditions,
                                          const std::vector<PromptEntry>& prompts) {
-  if (!components.tokenizer)
+  if (!components.text)
     throw std::runtime_error("mask-guided KV-sharing needs the model's tokenizer");
   std::vector<SubjectTokens> out;
   for (size_t k = 0; k + 1 < conditions.size(); ++k)
-    out.push_back(window_pair_subjects(*components.tokenizer, plan_of(conditions[k], prompts),
+    out.push_back(window_pair_subjects(components.text->tokenizer(),
+                                       plan_of(conditions[k], prompts),
                                        plan_of(conditions[k + 1], prompts)));
   return out;
 }
@@ -47,7 +47,7 @@ torch::Tensor window_of(const torch::Tensor& x, const WindowLayout& layout, int6
 
 // Guided v over the whole long latent: pair forwards, blended per frame (or newest-wins).
 torch::Tensor blended_prediction(const GuidedDenoiser& denoiser, const Windows& w,
-                                 const torch::Tensor& x, int64_t t, int64_t step, int64_t steps,
+                                 const torch::Tensor& x, double t, int64_t step, int64_t steps,
                                  bool blending) {
   const auto& layout = w.layout;
   const auto input = [&](int64_t n) {
@@ -87,10 +87,10 @@ OfflineResult OfflineRenderer::render(const std::vector<PromptEntry>& prompts,
                                       const OfflineOptions& options,
                                       const WindowCallbacks& callbacks) const {
   if (prompts.empty()) throw std::runtime_error("the offline renderer needs at least one prompt");
-  const auto& config = components_->transformer->config();
-  const int64_t overlap = resolve_overlap(options.overlap, config.latent_frames());
+  const auto& geometry = components_->geometry();
+  const int64_t overlap = resolve_overlap(options.overlap, geometry.latent_frames);
   Windows w{
-      multi_prompt_layout(config.latent_frames(), overlap, static_cast<int64_t>(prompts.size()),
+      multi_prompt_layout(geometry.latent_frames, overlap, static_cast<int64_t>(prompts.size()),
                           options.transition_windows, options.mid),
       {},
       pipeline_.encode_prompt(negative_prompt),
@@ -103,20 +103,21 @@ OfflineResult OfflineRenderer::render(const std::vector<PromptEntry>& prompts,
 
   KvSharingOptions sharing;
   if (options.kv_sharing) {
-    sharing.gate = KvSharingGate::defaults_for(config.num_layers, options.steps);
+    sharing.gate = KvSharingGate::defaults_for(geometry.num_layers, options.steps);
     sharing.mask_guided = options.mask_guided;
   }
   if (sharing.mask_guided) w.subjects = pair_subjects(*components_, conditions, prompts);
   const GuidedDenoiser denoiser(components_, options.guidance, sharing);
-  const NoiseSchedule schedule(components_->scheduler);
-  auto sampler = make_sampler(options.sampler, schedule, options.steps,
-                              seeded_noise(static_cast<uint64_t>(options.seed) + 1));
-  DenoiseFn model = [&](const torch::Tensor& x, int64_t t, int64_t step) {
+  const auto name = options.sampler.empty() ? ditctrl_sampler(*components_) : options.sampler;
+  auto sampler = components_->samplers->make(name, options.steps,
+                                             seeded_noise(static_cast<uint64_t>(options.seed) + 1));
+  DenoiseFn model = [&](const torch::Tensor& x, double t, int64_t step) {
     return blended_prediction(denoiser, w, x, t, step, options.steps, options.blending);
   };
   torch::NoGradGuard no_grad;
-  auto latents = run_sampler(*sampler, pipeline_.initial_latents(options.seed, w.layout.L), model,
-                             {callbacks.on_step, callbacks.cancelled});
+  const auto noise = pipeline_.initial_latents(options.seed, w.layout.L, options.latent_height,
+                                               options.latent_width);
+  auto latents = run_sampler(*sampler, noise, model, {callbacks.on_step, callbacks.cancelled});
   const auto frames = to_uint8_rgb(pipeline_.decode(latents).unsqueeze(0))[0].cpu();
   return {w.layout, latents, frames};
 }

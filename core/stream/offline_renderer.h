@@ -22,12 +22,14 @@ struct OfflineOptions {
   int64_t transition_windows = 1;  // NT
   int64_t mid = 0;                 // extra windows for middle prompts
   int64_t steps = 50;
-  std::string sampler = "dpmpp-2m-sde";
+  std::string sampler;  // empty: ditctrl_sampler(components)
   GuidanceOptions guidance;
   int64_t seed = 42;
-  bool kv_sharing = true;    // the gate scales DiTCtrl's steps [2,25) / layers [25,30)
-  bool mask_guided = false;  // spec §5 fusion; subjects from the entries (window_subjects.h)
-  bool blending = true;      // off: each frame takes the newest window's prediction
+  bool kv_sharing = true;     // the gate scales DiTCtrl's steps [2,25) / layers [25,30)
+  bool mask_guided = false;   // spec §5 fusion; subjects from the entries (window_subjects.h)
+  bool blending = true;       // off: each frame takes the newest window's prediction
+  int64_t latent_height = 0;  // 0: the family's default size
+  int64_t latent_width = 0;
 };
 
 struct OfflineResult {

@@ -1,7 +1,12 @@
 #include "core/stream/pipeline_components.h"
 
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/family.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/vae_decoder.h"
+#include "core/model/wan/family.h"
+#include "core/model/wan/transformer.h"
+#include "core/model/wan/vae_decoder.h"
+#include "core/text/prompt_encoder.h"
 #include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
@@ -17,30 +22,71 @@ void require_class(const ModelFolder& folder, const std::string& name, const std
                              name + "' is " + entry.class_name + ", expected " + cls);
 }
 
-void load_text_components(PipelineComponents& c) {
-  if (!c.folder.has("text_encoder") && !c.folder.has("tokenizer")) return;
-  require_class(c.folder, "text_encoder", "T5EncoderModel");
-  c.tokenizer =
-      std::make_shared<T5Tokenizer>(find_tokenizer_model(c.folder.component("tokenizer").dir));
-  c.text_encoder =
-      load_t5_encoder(c.folder.component("text_encoder").dir, c.runtime.tensor_options());
+std::filesystem::path dir_of(const PipelineComponents& c, const std::string& name) {
+  return c.folder.component(name).dir;
+}
+
+std::shared_ptr<const T5Tokenizer> load_tokenizer(const std::filesystem::path& dir,
+                                                  TextRules rules) {
+  if (rules == TextRules::Wan) return std::make_shared<T5Tokenizer>(T5Tokenizer::from_folder(dir));
+  return std::make_shared<T5Tokenizer>(find_tokenizer_model(dir));
+}
+
+// Prompts need both; a folder with neither (or, like the goldens', no tokenizer) runs from
+// embeddings only.
+void load_text(PipelineComponents& c, const std::string& encoder_class, TextRules rules) {
+  if (!c.folder.has("text_encoder") || !c.folder.has("tokenizer")) return;
+  require_class(c.folder, "text_encoder", encoder_class);
+  auto tokenizer = load_tokenizer(dir_of(c, "tokenizer"), rules);
+  auto encoder = load_t5_encoder(dir_of(c, "text_encoder"), c.runtime.tensor_options());
+  c.text = std::make_shared<PromptEncoder>(std::move(encoder), std::move(tokenizer), rules,
+                                           c.geometry().text_length);
+}
+
+void load_cogvideox(PipelineComponents& c) {
+  require_class(c.folder, "transformer", "CogVideoXTransformer3DModel");
+  require_class(c.folder, "vae", "AutoencoderKLCogVideoX");
+  const auto options = c.runtime.tensor_options();
+  auto vae = load_vae(dir_of(c, "vae"), options);
+  c.transformer = std::make_shared<CogVideoXVideoTransformer>(
+      load_transformer(dir_of(c, "transformer"), options), vae->config().spatial_compression());
+  c.vae = std::make_shared<CogVideoXVideoVae>(std::move(vae));
+  load_text(c, "T5EncoderModel", TextRules::CogVideoX);
+}
+
+void load_wan(PipelineComponents& c) {
+  require_class(c.folder, "transformer", "WanTransformer3DModel");
+  require_class(c.folder, "vae", "AutoencoderKLWan");
+  const auto options = c.runtime.tensor_options();
+  auto vae = load_wan_vae(dir_of(c, "vae"), options);
+  c.transformer = std::make_shared<WanVideoTransformer>(
+      WanTransformer3DModel::load(dir_of(c, "transformer"), options), *vae);
+  c.vae = std::make_shared<WanVideoVae>(std::move(vae));
+  load_text(c, "UMT5EncoderModel", TextRules::Wan);
 }
 
 }  // namespace
+
+std::string ditctrl_sampler(const PipelineComponents& components) {
+  const auto& samplers = *components.samplers;
+  return samplers.flow_matching() ? samplers.default_name() : "dpmpp-2m-sde";
+}
 
 std::shared_ptr<PipelineComponents> load_pipeline_components(const std::filesystem::path& root,
                                                              const RuntimeOptions& runtime) {
   auto c = std::make_shared<PipelineComponents>();
   c->folder = ModelFolder::open(root);
   c->runtime = runtime;
-  require_class(c->folder, "transformer", "CogVideoXTransformer3DModel");
-  require_class(c->folder, "vae", "AutoencoderKLCogVideoX");
-  c->scheduler = SchedulerConfig::from_json(
-      JsonConfig::load(c->folder.component("scheduler").dir / "scheduler_config.json"));
-  c->transformer =
-      load_transformer(c->folder.component("transformer").dir, runtime.tensor_options());
-  c->vae = load_vae(c->folder.component("vae").dir, runtime.tensor_options());
-  load_text_components(*c);
+  c->samplers = std::make_shared<SamplerFactory>(SamplerFactory::load(dir_of(*c, "scheduler")));
+  const auto& family = c->folder.pipeline_class();
+  if (family == "CogVideoXPipeline") {
+    load_cogvideox(*c);
+  } else if (family == "WanPipeline") {
+    load_wan(*c);
+  } else {
+    throw std::runtime_error((root / "model_index.json").string() + ": _class_name '" + family +
+                             "' is not a supported pipeline (CogVideoXPipeline, WanPipeline)");
+  }
   return c;
 }
 

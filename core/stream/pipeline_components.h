@@ -1,31 +1,38 @@
 #pragma once
-// Everything a CogVideoX pipeline folder holds, loaded once and shared by windows and streams.
+// Everything a pipeline folder holds (CogVideoX or Wan2.1), loaded once and shared by windows and
+// streams, behind family-agnostic interfaces.
 
 #include "core/io/model_folder.h"
-#include "core/sampling/scheduler_config.h"
+#include "core/model/video_transformer.h"
+#include "core/model/video_vae.h"
+#include "core/sampling/sampler_factory.h"
 #include "core/stream/runtime_options.h"
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace ditstream {
 
-class CogVideoXTransformer3DModel;
-class AutoencoderKLCogVideoX;
-class T5EncoderModel;
-class T5Tokenizer;
+class PromptEncoder;
 
 struct PipelineComponents {
   ModelFolder folder;
   RuntimeOptions runtime;
-  SchedulerConfig scheduler;
-  std::shared_ptr<CogVideoXTransformer3DModel> transformer;
-  std::shared_ptr<AutoencoderKLCogVideoX> vae;
-  std::shared_ptr<T5EncoderModel> text_encoder;  // null when the folder has none
-  std::shared_ptr<T5Tokenizer> tokenizer;        // null when the folder has none
+  std::shared_ptr<const SamplerFactory> samplers;
+  std::shared_ptr<const VideoTransformer> transformer;
+  std::shared_ptr<const VideoVae> vae;
+  std::shared_ptr<const PromptEncoder> text;  // null when the folder has no text encoder
+
+  const ModelGeometry& geometry() const { return transformer->geometry(); }
 };
 
-// Loads every component model_index.json names; errors name the component and file at fault.
+// DiTCtrl's sampler for the folder: dpmpp-2m-sde on the discrete schedules (the paper's), the
+// folder's own under flow matching.
+std::string ditctrl_sampler(const PipelineComponents& components);
+
+// The family named by model_index.json's _class_name: "CogVideoXPipeline" or "WanPipeline".
+// Loads every component it names; errors name the component and file at fault.
 std::shared_ptr<PipelineComponents> load_pipeline_components(const std::filesystem::path& root,
                                                              const RuntimeOptions& runtime);
 

@@ -1,9 +1,9 @@
 #include "core/stream/stream_generator.h"
 
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/video_postprocess.h"
+#include "core/model/video_frames.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/window_subjects.h"
+#include "core/text/prompt_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
 #include <torch/torch.h>
@@ -14,11 +14,12 @@ namespace ditstream {
 namespace {
 
 int64_t latent_frames_of(const PipelineComponents& c, const StreamOptions& o) {
-  return o.latent_frames > 0 ? o.latent_frames : c.transformer->config().latent_frames();
+  return o.latent_frames > 0 ? o.latent_frames : c.geometry().latent_frames;
 }
 
-StreamOptions with_overlap(StreamOptions o, const PipelineComponents& c) {
+StreamOptions resolved(StreamOptions o, const PipelineComponents& c) {
   o.overlap = resolve_overlap(o.overlap, latent_frames_of(c, o));
+  if (o.sampler.empty()) o.sampler = ditctrl_sampler(c);
   return o;
 }
 
@@ -31,8 +32,7 @@ void validate(const StreamOptions& o, int64_t frames) {
 
 KvSharingGate gate_for(const PipelineComponents& c, const StreamOptions& o) {
   if (!o.kv_sharing) return {};
-  return o.kv_gate ? *o.kv_gate
-                   : KvSharingGate::defaults_for(c.transformer->config().num_layers, o.steps);
+  return o.kv_gate ? *o.kv_gate : KvSharingGate::defaults_for(c.geometry().num_layers, o.steps);
 }
 
 }  // namespace
@@ -68,17 +68,16 @@ int64_t stream_window_seed(int64_t seed, int64_t window) {
 StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> components,
                                  StreamOptions options, std::shared_ptr<PromptTimeline> timeline)
     : components_(std::move(components)),
-      options_(with_overlap(std::move(options), *components_)),
+      options_(resolved(std::move(options), *components_)),
       timeline_(std::move(timeline)),
       frames_(latent_frames_of(*components_, options_)),
       gate_(gate_for(*components_, options_)),
-      schedule_(components_->scheduler),
       pipeline_(components_),
       denoiser_(components_, options_.guidance,
                 KvSharingOptions{gate_, options_.mask_guided, options_.mask_threshold}),
       scheduler_(timeline_, options_.transition_windows),
       embeddings_(components_),
-      decoder_(components_->vae, std::max<int64_t>(1, reference_first_chunk(frames_))),
+      decoder_(components_->vae->stream_decoder(frames_)),
       times_(components_->runtime.device) {
   validate(options_, frames_);
 }
@@ -90,15 +89,15 @@ int64_t StreamGenerator::first_committed_latent(int64_t window) const {
 
 int64_t StreamGenerator::first_new_frame(int64_t window) const {
   return first_video_frame(first_committed_latent(window),
-                           components_->transformer->config().temporal_compression_ratio);
+                           components_->geometry().temporal_compression);
 }
 
 std::optional<SubjectTokens> StreamGenerator::subjects_for(const WindowPlan& plan) const {
   if (!options_.mask_guided || window_ == 0) return std::nullopt;
-  if (!components_->tokenizer)
+  if (!components_->text)
     throw std::runtime_error("mask-guided KV-sharing needs the model's tokenizer");
   try {
-    return window_pair_subjects(*components_->tokenizer, last_plan_, plan);
+    return window_pair_subjects(components_->text->tokenizer(), last_plan_, plan);
   } catch (const std::exception& e) {
     if (plan.to.id == last_plan_.to.id) throw;  // the prompt in use: nothing to fall back to
     throw PromptRejected(plan.to.id, e.what());
@@ -110,14 +109,13 @@ void StreamGenerator::check_prompt(const PromptEntry& entry) const {
     throw std::invalid_argument("transition-windows " + std::to_string(entry.transition_windows) +
                                 " is more than " + std::to_string(kMaxTransitionWindows));
   if (!options_.mask_guided) return;
-  if (!components_->tokenizer)
+  if (!components_->text)
     throw std::invalid_argument("mask-guided KV-sharing needs the model's tokenizer");
   try {
     if (!entry.subject_tokens.empty())
-      checked_token_indices(entry.subject_tokens,
-                            components_->transformer->config().max_text_seq_length);
+      checked_token_indices(entry.subject_tokens, components_->geometry().text_length);
     if (!entry.subject_words.empty())
-      subject_token_indices(*components_->tokenizer, entry.text, entry.subject_words);
+      subject_token_indices(components_->text->tokenizer(), entry.text, entry.subject_words);
   } catch (const std::runtime_error& e) {
     throw std::invalid_argument(std::string("subject-words: ") + e.what());
   }
@@ -126,10 +124,12 @@ void StreamGenerator::check_prompt(const PromptEntry& entry) const {
 torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const SubjectTokens* subjects,
                                         const WindowCallbacks& callbacks) {
   const int64_t seed = stream_window_seed(options_.seed, window_);
-  auto sampler = make_sampler(options_.sampler, schedule_, options_.steps,
-                              seeded_noise(static_cast<uint64_t>(seed) + 1));
+  auto sampler = components_->samplers->make(options_.sampler, options_.steps,
+                                             seeded_noise(static_cast<uint64_t>(seed) + 1));
   const auto text = times_.time(Stage::TextEncode, [&] { return embeddings_.for_plan(plan); });
-  const WindowInput window{pipeline_.initial_latents(seed, frames_), text.cond, text.uncond};
+  const WindowInput window{
+      pipeline_.initial_latents(seed, frames_, options_.latent_height, options_.latent_width),
+      text.cond, text.uncond};
   auto timed = callbacks;
   timed.times = &times_;
   return times_.time(Stage::Denoise, [&] {
@@ -171,7 +171,7 @@ torch::Tensor StreamGenerator::generate_pinned(const WindowInput& window, Sample
 // Video frame v comes from latent frame 0 (v = 0) or 1 + (v - 1) / ratio: the causal VAE
 // expands the first latent frame to one video frame and every later one to `ratio`.
 const WindowPlan& StreamGenerator::plan_of_frame(int64_t frame) {
-  const int64_t ratio = components_->transformer->config().temporal_compression_ratio;
+  const int64_t ratio = components_->geometry().temporal_compression;
   const int64_t latent = frame == 0 ? 0 : 1 + (frame - 1) / ratio;
   auto it = std::prev(committed_plans_.upper_bound(latent));
   committed_plans_.erase(committed_plans_.begin(), it);  // earlier latents are all decoded
@@ -180,7 +180,7 @@ const WindowPlan& StreamGenerator::plan_of_frame(int64_t frame) {
 
 std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded) {
   std::vector<StreamFrame> out;
-  if (decoded.size(2) == 0) return out;
+  if (!decoded.defined() || decoded.size(2) == 0) return out;
   const auto rgb = times_.time(Stage::Convert,
                                [&] { return to_uint8_rgb(postprocess_video(decoded))[0].cpu(); });
   for (int64_t f = 0; f < rgb.size(0); ++f) {
@@ -195,9 +195,7 @@ std::vector<StreamFrame> StreamGenerator::commit(const torch::Tensor& latents,
   committed_plans_[first_committed_latent(window_)] = plan;
   if (callbacks_.on_committed_latents) callbacks_.on_committed_latents(window_, latents);
   torch::NoGradGuard no_grad;
-  const auto& vae_config = components_->vae->config();
-  const auto decoded = times_.time(
-      Stage::Decode, [&] { return decoder_.push(latents_to_decoder_input(vae_config, latents)); });
+  const auto decoded = times_.time(Stage::Decode, [&] { return decoder_->push(latents); });
   return to_frames(decoded);
 }
 
@@ -230,7 +228,7 @@ std::vector<StreamFrame> StreamGenerator::finish() {
   if (provisional_latents_.defined() && provisional_latents_.size(1) > 0)
     frames = commit(provisional_latents_, last_plan_);
   torch::NoGradGuard no_grad;
-  const auto rest = times_.time(Stage::Decode, [&] { return decoder_.flush(); });
+  const auto rest = times_.time(Stage::Decode, [&] { return decoder_->flush(); });
   for (auto& f : to_frames(rest)) frames.push_back(std::move(f));
   previous_.reset();
   provisional_.reset();

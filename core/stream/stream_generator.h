@@ -10,8 +10,7 @@
 // embeddings of the current and pending prompt, the decoder caches.
 #include "core/control/kv_sharing.h"
 #include "core/control/window_layout.h"
-#include "core/model/streaming_vae_decoder.h"
-#include "core/sampling/noise_schedule.h"
+#include "core/model/video_vae.h"
 #include "core/stream/deferred_window.h"
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/pipeline_components.h"
@@ -45,7 +44,7 @@ struct StreamOptions {
   int64_t overlap = kAutoOverlap;  // O latent frames, < T (auto: T / 2)
   int64_t transition_windows = 1;  // NT; a prompt's own transition_windows (>= 0) wins
   int64_t steps = 50;
-  std::string sampler = "dpmpp-2m-sde";  // any make_sampler name
+  std::string sampler;  // a SamplerFactory name; empty: ditctrl_sampler(components)
   GuidanceOptions guidance;
   int64_t seed = 42;
   bool kv_sharing = true;
@@ -53,7 +52,9 @@ struct StreamOptions {
   double mask_threshold = 0.3;
   std::optional<KvSharingGate> kv_gate;  // unset: KvSharingGate::defaults_for(layers, steps)
   BlendMode blend = BlendMode::Deferred;
-  int64_t latent_frames = 0;  // T; 0: the transformer's sample_frames
+  int64_t latent_frames = 0;  // T; 0: the family's window
+  int64_t latent_height = 0;  // 0: the family's default size
+  int64_t latent_width = 0;
 };
 
 // "deferred" | "prefix-pinned" | "off"; throws naming the accepted names.
@@ -146,12 +147,11 @@ class StreamGenerator {
   std::shared_ptr<PromptTimeline> timeline_;
   int64_t frames_;  // T
   KvSharingGate gate_;
-  NoiseSchedule schedule_;
   WindowPipeline pipeline_;
   GuidedDenoiser denoiser_;
   WindowScheduler scheduler_;
   PromptEmbeddings embeddings_;
-  StreamingVaeDecoder decoder_;
+  std::unique_ptr<LatentDecoder> decoder_;
   StreamCallbacks callbacks_;
   StageTimes times_;
   std::optional<WindowTrajectory> previous_;       // PrefixPinned, Off

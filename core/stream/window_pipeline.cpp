@@ -1,13 +1,9 @@
 #include "core/stream/window_pipeline.h"
 
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
-#include "core/model/video_postprocess.h"
-#include "core/sampling/noise_schedule.h"
+#include "core/model/video_frames.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/guided_denoiser.h"
-#include "core/text/t5_encoder.h"
-#include "core/text/t5_tokenizer.h"
+#include "core/text/prompt_encoder.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -19,20 +15,21 @@ WindowPipeline::WindowPipeline(std::shared_ptr<const PipelineComponents> compone
 
 torch::Tensor WindowPipeline::encode_prompt(const std::string& prompt) const {
   const auto& c = *components_;
-  if (!c.text_encoder || !c.tokenizer)
-    throw std::runtime_error(c.folder.root().string() +
-                             ": the model has no text encoder, so prompts cannot be encoded");
-  torch::NoGradGuard no_grad;
-  const int64_t length = c.transformer->config().max_text_seq_length;
-  const auto ids = c.tokenizer->encode_batch({prompt}, length).to(c.runtime.device);
-  return c.text_encoder->forward(ids).to(c.runtime.dtype);
+  if (!c.text)
+    throw std::runtime_error(
+        c.folder.root().string() +
+        ": the model has no text encoder and tokenizer, so prompts cannot be encoded");
+  return c.text->encode(prompt).to(c.runtime.dtype);
 }
 
-torch::Tensor WindowPipeline::initial_latents(int64_t seed, int64_t latent_frames) const {
-  const auto& cfg = components_->transformer->config();
+torch::Tensor WindowPipeline::initial_latents(int64_t seed, int64_t latent_frames, int64_t height,
+                                              int64_t width) const {
+  const auto& g = components_->geometry();
   auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
-  const auto noise = torch::randn(
-      {1, latent_frames, cfg.in_channels, cfg.sample_height, cfg.sample_width}, generator);
+  const auto noise =
+      torch::randn({1, latent_frames, g.latent_channels, height > 0 ? height : g.latent_height,
+                    width > 0 ? width : g.latent_width},
+                   generator);
   return noise.to(components_->runtime.device, components_->runtime.dtype);
 }
 
@@ -41,10 +38,11 @@ torch::Tensor WindowPipeline::denoise(torch::Tensor latents, const torch::Tensor
                                       const WindowCallbacks& callbacks) const {
   torch::NoGradGuard no_grad;
   const GuidedDenoiser denoiser(components_, {options.guidance, options.dynamic_cfg}, {});
-  const NoiseSchedule schedule(components_->scheduler);
-  auto sampler = make_sampler(options.sampler, schedule, options.steps,
-                              seeded_noise(static_cast<uint64_t>(options.seed) + 1));
-  DenoiseFn model = [&](const torch::Tensor& x, int64_t t, int64_t step) {
+  const auto& samplers = *components_->samplers;
+  auto sampler =
+      samplers.make(options.sampler.empty() ? samplers.default_name() : options.sampler,
+                    options.steps, seeded_noise(static_cast<uint64_t>(options.seed) + 1));
+  DenoiseFn model = [&](const torch::Tensor& x, double t, int64_t step) {
     const auto raw = denoiser.predict_raw({x, cond, uncond}, t, step);
     if (callbacks.on_model_output)
       callbacks.on_model_output(step, x, raw, denoiser.scale(t, options.steps));
@@ -56,17 +54,18 @@ torch::Tensor WindowPipeline::denoise(torch::Tensor latents, const torch::Tensor
 
 torch::Tensor WindowPipeline::decode(const torch::Tensor& latents) const {
   torch::NoGradGuard no_grad;
-  return postprocess_video(decode_latents(*components_->vae, latents))[0];
+  return postprocess_video(components_->vae->decode(latents))[0];
 }
 
 WindowResult WindowPipeline::render(const WindowOptions& options,
                                     const WindowCallbacks& callbacks) const {
-  const int64_t frames = options.latent_frames > 0
-                             ? options.latent_frames
-                             : components_->transformer->config().latent_frames();
+  const int64_t frames =
+      options.latent_frames > 0 ? options.latent_frames : components_->geometry().latent_frames;
   const auto cond = encode_prompt(options.prompt);
   const auto uncond = encode_prompt(options.negative_prompt);
-  auto latents = denoise(initial_latents(options.seed, frames), cond, uncond, options, callbacks);
+  auto latents =
+      denoise(initial_latents(options.seed, frames, options.latent_height, options.latent_width),
+              cond, uncond, options, callbacks);
   const auto video = decode(latents).unsqueeze(0);
   return {latents, to_uint8_rgb(video)[0].cpu()};
 }

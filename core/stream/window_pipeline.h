@@ -1,5 +1,6 @@
 #pragma once
-// One window of video from a prompt: T5 -> sampler loop with CFG -> VAE -> uint8 RGB frames.
+// One window of video from a prompt: text encoder -> sampler loop with CFG -> VAE -> uint8 RGB
+// frames, for either model family.
 
 #include "core/stream/pipeline_components.h"
 #include "core/stream/stage_times.h"
@@ -19,8 +20,10 @@ struct WindowOptions {
   int64_t steps = 50;
   double guidance = 6.0;  // <= 1 disables classifier-free guidance
   bool dynamic_cfg = false;
-  std::string sampler = "ddim";  // ddim | dpm | dpmpp-2m-sde
-  int64_t latent_frames = 0;     // 0: the transformer's sample_frames
+  std::string sampler;        // empty: the scheduler folder's own (SamplerFactory::default_name)
+  int64_t latent_frames = 0;  // 0: the family's window
+  int64_t latent_height = 0;  // 0: the family's default size
+  int64_t latent_width = 0;
 };
 
 struct WindowCallbacks {
@@ -43,10 +46,12 @@ class WindowPipeline {
  public:
   explicit WindowPipeline(std::shared_ptr<const PipelineComponents> components);
 
-  // (1, max_text_seq_length, text_dim) in the runtime dtype. Needs a text encoder.
+  // (1, text_length, text_dim) in the runtime dtype. Needs a text encoder.
   torch::Tensor encode_prompt(const std::string& prompt) const;
   // Seeded N(0, 1) latents (1, F, C, h, w); drawn on the CPU in fp32 so every device agrees.
-  torch::Tensor initial_latents(int64_t seed, int64_t latent_frames) const;
+  // Zero sizes take the family's defaults.
+  torch::Tensor initial_latents(int64_t seed, int64_t latent_frames, int64_t height = 0,
+                                int64_t width = 0) const;
   // The sampler loop; latents come back in the runtime dtype.
   torch::Tensor denoise(torch::Tensor latents, const torch::Tensor& cond,
                         const torch::Tensor& uncond, const WindowOptions& options,

@@ -16,7 +16,7 @@ torch::Tensor pin(const torch::Tensor& x, const TrajectorySource& source, size_t
 }
 
 torch::Tensor predict(const GuidedDenoiser& denoiser, const WindowInput& target,
-                      const TrajectorySource& source, int64_t t, int64_t step, int64_t steps,
+                      const TrajectorySource& source, double t, int64_t step, int64_t steps,
                       StageTimes* times) {
   const bool share = source.previous && !source.gate.empty() && source.gate.has_step(step);
   if (!share) return denoiser.predict(target, t, step, steps);
@@ -48,7 +48,7 @@ WindowTrajectory denoise_trajectory(const GuidedDenoiser& denoiser, Sampler& sam
     if (callbacks.cancelled && callbacks.cancelled()) throw SamplingCancelled(i);
     latents = pin(latents, source, static_cast<size_t>(i));
     out.states.push_back(latents);
-    const int64_t t = sampler.timesteps()[static_cast<size_t>(i)];
+    const double t = sampler.timesteps()[static_cast<size_t>(i)];
     const auto v = predict(denoiser, {latents, cond, uncond}, source, t, i, n, callbacks.times);
     latents = sampler.step(v, i, latents).to(dtype);
     if (callbacks.on_step) callbacks.on_step(i, n);

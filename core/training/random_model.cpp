@@ -3,8 +3,8 @@
 #include "core/io/json_config.h"
 #include "core/io/module_loader.h"
 #include "core/io/safetensors.h"
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/vae_decoder.h"
 #include "core/text/t5_encoder.h"
 
 #include <torch/torch.h>
@@ -65,7 +65,9 @@ RandomModelSpec random_model_preset(const std::string& name) {
   if (name == "tiny") return RandomModelSpec{};
   if (name == "cogvideox-2b") return cogvideox_2b();
   if (name == "cogvideox-5b") return cogvideox_5b();
-  throw std::runtime_error("unknown preset '" + name + "' (tiny, cogvideox-2b, cogvideox-5b)");
+  throw std::runtime_error(
+      "unknown preset '" + name +
+      "' (tiny, cogvideox-2b, cogvideox-5b, tiny-wan, wan2.1-1.3b, wan2.1-14b)");
 }
 
 ParameterCounts random_model_parameters(const RandomModelSpec& spec, int64_t vocab_size) {

@@ -1,7 +1,7 @@
 #include "core/training/shapes_data.h"
 
 #include "core/io/json_config.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/vae_decoder.h"
 #include "core/training/model_recipe.h"
 
 #include <torch/torch.h>

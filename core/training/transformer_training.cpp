@@ -1,6 +1,6 @@
 #include "core/training/transformer_training.h"
 
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/sampling/noise_schedule.h"
 
 #include <torch/torch.h>

@@ -1,7 +1,7 @@
 #include "core/training/vae_training.h"
 
-#include "core/model/vae_decoder.h"
-#include "core/model/video_postprocess.h"
+#include "core/model/cogvideox/vae_decoder.h"
+#include "core/model/cogvideox/video_postprocess.h"
 #include "core/training/shapes_data.h"
 
 #include <torch/torch.h>

@@ -1,6 +1,7 @@
 #include "core/verify/golden_runner.h"
 
 #include "core/io/json_config.h"
+#include "core/verify/wan_cases.h"
 
 #include <torch/torch.h>
 
@@ -14,37 +15,58 @@ namespace {
 namespace fs = std::filesystem;
 using Handler = std::vector<TensorCheck> (*)(const GoldenCase&);
 
+// A null handler skips the case, saying why.
 struct Route {
   const char* prefix;
   Handler handler;
+  const char* skip_reason;
 };
 
-const Route kRoutes[] = {
-    {"transformer_", run_transformer_case},
-    {"vae_decode_", run_vae_decode_case},
-    {"scheduler_", run_scheduler_case},
-    {"e2e_", run_e2e_case},
+const std::vector<Route> kCogVideoXRoutes = {
+    {"transformer_", run_transformer_case, nullptr},
+    {"vae_decode_", run_vae_decode_case, nullptr},
+    {"scheduler_", run_scheduler_case, nullptr},
+    {"e2e_", run_e2e_case, nullptr},
 };
+
+const std::vector<Route> kWanRoutes = {
+    {"transformer_", run_wan_transformer_case, nullptr},
+    {"vae_decode_", run_wan_vae_decode_case, nullptr},
+    {"vae_encode_", run_wan_vae_encode_case, nullptr},
+    {"umt5_", run_umt5_case, nullptr},
+    {"scheduler_", run_flow_scheduler_case, nullptr},
+    {"e2e_", run_wan_e2e_case, nullptr},
+    {"causal_", nullptr, "causal chunked inference is not built yet (the causal-live issue)"},
+};
+
+const std::vector<Route> kT5Routes = {{"", run_t5_case, nullptr}};
 
 bool is_t5_folder(const fs::path& model_dir) {
   const auto config = model_dir / "config.json";
   return fs::exists(config) && JsonConfig::load(config).get<std::string>("model_type", "") == "t5";
 }
 
-// Text-encoder folders hold a T5 config.json; diffusers folders dispatch on the name prefix.
-Handler handler_for(const fs::path& model_dir, const std::string& name) {
-  if (is_t5_folder(model_dir)) return run_t5_case;
-  for (const auto& r : kRoutes)
-    if (name.rfind(r.prefix, 0) == 0) return r.handler;
+// Text-encoder folders hold a T5 config.json; diffusers folders route by their pipeline class.
+const std::vector<Route>* routes_for(const fs::path& model_dir) {
+  if (is_t5_folder(model_dir)) return &kT5Routes;
+  const auto index = model_dir / "model_index.json";
+  const auto family =
+      fs::exists(index) ? JsonConfig::load(index).get<std::string>("_class_name", "") : "";
+  if (family == "CogVideoXPipeline" || family.empty()) return &kCogVideoXRoutes;
+  if (family == "WanPipeline") return &kWanRoutes;
   return nullptr;
 }
 
-// Empty for the families with handlers: CogVideoX diffusers folders and T5 text encoders.
-std::string unsupported_family(const fs::path& model_dir) {
-  const auto index = model_dir / "model_index.json";
-  if (is_t5_folder(model_dir) || !fs::exists(index)) return "";
-  const auto family = JsonConfig::load(index).get<std::string>("_class_name", "");
-  return family == "CogVideoXPipeline" ? "" : family + ": no golden-case handlers for this family";
+const Route* route_for(const fs::path& model_dir, const std::string& name) {
+  const auto* routes = routes_for(model_dir);
+  if (!routes) return nullptr;
+  for (const auto& r : *routes)
+    if (name.rfind(r.prefix, 0) == 0) return &r;
+  return nullptr;
+}
+
+std::string family_of(const fs::path& model_dir) {
+  return JsonConfig::load(model_dir / "model_index.json").get<std::string>("_class_name", "");
 }
 
 bool is_case_file(const fs::path& p) {
@@ -74,10 +96,18 @@ CaseReport run_golden_case(const fs::path& case_file, torch::Device device) {
                     {},
                     {}};
   try {
-    report.skipped = unsupported_family(case_file.parent_path().parent_path());
-    if (!report.skipped.empty()) return report;
-    const Handler handler = handler_for(case_file.parent_path().parent_path(), report.name);
-    if (!handler) throw std::runtime_error("no handler for this case-name prefix");
+    const auto model_dir = case_file.parent_path().parent_path();
+    if (!routes_for(model_dir)) {
+      report.skipped = family_of(model_dir) + ": no golden-case handlers for this family";
+      return report;
+    }
+    const Route* route = route_for(model_dir, report.name);
+    if (!route) throw std::runtime_error("no handler for this case-name prefix");
+    if (!route->handler) {
+      report.skipped = route->skip_reason;
+      return report;
+    }
+    const Handler handler = route->handler;
     const SafetensorsFile tensors(case_file);
     torch::NoGradGuard no_grad;
     report.checks =

@@ -49,10 +49,13 @@ struct StoredNoise {
 
 std::vector<TensorCheck> check_schedule(const SafetensorsFile& f, const NoiseSchedule& schedule,
                                         const Sampler& sampler, int64_t steps) {
-  std::vector<int64_t> prev;
-  for (int64_t t : sampler.timesteps()) prev.push_back(schedule.prev_timestep(t, steps));
+  std::vector<int64_t> timesteps, prev;
+  for (int64_t i = 0; i < sampler.num_steps(); ++i) {
+    timesteps.push_back(static_cast<int64_t>(sampler.timesteps()[i]));
+    prev.push_back(schedule.prev_timestep(timesteps.back(), steps));
+  }
   const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-  return {check_exact("timesteps", int64_tensor(sampler.timesteps()), f.tensor("timesteps")),
+  return {check_exact("timesteps", int64_tensor(timesteps), f.tensor("timesteps")),
           check_exact("prev_timesteps", int64_tensor(prev), f.tensor("prev_timesteps")),
           check_abs("alphas_cumprod", torch::tensor(schedule.alphas_cumprod(), opts),
                     f.tensor("alphas_cumprod"), kAlphaAbs),

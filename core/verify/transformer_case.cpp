@@ -1,4 +1,4 @@
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/verify/golden_case.h"
 
 #include <torch/torch.h>

@@ -1,5 +1,6 @@
-#include "core/model/vae_decoder.h"
-#include "core/model/video_postprocess.h"
+#include "core/model/cogvideox/vae_decoder.h"
+#include "core/model/cogvideox/video_postprocess.h"
+#include "core/model/video_frames.h"
 #include "core/verify/golden_case.h"
 
 #include <torch/torch.h>

@@ -2,8 +2,8 @@
 // batches and noise are drawn on the CPU from (seed, step), so a few steps on either device start
 // from the same weights, see the same data and end within fp32 tolerance of each other.
 #include "core/io/json_config.h"
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/vae_decoder.h"
 #include "core/sampling/noise_schedule.h"
 #include "core/training/model_recipe.h"
 #include "core/training/transformer_training.h"

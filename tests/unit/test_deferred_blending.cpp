@@ -82,8 +82,8 @@ TEST_P(DeferredBlending, CommittedFramesEqualTheOfflineBlend) {
   };
   const GuidedDenoiser denoiser(tiny(), options.guidance,
                                 {sharing ? *options.kv_gate : KvSharingGate{}});
-  const auto sampler = make_sampler("ddim", NoiseSchedule(tiny()->scheduler), 1);
-  const int64_t t = sampler->timesteps()[0];
+  const auto sampler = tiny()->samplers->make("ddim", 1, {});
+  const double t = sampler->timesteps()[0];
   const auto x0 = [&](const torch::Tensor& v, int64_t k) {
     return sampler->to_x0(v, 0, window(k).latents);
   };

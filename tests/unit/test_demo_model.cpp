@@ -3,11 +3,12 @@
 // words apart, and one seeded window per held-out caption shows the prompted background, object
 // colour and direction often enough.
 #include "core/io/json_config.h"
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/shapes/shapes_scorer.h"
 #include "core/shapes/shapes_world.h"
 #include "core/stream/pipeline_components.h"
 #include "core/stream/window_pipeline.h"
+#include "core/text/prompt_encoder.h"
 #include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
@@ -57,10 +58,10 @@ TEST(DemoModel, TokenizerKeepsWholeWords) {
       "quickly on a blue background";
   // One piece per word, with the ids the model was trained with (the build makes the tokenizer
   // again with spm_train).
-  EXPECT_EQ(components->tokenizer->encode(text),
+  const auto& tokenizer = components->text->tokenizer();
+  EXPECT_EQ(tokenizer.encode(text),
             (std::vector<int64_t>{3, 18, 12, 4, 21, 8, 9, 3, 13, 10, 4, 19, 7, 6, 3, 15, 5}));
-  EXPECT_FALSE(components->tokenizer->truncated(
-      text, components->transformer->config().max_text_seq_length));
+  EXPECT_FALSE(tokenizer.truncated(text, components->geometry().text_length));
 }
 
 // The frozen random T5 keeps each output position mostly its own word, so a caption of known words
@@ -68,11 +69,10 @@ TEST(DemoModel, TokenizerKeepsWholeWords) {
 TEST(DemoModel, TextEncoderKeepsWordsApart) {
   torch::NoGradGuard no_grad;
   const auto components = load_pipeline_components(kModel, RuntimeOptions{});
-  const auto ids =
-      components->tokenizer->encode_batch({"a red circle moving right slowly on a blue background",
-                                           "a red circle moving up slowly on a blue background"},
-                                          components->transformer->config().max_text_seq_length);
-  const auto e = components->text_encoder->forward(ids).to(torch::kFloat);
+  const auto e =
+      torch::cat({components->text->encode("a red circle moving right slowly on a blue background"),
+                  components->text->encode("a red circle moving up slowly on a blue background")})
+          .to(torch::kFloat);
   const auto change = ((e[1] - e[0]).norm(2, -1) / e[0].norm(2, -1)).narrow(0, 0, 10);
   constexpr int64_t kChangedWord = 4;
   EXPECT_GT(change[kChangedWord].item<double>(), 1.0);

@@ -44,17 +44,37 @@ TEST(GoldenRunner, UnknownPrefixIsAReportedFailureNotACrash) {
   fs::remove_all(dir.parent_path());
 }
 
-// A family without handlers (Wan's cases arrived before its port) is skipped by name, not failed.
-TEST(GoldenRunner, CasesOfAnUnsupportedFamilyAreSkippedByName) {
+CaseReport run_in_family(const std::string& family, const std::string& case_name) {
   const auto dir = fs::temp_directory_path() / "ditstream_golden_family";
   fs::create_directories(dir / "cases");
-  std::ofstream(dir / "model_index.json") << R"({"_class_name": "WanPipeline"})";
-  write_safetensors(dir / "cases/transformer_F1.safetensors", {{"x", torch::zeros({1})}});
-  const auto report = run_golden_case(dir / "cases/transformer_F1.safetensors");
-  EXPECT_FALSE(report.passed());
-  EXPECT_NE(report.skipped.find("WanPipeline"), std::string::npos) << report.skipped;
-  EXPECT_NE(format_report(report).find("SKIP"), std::string::npos);
+  std::ofstream(dir / "model_index.json") << R"({"_class_name": ")" + family + R"("})";
+  const auto file = dir / "cases" / (case_name + ".safetensors");
+  write_safetensors(file, {{"x", torch::zeros({1})}});
+  auto report = run_golden_case(file);
   fs::remove_all(dir);
+  return report;
+}
+
+// A family without handlers is skipped by name, not failed.
+TEST(GoldenRunner, CasesOfAnUnsupportedFamilyAreSkippedByName) {
+  const auto report = run_in_family("HunyuanVideoPipeline", "transformer_F1");
+  EXPECT_FALSE(report.passed());
+  EXPECT_NE(report.skipped.find("HunyuanVideoPipeline"), std::string::npos) << report.skipped;
+  EXPECT_NE(format_report(report).find("SKIP"), std::string::npos);
+}
+
+// Wan's causal cases belong to the causal generator; until it exists they are skipped saying so.
+TEST(GoldenRunner, WanCausalCasesAreSkippedWithTheReason) {
+  const auto report = run_in_family("WanPipeline", "causal_F4_block1_t500");
+  EXPECT_NE(report.skipped.find("causal"), std::string::npos) << report.skipped;
+  EXPECT_TRUE(report.error.empty()) << report.error;
+}
+
+TEST(GoldenRunner, WanCasesRouteToTheWanHandlers) {
+  const auto report = run_in_family("WanPipeline", "transformer_F1");
+  EXPECT_TRUE(report.skipped.empty()) << report.skipped;
+  EXPECT_FALSE(report.error.empty());  // routed: the empty folder has no transformer to load
+  EXPECT_NE(report.error.find("transformer"), std::string::npos) << report.error;
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include "core/control/mask_guided.h"
 #include "core/control/subject_attention.h"
 #include "core/control/subject_tokens.h"
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 #include "core/text/t5_tokenizer.h"
 #include "test_support.h"
 

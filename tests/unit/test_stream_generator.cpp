@@ -2,7 +2,8 @@
 // equals WindowPipeline, contiguous frames equal to one chunked decode of the committed latents,
 // option B's blend equals the offline formula, determinism, prompt changes with transitions,
 // KV-sharing and blend-mode effects, bounded memory, cancellation.
-#include "core/model/video_postprocess.h"
+#include "core/model/cogvideox/video_postprocess.h"
+#include "core/model/video_frames.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"

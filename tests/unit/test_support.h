@@ -16,6 +16,7 @@ inline std::filesystem::path golden_dir() {
 }
 
 inline std::filesystem::path tiny_model_dir() { return DITSTREAM_TINY_MODEL; }
+inline std::filesystem::path tiny_wan_model_dir() { return DITSTREAM_TINY_WAN_MODEL; }
 
 }  // namespace ditstream::testing
 

@@ -1,8 +1,9 @@
 // Training with core's own modules: the VAE encoder's shapes, losses that fall when a few steps
 // are taken on a fixed batch, resumable checkpoints, and `ditstream train-demo` end to end.
 #include "core/io/json_config.h"
-#include "core/model/cogvideox_transformer.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/family.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/vae_decoder.h"
 #include "core/sampling/noise_schedule.h"
 #include "core/stream/pipeline_components.h"
 #include "core/training/model_recipe.h"
@@ -155,9 +156,10 @@ TEST(TrainDemoCommand, WritesALoadableModelAndResumes) {
   EXPECT_EQ(summary["vae"]["steps"], 2);
   EXPECT_EQ(summary["transformer"]["steps"], 3);
   const auto components = load_pipeline_components(dir, RuntimeOptions{});
-  EXPECT_EQ(components->transformer->config().sample_height, 6);
-  EXPECT_EQ(components->vae->config().block_out_channels, (std::vector<int64_t>{8, 16, 32, 64}));
-  EXPECT_NE(components->vae->config().scaling_factor, 1.0);
+  EXPECT_EQ(components->geometry().latent_height, 6);
+  const auto& vae = dynamic_cast<const CogVideoXVideoVae&>(*components->vae).model()->config();
+  EXPECT_EQ(vae.block_out_channels, (std::vector<int64_t>{8, 16, 32, 64}));
+  EXPECT_NE(vae.scaling_factor, 1.0);
   // Complete components are kept: a second run trains nothing and changes no weight.
   const auto before = fs::last_write_time(dir / "transformer/diffusion_pytorch_model.safetensors");
   ASSERT_EQ(std::system(command.c_str()), 0);
@@ -175,8 +177,8 @@ TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
                               "--batch 2 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
   const auto components = load_pipeline_components(dir, RuntimeOptions{});
-  EXPECT_EQ(components->transformer->config().sample_height, 8);
-  EXPECT_EQ(components->transformer->config().sample_width, 12);
+  EXPECT_EQ(components->geometry().latent_height, 8);
+  EXPECT_EQ(components->geometry().latent_width, 12);
   WorldGeometry size;
   size.height = 64;
   size.width = 96;

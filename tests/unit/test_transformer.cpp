@@ -1,8 +1,8 @@
 #include "core/io/json_config.h"
 #include "core/model/attention.h"
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
+#include "core/model/cogvideox/transformer_config.h"
 #include "core/model/positional_embeddings.h"
-#include "core/model/transformer_config.h"
 #include "core/verify/golden_case.h"
 #include "test_support.h"
 

@@ -1,6 +1,6 @@
-#include "core/model/vae_encoder.h"
+#include "core/model/cogvideox/vae_encoder.h"
 
-#include "core/model/vae_blocks.h"
+#include "core/model/cogvideox/vae_blocks.h"
 
 #include <torch/torch.h>
 

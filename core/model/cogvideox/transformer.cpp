@@ -1,10 +1,10 @@
-#include "core/model/cogvideox_transformer.h"
+#include "core/model/cogvideox/transformer.h"
 
 #include "core/io/checkpoint.h"
 #include "core/io/json_config.h"
 #include "core/io/module_loader.h"
-#include "core/model/cogvideox_block.h"
-#include "core/model/cogvideox_embeddings.h"
+#include "core/model/cogvideox/block.h"
+#include "core/model/cogvideox/embeddings.h"
 #include "core/model/layers.h"
 
 #include <torch/torch.h>

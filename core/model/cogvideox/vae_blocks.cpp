@@ -1,4 +1,4 @@
-#include "core/model/vae_blocks.h"
+#include "core/model/cogvideox/vae_blocks.h"
 
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/vae_decoder.h"
 
 #include "core/io/checkpoint.h"
 #include "core/io/json_config.h"

@@ -1,4 +1,4 @@
-#include "core/model/streaming_vae_decoder.h"
+#include "core/model/cogvideox/streaming_vae_decoder.h"
 
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-#include "core/model/cogvideox_block.h"
+#include "core/model/cogvideox/block.h"
 
 #include <torch/torch.h>
 

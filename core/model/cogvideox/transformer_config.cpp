@@ -1,4 +1,4 @@
-#include "core/model/transformer_config.h"
+#include "core/model/cogvideox/transformer_config.h"
 
 #include <stdexcept>
 

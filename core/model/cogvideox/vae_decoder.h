@@ -3,11 +3,11 @@
 // when asked for (training, reconstruction scores).
 // Modules are stateless: the causal-conv caches of a stream live in a caller-owned DecoderState.
 
-#include "core/model/causal_conv3d.h"
+#include "core/model/cogvideox/causal_conv3d.h"
+#include "core/model/cogvideox/vae_blocks.h"
+#include "core/model/cogvideox/vae_config.h"
+#include "core/model/cogvideox/vae_encoder.h"
 #include "core/model/layers.h"
-#include "core/model/vae_blocks.h"
-#include "core/model/vae_config.h"
-#include "core/model/vae_encoder.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>

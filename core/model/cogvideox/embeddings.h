@@ -2,8 +2,8 @@
 // The transformer's input and output stages: patch/text embedding, timestep MLP and the final
 // AdaLayerNorm (shift before scale).
 
+#include "core/model/cogvideox/transformer_config.h"
 #include "core/model/layers.h"
-#include "core/model/transformer_config.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>

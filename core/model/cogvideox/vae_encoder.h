@@ -3,9 +3,9 @@
 // down and mid blocks. Only training and the reconstruction ceiling use it; text-to-video
 // decoding never does. Whole clips are encoded in one call (no frame batching).
 
-#include "core/model/causal_conv3d.h"
+#include "core/model/cogvideox/causal_conv3d.h"
+#include "core/model/cogvideox/vae_config.h"
 #include "core/model/layers.h"
-#include "core/model/vae_config.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>

@@ -1,4 +1,4 @@
-#include "core/model/cogvideox_embeddings.h"
+#include "core/model/cogvideox/embeddings.h"
 
 #include <torch/torch.h>
 

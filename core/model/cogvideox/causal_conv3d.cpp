@@ -1,4 +1,4 @@
-#include "core/model/causal_conv3d.h"
+#include "core/model/cogvideox/causal_conv3d.h"
 
 #include <torch/torch.h>
 

@@ -2,7 +2,7 @@
 // Decoder building blocks of AutoencoderKLCogVideoX: spatial norm, resnet, up-sampler, up and mid
 // blocks. Member names equal the diffusers state-dict keys.
 
-#include "core/model/causal_conv3d.h"
+#include "core/model/cogvideox/causal_conv3d.h"
 #include "core/model/layers.h"
 
 #include <torch/nn/module.h>

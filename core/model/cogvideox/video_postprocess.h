@@ -1,9 +1,8 @@
 #pragma once
-// The pipeline's latent-to-pixel path around the VAE: CogVideoXPipeline.decode_latents and
-// VideoProcessor.postprocess_video.
+// CogVideoXPipeline's latent-to-pixel path around the VAE (decode_latents).
 
-#include "core/model/vae_config.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/vae_config.h"
+#include "core/model/cogvideox/vae_decoder.h"
 
 #include <torch/types.h>
 
@@ -18,12 +17,5 @@ int64_t reference_first_chunk(int64_t latent_frames);
 
 // CogVideoXPipeline.decode_latents: (B, F, C, h, w) -> raw decode (B, 3, F_out, H, W).
 torch::Tensor decode_latents(const AutoencoderKLCogVideoX& vae, const torch::Tensor& latents_bfchw);
-
-// Raw decode (B, 3, F, H, W) -> frames (B, F, 3, H, W), float32 in [0, 1] (x*0.5 + 0.5, clamped
-// in the decode dtype).
-torch::Tensor postprocess_video(const torch::Tensor& decoded);
-
-// Frames in [0, 1] (B, F, 3, H, W) -> (B, F, H, W, 3) uint8, round(x*255) (half to even).
-torch::Tensor to_uint8_rgb(const torch::Tensor& frames01);
 
 }  // namespace ditstream

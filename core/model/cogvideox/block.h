@@ -2,9 +2,9 @@
 // One CogVideoXBlock: AdaLN-zero modulated joint attention and feed-forward over [text; video].
 
 #include "core/model/attention_control.h"
+#include "core/model/cogvideox/transformer_config.h"
 #include "core/model/layers.h"
 #include "core/model/positional_embeddings.h"
-#include "core/model/transformer_config.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>

@@ -3,8 +3,8 @@
 // in exactly the reference chunk schedule (a first chunk, then pairs, conv caches carried), so
 // the result equals one decode of the whole sequence with the same first chunk, bit for bit.
 
-#include "core/model/causal_conv3d.h"
-#include "core/model/vae_decoder.h"
+#include "core/model/cogvideox/causal_conv3d.h"
+#include "core/model/cogvideox/vae_decoder.h"
 
 #include <torch/types.h>
 

@@ -1,4 +1,4 @@
-#include "core/model/vae_config.h"
+#include "core/model/cogvideox/vae_config.h"
 
 #include <stdexcept>
 

@@ -3,8 +3,8 @@
 // keys; forward returns the v-prediction.
 
 #include "core/model/attention_control.h"
+#include "core/model/cogvideox/transformer_config.h"
 #include "core/model/positional_embeddings.h"
-#include "core/model/transformer_config.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>
