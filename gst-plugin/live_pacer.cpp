@@ -2,6 +2,11 @@
 
 namespace ditstream {
 
+void LivePacer::set_rate(int fps_n, int fps_d) {
+  fps_n_ = fps_n;
+  fps_d_ = fps_d;
+}
+
 void LivePacer::reset() {
   std::lock_guard<std::mutex> lock(mutex_);
   last_slot_.reset();

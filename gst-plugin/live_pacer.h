@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,8 @@ struct Slot {
 class LivePacer {
  public:
   LivePacer(int fps_n, int fps_d) : fps_n_(fps_n), fps_d_(fps_d) {}
+  // The loaded model's rate; set before the stream starts.
+  void set_rate(int fps_n, int fps_d);
   void reset();
   GstClockTime slot_time(uint64_t slot) const;
   // The slot the running time falls into.
@@ -35,8 +38,8 @@ class LivePacer {
   GstFlowReturn wait_for(GstClock* clock, GstClockTime time);
 
   mutable std::mutex mutex_;
-  const int fps_n_;
-  const int fps_d_;
+  std::atomic<int> fps_n_;
+  std::atomic<int> fps_d_;
   std::optional<uint64_t> last_slot_;
   GstClockID pending_ = nullptr;
   bool flushing_ = false;

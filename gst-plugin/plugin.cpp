@@ -11,5 +11,6 @@ static gboolean plugin_init(GstPlugin* plugin) {
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, ditstream,
-                  "Prompt-steerable text-to-video streams (CogVideoX + DiTCtrl)", plugin_init,
-                  "0.1.0", "LGPL", "ditstream", "https://github.com/ditstream/ditstream")
+                  "Prompt-steerable text-to-video streams (CogVideoX, Wan2.1 + DiTCtrl)",
+                  plugin_init, "0.1.0", "LGPL", "ditstream",
+                  "https://github.com/ditstream/ditstream")

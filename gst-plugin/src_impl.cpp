@@ -33,7 +33,7 @@ std::vector<ScheduledPrompt> parse_schedule(const std::string& schedule) {
 
 }  // namespace
 
-SrcImpl::SrcImpl(GstBaseSrc* src) : src_(src), pacer_(kNativeFpsN, kNativeFpsD) {}
+SrcImpl::SrcImpl(GstBaseSrc* src) : src_(src), pacer_(kDefaultFps, 1) {}
 
 SrcImpl::~SrcImpl() { stop(); }
 
@@ -44,7 +44,7 @@ SessionSettings SrcImpl::settings() const {
 
 // Called with control_mutex_ held and model_ set.
 void SrcImpl::make_worker() {
-  session_.open(*model_, running_, schedule_, kNativeFpsN, kNativeFpsD);
+  session_.open(*model_, running_, schedule_, model_->fps, 1);
   seen_seqnums_.clear();
 }
 
@@ -76,6 +76,7 @@ void SrcImpl::install(const SessionSettings& s, std::vector<ScheduledPrompt> sch
                       LoadedModel model) {
   std::lock_guard<std::mutex> lock(control_mutex_);
   model_ = std::move(model);
+  pacer_.set_rate(model_->fps, 1);
   running_ = s;
   schedule_ = std::move(schedule);
   try {
@@ -125,8 +126,7 @@ bool SrcImpl::is_seekable() const { return !gst_base_src_is_live(src_); }
 void SrcImpl::seek(GstSegment* segment) {
   if (segment->format != GST_FORMAT_TIME) throw std::invalid_argument("seeks are in TIME only");
   segment->time = segment->start;
-  const int64_t frame = int64_t(
-      gst_util_uint64_scale(segment->position, kNativeFpsN, guint64(kNativeFpsD) * GST_SECOND));
+  const auto frame = int64_t(pacer_.slot_at(segment->position));
   if (!generating_ && frame == skip_before_) return;  // GstBaseSrc's seek at activation
   loader_.wait(false);
   stop_worker();
@@ -147,7 +147,7 @@ GstCaps* SrcImpl::caps(GstCaps* filter) const {
   GstCaps* caps = nullptr;
   {
     std::lock_guard<std::mutex> lock(control_mutex_);
-    caps = model_ ? model_caps(model_->width, model_->height) : template_caps();
+    caps = model_ ? model_caps(model_->width, model_->height, model_->fps) : template_caps();
   }
   if (!filter) return caps;
   GstCaps* filtered = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
@@ -160,8 +160,9 @@ GstCaps* SrcImpl::fixate(GstCaps* caps) const { return fixate_video_caps(caps); 
 void SrcImpl::set_caps(GstCaps* caps) {
   GstVideoInfo info;
   if (!gst_video_info_from_caps(&info, caps)) throw std::runtime_error("cannot parse the caps");
-  if (GST_VIDEO_INFO_FPS_N(&info) != kNativeFpsN || GST_VIDEO_INFO_FPS_D(&info) != kNativeFpsD)
-    throw std::runtime_error("ditstreamsrc generates 8/1 video only");
+  const auto fps = static_cast<int>(pacer_.slot_at(GST_SECOND));
+  if (GST_VIDEO_INFO_FPS_N(&info) != fps || GST_VIDEO_INFO_FPS_D(&info) != 1)
+    throw std::runtime_error("this model generates " + std::to_string(fps) + "/1 video only");
   writer_.configure(info);
   GST_INFO_OBJECT(src_, "output caps %" GST_PTR_FORMAT, static_cast<void*>(caps));
 }

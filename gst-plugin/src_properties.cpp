@@ -10,6 +10,9 @@ enum PropertyId : guint {
   PROP_MODEL,
   PROP_DEVICE,
   PROP_DTYPE,
+  PROP_WIDTH,
+  PROP_HEIGHT,
+  PROP_WINDOW_FRAMES,
   PROP_PROMPT,
   PROP_NEGATIVE_PROMPT,
   PROP_SUBJECT_WORDS,
@@ -46,9 +49,13 @@ GType register_enum(const char* name, const GEnumValue* values) {
 
 GType sampler_type() {
   static const GEnumValue values[] = {
-      {int(SamplerChoice::Ddim), "DDIM", "ddim"},
+      {int(SamplerChoice::Auto), "The model folder's own scheduler", "auto"},
+      {int(SamplerChoice::Ddim), "DDIM (CogVideoX)", "ddim"},
       {int(SamplerChoice::Dpm), "DPM (CogVideoX-5B's scheduler)", "dpm"},
-      {int(SamplerChoice::DpmppTwoMSde), "DPM++ 2M SDE (DiTCtrl's sampler)", "dpmpp-2m-sde"},
+      {int(SamplerChoice::DpmppTwoMSde), "DPM++ 2M SDE (DiTCtrl's sampler, CogVideoX)",
+       "dpmpp-2m-sde"},
+      {int(SamplerChoice::Unipc), "UniPC flow matching (Wan2.1)", "unipc"},
+      {int(SamplerChoice::Euler), "Flow-match Euler (Wan2.1)", "euler"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcSampler", values);
 }
@@ -75,8 +82,8 @@ void install_model_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(
       k, PROP_MODEL,
       g_param_spec_string("model", "Model",
-                          "Diffusers-layout CogVideoX folder (default: the embedded shapes-demo "
-                          "model, trained on the shapes world)",
+                          "Diffusers-layout CogVideoX or Wan2.1 folder (default: the embedded "
+                          "shapes-demo model, trained on the shapes world)",
                           d.model.c_str(), kReady));
   g_object_class_install_property(
       k, PROP_DEVICE,
@@ -85,6 +92,21 @@ void install_model_properties(GObjectClass* k, const SessionSettings& d) {
       k, PROP_DTYPE,
       g_param_spec_string("dtype", "Dtype", "fp32, bf16 or fp16 (fp16 needs CUDA)", d.dtype.c_str(),
                           kReady));
+  g_object_class_install_property(
+      k, PROP_WIDTH,
+      g_param_spec_int("width", "Width",
+                       "Video width in pixels, a multiple of 16 (0: auto, the model's; Wan 832)", 0,
+                       8192, d.width, kReady));
+  g_object_class_install_property(
+      k, PROP_HEIGHT,
+      g_param_spec_int("height", "Height",
+                       "Video height in pixels, a multiple of 16 (0: auto, the model's; Wan 480)",
+                       0, 8192, d.height, kReady));
+  g_object_class_install_property(
+      k, PROP_WINDOW_FRAMES,
+      g_param_spec_int("window-frames", "Window frames",
+                       "Latent frames per window (0: auto, the model's; CogVideoX 13, Wan 21)", 0,
+                       256, d.window_frames, kReady));
 }
 
 void install_prompt_properties(GObjectClass* k, const SessionSettings& d) {
@@ -226,6 +248,15 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_DTYPE:
       s.dtype = string_of(value);
       break;
+    case PROP_WIDTH:
+      s.width = g_value_get_int(value);
+      break;
+    case PROP_HEIGHT:
+      s.height = g_value_get_int(value);
+      break;
+    case PROP_WINDOW_FRAMES:
+      s.window_frames = g_value_get_int(value);
+      break;
     case PROP_PROMPT_SCHEDULE:
       s.prompt_schedule = string_of(value);
       break;
@@ -275,6 +306,15 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_DTYPE:
       g_value_set_string(value, s.dtype.c_str());
+      break;
+    case PROP_WIDTH:
+      g_value_set_int(value, s.width);
+      break;
+    case PROP_HEIGHT:
+      g_value_set_int(value, s.height);
+      break;
+    case PROP_WINDOW_FRAMES:
+      g_value_set_int(value, s.window_frames);
       break;
     case PROP_PROMPT:
       g_value_set_string(value, s.prompt.c_str());

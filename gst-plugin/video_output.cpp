@@ -9,9 +9,9 @@ namespace {
 
 constexpr const char* kTemplateCaps =
     "video/x-raw, format=(string){ RGB, RGBA, I420, NV12 }, width=(int)[ 1, 2147483647 ], "
-    "height=(int)[ 1, 2147483647 ], framerate=(fraction)8/1, pixel-aspect-ratio=(fraction)1/1, "
-    "interlace-mode=(string)progressive";
-static_assert(kNativeFpsN == 8 && kNativeFpsD == 1, "kTemplateCaps spells the native rate");
+    "height=(int)[ 1, 2147483647 ], framerate=(fraction){ 8/1, 16/1 }, "
+    "pixel-aspect-ratio=(fraction)1/1, interlace-mode=(string)progressive";
+static_assert(kDefaultFps == 8, "kTemplateCaps lists the default rate first");
 
 // The fields a mismatch is explained by, with what to put before the caps that want another.
 struct CapsField {
@@ -65,9 +65,10 @@ GstBuffer* wrap_rgb(const GeneratedFrame& frame) {
 
 GstCaps* template_caps() { return gst_caps_from_string(kTemplateCaps); }
 
-GstCaps* model_caps(int width, int height) {
+GstCaps* model_caps(int width, int height, int fps) {
   GstCaps* caps = template_caps();
-  gst_caps_set_simple(caps, "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, nullptr);
+  gst_caps_set_simple(caps, "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, "framerate",
+                      GST_TYPE_FRACTION, fps, 1, nullptr);
   return caps;
 }
 

@@ -10,16 +10,16 @@
 
 namespace ditstream {
 
-// The rate CogVideoX's frames are generated for: the caps offer only this one, since the same
-// frames stamped at another rate would play their motion faster or slower (videorate converts).
-constexpr int kNativeFpsN = 8;
-constexpr int kNativeFpsD = 1;
+// The rates the model families' frames are generated for (CogVideoX 8/1, Wan2.1 16/1): a loaded
+// model offers only its own, since the same frames stamped at another rate would play their
+// motion faster or slower (videorate converts).
+constexpr int kDefaultFps = 8;
 
-// video/x-raw in RGB, RGBA, I420, NV12; any size; the native framerate; square pixels,
+// video/x-raw in RGB, RGBA, I420, NV12; any size; the families' framerates; square pixels,
 // progressive.
 GstCaps* template_caps();
-// The template with width and height fixed to the model's frame size.
-GstCaps* model_caps(int width, int height);
+// The template with width, height and framerate (fps/1) fixed to the model's.
+GstCaps* model_caps(int width, int height, int fps);
 // Truncates and fixates (the first format downstream listed). Takes caps.
 GstCaps* fixate_video_caps(GstCaps* caps);
 // Why `ours` and downstream's `peer` caps do not intersect: the fields that disagree, both caps,
