@@ -25,6 +25,7 @@ enum PropertyId : guint {
   PROP_SAMPLER,
   PROP_OVERLAP,
   PROP_BLEND,
+  PROP_GENERATOR,
   PROP_KV_SHARING,
   PROP_KV_SHARING_STEPS,
   PROP_KV_SHARING_LAYERS,
@@ -76,6 +77,17 @@ GType blend_type() {
       {int(BlendChoice::Off), "No blending (ablation)", "off"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcBlend", values);
+}
+
+GType generator_type() {
+  static const GEnumValue values[] = {
+      {int(GeneratorChoice::Auto), "Windowed for diffusers folders (causal checkpoints: causal)",
+       "auto"},
+      {int(GeneratorChoice::Windowed), "Windows with DiTCtrl blending and KV-sharing", "windowed"},
+      {int(GeneratorChoice::Causal), "Causal chunks with a rolling KV cache (not built yet)",
+       "causal"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcGenerator", values);
 }
 
 void install_model_properties(GObjectClass* k, const SessionSettings& d) {
@@ -146,13 +158,16 @@ void install_sampling_properties(GObjectClass* k, const SessionSettings& d) {
                                                      G_MAXINT64, d.seed, kReady));
   g_object_class_install_property(
       k, PROP_STEPS,
-      g_param_spec_int("steps", "Steps", "Sampler steps per window", 1, 1000, d.steps, kReady));
+      g_param_spec_int("steps", "Steps",
+                       "Sampler steps per window (0: auto, the model's: 50, the shapes-demo 20)", 0,
+                       1000, d.steps, kReady));
   g_object_class_install_property(
       k, PROP_GUIDANCE,
       g_param_spec_double("guidance", "Guidance",
-                          "Classifier-free guidance scale (<= 1: off); set while playing or "
-                          "driven by a GstController, it applies from the next window",
-                          0.0, 100.0, d.guidance, kControllable));
+                          "Classifier-free guidance scale (<= 1: off; -1: auto, the model's: "
+                          "CogVideoX 6, Wan 5); set while playing or driven by a GstController, "
+                          "it applies from the next window",
+                          -1.0, 100.0, d.guidance, kControllable));
   g_object_class_install_property(
       k, PROP_DYNAMIC_CFG,
       g_param_spec_boolean("dynamic-cfg", "Dynamic CFG", "CogVideoX's cosine guidance schedule",
@@ -173,6 +188,10 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
       k, PROP_BLEND,
       g_param_spec_enum("blend", "Blend", "How overlapping windows are fused", blend_type(),
                         int(d.blend), kReady));
+  g_object_class_install_property(
+      k, PROP_GENERATOR,
+      g_param_spec_enum("generator", "Generator", "Which stream generator runs", generator_type(),
+                        int(d.generator), kReady));
   g_object_class_install_property(
       k, PROP_KV_SHARING,
       g_param_spec_enum("kv-sharing", "KV-sharing",
@@ -278,6 +297,9 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_BLEND:
       s.blend = BlendChoice(g_value_get_enum(value));
       break;
+    case PROP_GENERATOR:
+      s.generator = GeneratorChoice(g_value_get_enum(value));
+      break;
     case PROP_KV_SHARING:
       s.kv_sharing = KvSharingMode(g_value_get_enum(value));
       break;
@@ -351,6 +373,9 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_BLEND:
       g_value_set_enum(value, int(s.blend));
+      break;
+    case PROP_GENERATOR:
+      g_value_set_enum(value, int(s.generator));
       break;
     case PROP_KV_SHARING:
       g_value_set_enum(value, int(s.kv_sharing));

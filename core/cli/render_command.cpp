@@ -21,8 +21,10 @@ constexpr const char* kHelp =
     "  --model DIR            diffusers-layout CogVideoX or Wan2.1 folder (default: the embedded "
     "shapes-demo model)\n"
     "  --negative-prompt TEXT (default: empty)\n"
-    "  --seed N               (default 42)      --steps N (default 50)\n"
-    "  --guidance G           (default 6; <= 1 disables CFG)   --dynamic-cfg\n"
+    "  --seed N               (default 42)\n"
+    "  --steps N              (default: the model's; 50, the shapes-demo 20)\n"
+    "  --guidance G           (default: the model's; CogVideoX 6, Wan 5; <= 1 disables CFG)\n"
+    "  --dynamic-cfg\n"
     "  --sampler NAME         CogVideoX: ddim | dpm | dpmpp-2m-sde; Wan: unipc | euler\n"
     "                         (default: the model folder's own scheduler)\n"
     "  --frames N             latent frames (default: the family's; CogVideoX 13 -> 49 video\n"
@@ -40,7 +42,8 @@ constexpr const char* kHelp =
     "  --mode offline|stream  offline: joint algorithm (default); stream: the streaming\n"
     "                         generator follows the file's start times\n"
     "  --blend deferred|prefix-pinned|off   stream mode's overlap handling (default deferred)\n"
-    "  --seconds N            stream mode: length of the video (default: last start + 6)\n";
+    "  --seconds N            stream mode: length of the video (default: last start + 6)\n"
+    "  --generator auto|windowed|causal   stream mode (auto: windowed; causal is not built yet)\n";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -51,12 +54,12 @@ WindowOptions window_options(const Arguments& a) {
   o.prompt = a.get("prompt", "");
   o.negative_prompt = a.get("negative-prompt", "");
   o.seed = a.get_int("seed", 42);
-  o.steps = a.get_int("steps", 50);
-  o.guidance = a.get_double("guidance", 6.0);
+  o.steps = a.get_int("steps", 0);  // 0 and -1: the model's (resolved once it is loaded)
+  o.guidance = a.get_double("guidance", -1.0);
   o.dynamic_cfg = a.flag("dynamic-cfg");
   o.sampler = a.get("sampler", "");
   o.latent_frames = a.get_int("frames", 0);
-  if (o.steps < 1) throw std::runtime_error("--steps must be at least 1");
+  if (o.steps < 0) throw std::runtime_error("--steps must be at least 1");
   return o;
 }
 
@@ -110,6 +113,7 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   s.width = static_cast<int>(a.get_int("width", s.width));
   s.height = static_cast<int>(a.get_int("height", s.height));
   s.window_frames = static_cast<int>(w.latent_frames);
+  s.generator = parse_generator_choice(a.get("generator", "auto"));
   s.overlap = static_cast<int>(a.get_int("overlap", s.overlap));
   s.transition_windows = static_cast<int>(a.get_int("transitions", s.transition_windows));
   s.kv_sharing = a.flag("no-kv-sharing") ? KvSharingMode::Off
@@ -189,7 +193,7 @@ int render_command(const std::vector<std::string>& args) {
                     {"model",   "prompt",  "negative-prompt", "seed",    "steps",       "guidance",
                      "sampler", "frames",  "device",          "dtype",   "threads",     "fps",
                      "output",  "png-dir", "prompts",         "overlap", "transitions", "mode",
-                     "seconds", "blend",   "width",           "height"});
+                     "seconds", "blend",   "width",           "height",  "generator"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
@@ -203,7 +207,11 @@ int render_command(const std::vector<std::string>& args) {
   const auto size = loaded_model(model, session_settings(a, options));
   options.latent_width = size.width / model->geometry().spatial_compression;
   options.latent_height = size.height / model->geometry().spatial_compression;
-  if (options.sampler.empty()) options.sampler = model->samplers->default_name();
+  const auto& defaults = model->defaults;
+  if (options.steps == 0) options.steps = defaults.steps;
+  if (options.guidance < 0) options.guidance = defaults.guidance;
+  if (options.sampler.empty())
+    options.sampler = defaults.sampler.empty() ? model->samplers->default_name() : defaults.sampler;
   const int fps = static_cast<int>(a.get_int("fps", model->geometry().frame_rate));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {

@@ -37,7 +37,8 @@ GenerationWorker::GenerationWorker(const LoadedModel& model, const SessionSettin
       timeline_(std::move(timeline)),
       queue_(queue),
       listener_(listener),
-      steps_(settings.steps) {
+      steps_(generator_->options().steps),
+      auto_guidance_(generator_->options().guidance.scale) {
   install_callbacks();
 }
 
@@ -112,7 +113,8 @@ void GenerationWorker::generate_window() {
     std::lock_guard<std::mutex> lock(planning_mutex_);
     next_unplanned_frame_ = generator_->first_new_frame(window + 1);
   }
-  const double guidance = listener_.guidance_at(generator_->first_new_frame(window));
+  double guidance = listener_.guidance_at(generator_->first_new_frame(window));
+  if (guidance < 0) guidance = auto_guidance_;  // "auto": the model's
   generator_->set_guidance_scale(guidance);
   WindowCallbacks callbacks;
   callbacks.cancelled = [this] { return queue_.cancelled(); };

@@ -79,6 +79,7 @@ class GenerationWorker {
   FrameQueue& queue_;
   GenerationListener& listener_;
   int64_t steps_ = 0;
+  double auto_guidance_ = 0;
   int64_t max_frames_ = 0;
   std::thread thread_;
   std::mutex planning_mutex_;

@@ -42,6 +42,13 @@ SamplerChoice parse_sampler_choice(const std::string& name) {
                            "' is not one of auto, ddim, dpm, dpmpp-2m-sde, unipc, euler");
 }
 
+GeneratorChoice parse_generator_choice(const std::string& name) {
+  if (name == "auto") return GeneratorChoice::Auto;
+  if (name == "windowed") return GeneratorChoice::Windowed;
+  if (name == "causal") return GeneratorChoice::Causal;
+  throw std::runtime_error("generator '" + name + "' is not one of auto, windowed, causal");
+}
+
 BlendChoice parse_blend_choice(const std::string& name) {
   if (name == "deferred") return BlendChoice::Deferred;
   if (name == "prefix-pinned") return BlendChoice::PrefixPinned;

@@ -11,6 +11,9 @@ namespace ditstream {
 
 enum class KvSharingMode { Off, Plain, MaskGuided };
 enum class BlendChoice { Deferred, PrefixPinned, Off };
+// Auto: the windowed generator for diffusers Wan and CogVideoX folders (causal checkpoints, which
+// would pick the causal one, are not supported yet).
+enum class GeneratorChoice { Auto, Windowed, Causal };
 // Auto: the model folder's own scheduler. The others fit one kind of scheduler folder: the first
 // three CogVideoX's discrete ones, the last two Wan's flow matching.
 enum class SamplerChoice { Auto, Ddim, Dpm, DpmppTwoMSde, Unipc, Euler };
@@ -35,8 +38,8 @@ struct SessionSettings {
   std::string negative_prompt;
   std::string subject_words;  // comma-separated
   int64_t seed = 42;
-  int steps = 20;
-  double guidance = 6.0;
+  int steps = 0;         // 0: auto, the model's (SamplingDefaults)
+  double guidance = -1;  // < 0: auto, the model's
   bool dynamic_cfg = false;
   // The folder's own (the shapes-demo's is DDIM; it leaves visible noise with the SDE one).
   SamplerChoice sampler = SamplerChoice::Auto;
@@ -46,6 +49,7 @@ struct SessionSettings {
   std::string kv_sharing_steps;   // "START:END" or empty
   std::string kv_sharing_layers;  // "START:END" or empty
   BlendChoice blend = BlendChoice::Deferred;
+  GeneratorChoice generator = GeneratorChoice::Auto;
   std::string prompt_schedule;  // inline "SECONDS:prompt;..." or "@FILE"
   unsigned lookahead = 32;      // frames generated ahead of the output
 };
@@ -55,6 +59,7 @@ const char* sampler_name(SamplerChoice sampler);
 // throws naming the choices.
 SamplerChoice parse_sampler_choice(const std::string& name);
 BlendChoice parse_blend_choice(const std::string& name);
+GeneratorChoice parse_generator_choice(const std::string& name);  // "auto", "windowed", "causal"
 // Throws std::runtime_error naming the property when the text is not "START:END" with
 // 0 <= START < END.
 std::optional<IndexRange> parse_index_range(const std::string& text, const char* property);

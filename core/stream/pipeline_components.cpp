@@ -87,6 +87,7 @@ std::shared_ptr<PipelineComponents> load_pipeline_components(const std::filesyst
     throw std::runtime_error((root / "model_index.json").string() + ": _class_name '" + family +
                              "' is not a supported pipeline (CogVideoXPipeline, WanPipeline)");
   }
+  c->defaults = SamplingDefaults::load(root, c->geometry().family);
   return c;
 }
 

@@ -7,6 +7,7 @@
 #include "core/model/video_vae.h"
 #include "core/sampling/sampler_factory.h"
 #include "core/stream/runtime_options.h"
+#include "core/stream/sampling_defaults.h"
 
 #include <filesystem>
 #include <memory>
@@ -23,6 +24,7 @@ struct PipelineComponents {
   std::shared_ptr<const VideoTransformer> transformer;
   std::shared_ptr<const VideoVae> vae;
   std::shared_ptr<const PromptEncoder> text;  // null when the folder has no text encoder
+  SamplingDefaults defaults;                  // what "auto" settings resolve to
 
   const ModelGeometry& geometry() const { return transformer->geometry(); }
 };

@@ -115,6 +115,8 @@ class StreamGenerator {
   std::vector<StreamFrame> finish();
 
   void set_callbacks(StreamCallbacks callbacks) { callbacks_ = std::move(callbacks); }
+  // The options in force, with the model's defaults resolved (overlap, sampler).
+  const StreamOptions& options() const { return options_; }
   // The classifier-free guidance scale from the next window on (<= 1: off).
   void set_guidance_scale(double scale) { denoiser_.set_scale(scale); }
   int64_t frames_emitted() const { return frames_emitted_; }

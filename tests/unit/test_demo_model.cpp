@@ -9,7 +9,6 @@
 #include "core/stream/pipeline_components.h"
 #include "core/stream/window_pipeline.h"
 #include "core/text/prompt_encoder.h"
-#include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
 #include <gtest/gtest.h>
@@ -49,6 +48,14 @@ TEST(DemoModel, ConfigsAreTheCardsAndFilesAreSmall) {
     if (!entry.is_regular_file() || !committed) continue;
     EXPECT_LT(entry.file_size(), 5u << 20) << entry.path();
   }
+}
+
+// Its ditstream.json keeps the element's "auto" settings real-time on two CPU cores.
+TEST(DemoModel, AutoSettingsAreTheRealTimeOnes) {
+  const auto components = load_pipeline_components(kModel, RuntimeOptions{});
+  EXPECT_EQ(components->defaults.steps, 20);
+  EXPECT_EQ(components->defaults.guidance, 6.0);
+  EXPECT_EQ(components->defaults.sampler, "ddim");
 }
 
 TEST(DemoModel, TokenizerKeepsWholeWords) {

@@ -2,6 +2,7 @@
 // writes: loading, one window, KV-sharing on Wan's self-attention, and a stream with a prompt
 // change (transition window, blending, every frame decoded once).
 #include "core/control/kv_sharing.h"
+#include "core/session/stream_settings.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
 #include "core/text/prompt_encoder.h"
@@ -48,6 +49,30 @@ TEST(WanFamily, FolderLoadsWithWanDefaults) {
     FAIL() << "a flow-matching folder made a DDIM sampler";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("\"unipc\", \"euler\""), std::string::npos) << e.what();
+  }
+}
+
+// "auto" settings resolve to Wan's pipeline defaults; explicit values win; the causal generator
+// is refused until it exists.
+TEST(WanFamily, AutoSettingsTakeWansDefaults) {
+  SessionSettings s;
+  auto o = to_stream_options(s, *tiny_wan());
+  EXPECT_EQ(o.steps, 50);
+  EXPECT_EQ(o.guidance.scale, 5.0);
+  EXPECT_EQ(o.sampler, "unipc");
+  s.steps = 4;
+  s.guidance = 3.0;
+  s.sampler = SamplerChoice::Euler;
+  o = to_stream_options(s, *tiny_wan());
+  EXPECT_EQ(o.steps, 4);
+  EXPECT_EQ(o.guidance.scale, 3.0);
+  EXPECT_EQ(o.sampler, "euler");
+  s.generator = GeneratorChoice::Causal;
+  try {
+    to_stream_options(s, *tiny_wan());
+    FAIL() << "generator=causal was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("generator=causal"), std::string::npos) << e.what();
   }
 }
 
