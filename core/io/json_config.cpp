@@ -16,4 +16,18 @@ JsonConfig JsonConfig::load(const std::filesystem::path& path) {
   return {std::move(j), path.string()};
 }
 
+std::optional<int64_t> optional_int(const JsonConfig& json, const std::string& key) {
+  if (!json.has(key)) return std::nullopt;
+  return json.get<int64_t>(key);
+}
+
+nlohmann::json optional_json(const std::optional<int64_t>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+void require_field(bool ok, const std::string& source, const std::string& field,
+                   const std::string& why) {
+  if (!ok) throw std::runtime_error(source + ": field '" + field + "' " + why);
+}
+
 }  // namespace ditstream

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -40,5 +42,12 @@ struct JsonConfig {
     }
   }
 };
+
+// An optional integer field: absent or null gives nullopt; optional_json writes it back.
+std::optional<int64_t> optional_int(const JsonConfig& json, const std::string& key);
+nlohmann::json optional_json(const std::optional<int64_t>& value);
+// Throws "<source>: field '<field>' <why>" unless ok.
+void require_field(bool ok, const std::string& source, const std::string& field,
+                   const std::string& why);
 
 }  // namespace ditstream

@@ -1,6 +1,7 @@
 #include "core/training/model_recipe.h"
 
 #include "core/io/module_loader.h"
+#include "core/io/safetensors.h"
 #include "core/text/sentencepiece_model.h"
 
 #include <sys/wait.h>
@@ -188,6 +189,21 @@ void randomise(torch::nn::Module& module, torch::Generator& gen) {
     else
       t.copy_(noise / std::sqrt(static_cast<double>(t.numel() / t.size(0))));
   }
+}
+
+int64_t parameter_count(torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+int64_t write_random_weights(torch::nn::Module& module, const fs::path& file, torch::Generator& gen,
+                             torch::ScalarType dtype) {
+  randomise(module, gen);
+  auto state = module_state(module);
+  for (auto& entry : state) entry.second = entry.second.to(dtype);
+  write_safetensors(file, state, {{"format", "pt"}});
+  return parameter_count(module);
 }
 
 }  // namespace ditstream

@@ -52,6 +52,10 @@ int64_t install_tokenizer(const std::filesystem::path& dir, const std::filesyste
 
 // Weights (>= 2-D) ~ N(0, 1/fan_in); 1-D weights (norm scales) 1 + N(0, 0.1); biases N(0, 0.05).
 void randomise(torch::nn::Module& module, torch::Generator& generator);
+int64_t parameter_count(torch::nn::Module& module);
+// randomise(), then the weights in `dtype` to `file` (safetensors); returns the parameter count.
+int64_t write_random_weights(torch::nn::Module& module, const std::filesystem::path& file,
+                             torch::Generator& generator, torch::ScalarType dtype);
 
 // Whether a parameter name ends with `suffix` ("bias", ".o.weight").
 bool name_ends_with(const std::string& name, const std::string& suffix);

@@ -1,8 +1,6 @@
 #include "core/training/random_model.h"
 
 #include "core/io/json_config.h"
-#include "core/io/module_loader.h"
-#include "core/io/safetensors.h"
 #include "core/model/cogvideox/transformer.h"
 #include "core/model/cogvideox/vae_decoder.h"
 #include "core/text/t5_encoder.h"
@@ -40,21 +38,6 @@ RandomModelSpec cogvideox_5b() {
   return s;
 }
 
-int64_t count(torch::nn::Module& module) {
-  int64_t n = 0;
-  for (const auto& p : module.parameters()) n += p.numel();
-  return n;
-}
-
-int64_t write_component(torch::nn::Module& module, const fs::path& file, torch::Generator& gen,
-                        torch::ScalarType dtype) {
-  randomise(module, gen);
-  auto state = module_state(module);
-  for (auto& entry : state) entry.second = entry.second.to(dtype);
-  write_safetensors(file, state, {{"format", "pt"}});
-  return count(module);
-}
-
 TransformerConfig transformer_config(const fs::path& out) {
   return TransformerConfig::from_json(JsonConfig::load(out / "transformer/config.json"));
 }
@@ -80,7 +63,7 @@ ParameterCounts random_model_parameters(const RandomModelSpec& spec, int64_t voc
                              options, spec.vae_encoder);
   T5EncoderModel t5(T5Config::from_json(JsonConfig{t5_config_json(spec.text, vocab_size), "spec"}),
                     options);
-  return {count(transformer), count(vae), count(t5)};
+  return {parameter_count(transformer), parameter_count(vae), parameter_count(t5)};
 }
 
 ParameterCounts write_random_model(const fs::path& out, const RandomModelSpec& spec, uint64_t seed,
@@ -100,19 +83,19 @@ ParameterCounts write_random_model(const fs::path& out, const RandomModelSpec& s
   ParameterCounts counts;
   {
     CogVideoXTransformer3DModel transformer(transformer_config(out), options);
-    counts.transformer = write_component(
+    counts.transformer = write_random_weights(
         transformer, out / "transformer/diffusion_pytorch_model.safetensors", gen, spec.dtype);
   }
   {
     AutoencoderKLCogVideoX vae(VaeConfig::from_json(JsonConfig::load(out / "vae/config.json")),
                                options, spec.vae_encoder);
     counts.vae =
-        write_component(vae, out / "vae/diffusion_pytorch_model.safetensors", gen, spec.dtype);
+        write_random_weights(vae, out / "vae/diffusion_pytorch_model.safetensors", gen, spec.dtype);
   }
   T5EncoderModel t5(T5Config::from_json(JsonConfig::load(out / "text_encoder/config.json")),
                     options);
   counts.text_encoder =
-      write_component(t5, out / "text_encoder/model.safetensors", gen, spec.dtype);
+      write_random_weights(t5, out / "text_encoder/model.safetensors", gen, spec.dtype);
   write_json(out / "model_index.json", model_index_json());
   return counts;
 }

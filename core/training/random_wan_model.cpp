@@ -1,8 +1,6 @@
 #include "core/training/random_wan_model.h"
 
 #include "core/io/json_config.h"
-#include "core/io/module_loader.h"
-#include "core/io/safetensors.h"
 #include "core/model/wan/transformer.h"
 #include "core/model/wan/vae_decoder.h"
 #include "core/text/t5_encoder.h"
@@ -115,21 +113,6 @@ json wan_model_index_json() {
           {"vae", {"diffusers", "AutoencoderKLWan"}}};
 }
 
-int64_t count(torch::nn::Module& module) {
-  int64_t n = 0;
-  for (const auto& p : module.parameters()) n += p.numel();
-  return n;
-}
-
-int64_t write_component(torch::nn::Module& module, const fs::path& file, torch::Generator& gen,
-                        torch::ScalarType dtype) {
-  randomise(module, gen);
-  auto state = module_state(module);
-  for (auto& entry : state) entry.second = entry.second.to(dtype);
-  write_safetensors(file, state, {{"format", "pt"}});
-  return count(module);
-}
-
 JsonConfig spec_config(const json& j) { return JsonConfig{j, "spec"}; }
 
 }  // namespace
@@ -152,7 +135,7 @@ WanParameterCounts wan_random_parameters(const WanRandomSpec& spec, int64_t voca
   AutoencoderKLWan vae(WanVaeConfig::from_json(spec_config(vae_json(spec))), options,
                        spec.vae_encoder);
   T5EncoderModel umt5(T5Config::from_json(spec_config(umt5_json(spec, vocab_size))), options);
-  return {count(transformer), count(vae), count(umt5)};
+  return {parameter_count(transformer), parameter_count(vae), parameter_count(umt5)};
 }
 
 WanParameterCounts write_random_wan_model(const fs::path& out, const WanRandomSpec& spec,
@@ -175,18 +158,18 @@ WanParameterCounts write_random_wan_model(const fs::path& out, const WanRandomSp
     WanTransformer3DModel transformer(
         WanTransformerConfig::from_json(JsonConfig::load(out / "transformer/config.json")),
         options);
-    counts.transformer = write_component(
+    counts.transformer = write_random_weights(
         transformer, out / "transformer/diffusion_pytorch_model.safetensors", gen, spec.dtype);
   }
   {
     AutoencoderKLWan vae(WanVaeConfig::load(out / "vae/config.json"), options, spec.vae_encoder);
     counts.vae =
-        write_component(vae, out / "vae/diffusion_pytorch_model.safetensors", gen, spec.dtype);
+        write_random_weights(vae, out / "vae/diffusion_pytorch_model.safetensors", gen, spec.dtype);
   }
   T5EncoderModel umt5(T5Config::from_json(JsonConfig::load(out / "text_encoder/config.json")),
                       options);
   counts.text_encoder =
-      write_component(umt5, out / "text_encoder/model.safetensors", gen, spec.dtype);
+      write_random_weights(umt5, out / "text_encoder/model.safetensors", gen, spec.dtype);
   write_json(out / "model_index.json", wan_model_index_json());
   return counts;
 }

@@ -3,22 +3,6 @@
 #include <stdexcept>
 
 namespace ditstream {
-namespace {
-
-std::optional<int64_t> optional_int(const JsonConfig& json, const std::string& key) {
-  if (!json.has(key)) return std::nullopt;
-  return json.get<int64_t>(key);
-}
-
-nlohmann::json optional_json(const std::optional<int64_t>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-void require(bool ok, const std::string& source, const std::string& field, const std::string& why) {
-  if (!ok) throw std::runtime_error(source + ": field '" + field + "' " + why);
-}
-
-}  // namespace
 
 TransformerConfig TransformerConfig::from_json(const JsonConfig& json) {
   TransformerConfig c;
@@ -93,26 +77,30 @@ nlohmann::json TransformerConfig::to_json() const {
 }
 
 void TransformerConfig::validate(const std::string& source) const {
-  require(!patch_size_t, source, "patch_size_t",
-          "is set (CogVideoX 1.5 temporal patching is not supported; it must be null)");
-  require(!ofs_embed_dim, source, "ofs_embed_dim",
-          "is set (the ofs embedding of CogVideoX 1.5 I2V is not supported; it must be null)");
-  require(!use_learned_positional_embeddings, source, "use_learned_positional_embeddings",
-          "is true (learned positional embeddings are not supported)");
-  require(activation_fn == "gelu-approximate", source, "activation_fn",
-          "is '" + activation_fn + "' (only 'gelu-approximate' is supported)");
-  require(timestep_activation_fn == "silu", source, "timestep_activation_fn",
-          "is '" + timestep_activation_fn + "' (only 'silu' is supported)");
-  require(num_attention_heads > 0 && attention_head_dim > 0 && num_layers > 0, source,
-          "num_attention_heads/attention_head_dim/num_layers", "must be positive");
-  require(patch_size > 0, source, "patch_size", "must be positive");
-  require(temporal_compression_ratio > 0, source, "temporal_compression_ratio", "must be positive");
-  require(inner_dim() % 2 == 0, source, "attention_head_dim",
-          "gives an odd inner dim (the timestep sinusoid needs an even width)");
-  require(use_rotary_positional_embeddings || inner_dim() % 16 == 0, source, "attention_head_dim",
-          "gives an inner dim not divisible by 16 (the 3D sincos table needs 3*D/8 even)");
-  require(!use_rotary_positional_embeddings || attention_head_dim % 16 == 0, source,
-          "attention_head_dim", "must be divisible by 16 for RoPE (t: hd/4, h/w: 3hd/8, even)");
+  require_field(!patch_size_t, source, "patch_size_t",
+                "is set (CogVideoX 1.5 temporal patching is not supported; it must be null)");
+  require_field(
+      !ofs_embed_dim, source, "ofs_embed_dim",
+      "is set (the ofs embedding of CogVideoX 1.5 I2V is not supported; it must be null)");
+  require_field(!use_learned_positional_embeddings, source, "use_learned_positional_embeddings",
+                "is true (learned positional embeddings are not supported)");
+  require_field(activation_fn == "gelu-approximate", source, "activation_fn",
+                "is '" + activation_fn + "' (only 'gelu-approximate' is supported)");
+  require_field(timestep_activation_fn == "silu", source, "timestep_activation_fn",
+                "is '" + timestep_activation_fn + "' (only 'silu' is supported)");
+  require_field(num_attention_heads > 0 && attention_head_dim > 0 && num_layers > 0, source,
+                "num_attention_heads/attention_head_dim/num_layers", "must be positive");
+  require_field(patch_size > 0, source, "patch_size", "must be positive");
+  require_field(temporal_compression_ratio > 0, source, "temporal_compression_ratio",
+                "must be positive");
+  require_field(inner_dim() % 2 == 0, source, "attention_head_dim",
+                "gives an odd inner dim (the timestep sinusoid needs an even width)");
+  require_field(use_rotary_positional_embeddings || inner_dim() % 16 == 0, source,
+                "attention_head_dim",
+                "gives an inner dim not divisible by 16 (the 3D sincos table needs 3*D/8 even)");
+  require_field(!use_rotary_positional_embeddings || attention_head_dim % 16 == 0, source,
+                "attention_head_dim",
+                "must be divisible by 16 for RoPE (t: hd/4, h/w: 3hd/8, even)");
 }
 
 }  // namespace ditstream

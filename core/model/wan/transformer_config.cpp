@@ -6,24 +6,11 @@
 namespace ditstream {
 namespace {
 
-std::optional<int64_t> optional_int(const JsonConfig& json, const std::string& key) {
-  if (!json.has(key)) return std::nullopt;
-  return json.get<int64_t>(key);
-}
-
-nlohmann::json optional_json(const std::optional<int64_t>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-void require(bool ok, const std::string& source, const std::string& field, const std::string& why) {
-  if (!ok) throw std::runtime_error(source + ": field '" + field + "' " + why);
-}
-
 std::array<int64_t, 3> patch_triple(const JsonConfig& json,
                                     const std::array<int64_t, 3>& fallback) {
   if (!json.has("patch_size")) return fallback;
   const auto values = json.get<std::vector<int64_t>>("patch_size");
-  require(values.size() == 3, json.source, "patch_size", "must list 3 sizes (t, h, w)");
+  require_field(values.size() == 3, json.source, "patch_size", "must list 3 sizes (t, h, w)");
   return {values[0], values[1], values[2]};
 }
 
@@ -80,25 +67,26 @@ nlohmann::json WanTransformerConfig::to_json() const {
 }
 
 void WanTransformerConfig::validate(const std::string& source) const {
-  require(!image_dim, source, "image_dim",
-          "is set (the I2V image embedder is not supported; it must be null)");
-  require(!added_kv_proj_dim, source, "added_kv_proj_dim",
-          "is set (I2V image cross-attention is not supported; it must be null)");
-  require(!pos_embed_seq_len, source, "pos_embed_seq_len",
-          "is set (the FLF2V image position embedding is not supported; it must be null)");
-  require(qk_norm == "rms_norm_across_heads", source, "qk_norm",
-          "is '" + qk_norm + "' (only 'rms_norm_across_heads' is supported)");
-  require(num_attention_heads > 0 && attention_head_dim > 0 && num_layers > 0, source,
-          "num_attention_heads/attention_head_dim/num_layers", "must be positive");
-  require(patch_size[0] > 0 && patch_size[1] > 0 && patch_size[2] > 0, source, "patch_size",
-          "must be positive");
-  require(in_channels > 0 && out_channels > 0 && text_dim > 0 && ffn_dim > 0, source,
-          "in_channels/out_channels/text_dim/ffn_dim", "must be positive");
-  require(freq_dim > 0 && freq_dim % 2 == 0, source, "freq_dim",
-          "must be positive and even (cos and sin halves)");
-  require(attention_head_dim % 2 == 0 && attention_head_dim >= 6, source, "attention_head_dim",
-          "must be even and at least 6 (RoPE rotates pairs split over t, h and w)");
-  require(rope_max_seq_len > 0, source, "rope_max_seq_len", "must be positive");
+  require_field(!image_dim, source, "image_dim",
+                "is set (the I2V image embedder is not supported; it must be null)");
+  require_field(!added_kv_proj_dim, source, "added_kv_proj_dim",
+                "is set (I2V image cross-attention is not supported; it must be null)");
+  require_field(!pos_embed_seq_len, source, "pos_embed_seq_len",
+                "is set (the FLF2V image position embedding is not supported; it must be null)");
+  require_field(qk_norm == "rms_norm_across_heads", source, "qk_norm",
+                "is '" + qk_norm + "' (only 'rms_norm_across_heads' is supported)");
+  require_field(num_attention_heads > 0 && attention_head_dim > 0 && num_layers > 0, source,
+                "num_attention_heads/attention_head_dim/num_layers", "must be positive");
+  require_field(patch_size[0] > 0 && patch_size[1] > 0 && patch_size[2] > 0, source, "patch_size",
+                "must be positive");
+  require_field(in_channels > 0 && out_channels > 0 && text_dim > 0 && ffn_dim > 0, source,
+                "in_channels/out_channels/text_dim/ffn_dim", "must be positive");
+  require_field(freq_dim > 0 && freq_dim % 2 == 0, source, "freq_dim",
+                "must be positive and even (cos and sin halves)");
+  require_field(attention_head_dim % 2 == 0 && attention_head_dim >= 6, source,
+                "attention_head_dim",
+                "must be even and at least 6 (RoPE rotates pairs split over t, h and w)");
+  require_field(rope_max_seq_len > 0, source, "rope_max_seq_len", "must be positive");
 }
 
 }  // namespace ditstream

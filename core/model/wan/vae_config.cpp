@@ -8,24 +8,19 @@ namespace {
 
 constexpr const char* kClassName = "AutoencoderKLWan";
 
-void require(bool ok, const std::string& source, const std::string& field,
-             const std::string& what) {
-  if (!ok) throw std::runtime_error(source + ": field '" + field + "' " + what);
-}
-
 void check_class_name(const JsonConfig& json) {
   const auto name = json.get<std::string>("_class_name", kClassName);
-  require(name == kClassName, json.source, "_class_name",
-          "is '" + name + "', expected '" + kClassName + "'");
+  require_field(name == kClassName, json.source, "_class_name",
+                "is '" + name + "', expected '" + kClassName + "'");
 }
 
 // Wan2.2 fields: accepted only at the values that mean "Wan2.1 layout".
 void check_unsupported(const JsonConfig& json) {
-  require(!json.get<bool>("is_residual", false), json.source, "is_residual",
-          "is true; only the Wan2.1 layout (false) is supported");
+  require_field(!json.get<bool>("is_residual", false), json.source, "is_residual",
+                "is true; only the Wan2.1 layout (false) is supported");
   const auto patch = json.get<int64_t>("patch_size", 1);
-  require(patch == 1, json.source, "patch_size",
-          "is " + std::to_string(patch) + "; only null or 1 is supported");
+  require_field(patch == 1, json.source, "patch_size",
+                "is " + std::to_string(patch) + "; only null or 1 is supported");
 }
 
 bool is_power_of_two_of(int64_t value, int64_t exponent) {
@@ -61,32 +56,32 @@ WanVaeConfig WanVaeConfig::load(const std::filesystem::path& config_json) {
 }
 
 void WanVaeConfig::validate(const std::string& source) const {
-  require(base_dim > 0, source, "base_dim", "must be positive");
-  require(decoder_base_dim >= 0, source, "decoder_base_dim", "must be positive or null");
-  require(z_dim > 0, source, "z_dim", "must be positive");
-  require(in_channels > 0, source, "in_channels", "must be positive");
-  require(out_channels > 0, source, "out_channels", "must be positive");
-  require(num_res_blocks >= 1, source, "num_res_blocks", "must be >= 1");
-  require(!dim_mult.empty(), source, "dim_mult", "must not be empty");
-  require(std::all_of(dim_mult.begin(), dim_mult.end(), [](int64_t m) { return m > 0; }), source,
-          "dim_mult", "entries must be positive");
-  require(temperal_downsample.size() + 1 == dim_mult.size(), source, "temperal_downsample",
-          "must have one entry fewer than 'dim_mult'");
+  require_field(base_dim > 0, source, "base_dim", "must be positive");
+  require_field(decoder_base_dim >= 0, source, "decoder_base_dim", "must be positive or null");
+  require_field(z_dim > 0, source, "z_dim", "must be positive");
+  require_field(in_channels > 0, source, "in_channels", "must be positive");
+  require_field(out_channels > 0, source, "out_channels", "must be positive");
+  require_field(num_res_blocks >= 1, source, "num_res_blocks", "must be >= 1");
+  require_field(!dim_mult.empty(), source, "dim_mult", "must not be empty");
+  require_field(std::all_of(dim_mult.begin(), dim_mult.end(), [](int64_t m) { return m > 0; }),
+                source, "dim_mult", "entries must be positive");
+  require_field(temperal_downsample.size() + 1 == dim_mult.size(), source, "temperal_downsample",
+                "must have one entry fewer than 'dim_mult'");
   // diffusers' encoder cannot run an attention block inside down_blocks (it passes it the cache).
-  require(attn_scales.empty(), source, "attn_scales", "must be empty");
+  require_field(attn_scales.empty(), source, "attn_scales", "must be empty");
   const auto z = static_cast<size_t>(z_dim);
-  require(latents_mean.size() == z, source, "latents_mean",
-          "has " + std::to_string(latents_mean.size()) + " entries, expected z_dim");
-  require(latents_std.size() == z, source, "latents_std",
-          "has " + std::to_string(latents_std.size()) + " entries, expected z_dim");
-  require(std::all_of(latents_std.begin(), latents_std.end(), [](double s) { return s > 0; }),
-          source, "latents_std", "entries must be positive");
+  require_field(latents_mean.size() == z, source, "latents_mean",
+                "has " + std::to_string(latents_mean.size()) + " entries, expected z_dim");
+  require_field(latents_std.size() == z, source, "latents_std",
+                "has " + std::to_string(latents_std.size()) + " entries, expected z_dim");
+  require_field(std::all_of(latents_std.begin(), latents_std.end(), [](double s) { return s > 0; }),
+                source, "latents_std", "entries must be positive");
   const auto levels = static_cast<int64_t>(temperal_downsample.size());
-  require(is_power_of_two_of(scale_factor_spatial, levels), source, "scale_factor_spatial",
-          "must be 2^len(temperal_downsample) = " + std::to_string(spatial_compression()));
-  require(scale_factor_temporal == temporal_compression(), source, "scale_factor_temporal",
-          "must be 2^(true entries of temperal_downsample) = " +
-              std::to_string(temporal_compression()));
+  require_field(is_power_of_two_of(scale_factor_spatial, levels), source, "scale_factor_spatial",
+                "must be 2^len(temperal_downsample) = " + std::to_string(spatial_compression()));
+  require_field(scale_factor_temporal == temporal_compression(), source, "scale_factor_temporal",
+                "must be 2^(true entries of temperal_downsample) = " +
+                    std::to_string(temporal_compression()));
 }
 
 std::vector<bool> WanVaeConfig::temperal_upsample() const {
