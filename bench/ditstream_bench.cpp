@@ -36,8 +36,11 @@ constexpr const char* kHelp =
     "      prompt-delay: live ditstreamsrc; --changes N (3) prompt changes, each sent after\n"
     "                   --spacing F (24) frames of the previous prompt at the sink: frames and\n"
     "                   seconds from the event to the new prompt's first buffer there\n"
-    "      transformer: random-weight transformer forwards (default: CogVideoX-2B at 480x720)\n"
-    "                   --layers --heads --head-dim --latent-height --latent-width --reps\n"
+    "      transformer: random-weight transformer forwards; --family cogvideox (default:\n"
+    "                   CogVideoX-2B at 480x720) or wan (Wan2.1-1.3B at 832x480, 81 frames)\n"
+    "                   --layers --heads --head-dim --ffn-dim --latent-frames\n"
+    "                   --latent-height --latent-width --reps\n"
+    "      families:    both families at one small width and equal FLOPs: time per FLOP\n"
     "  --variants a,b,...  ablation: only these variants, in this order\n"
     "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -166,29 +169,54 @@ int run_prompt_delay(const cli::Arguments& a) {
 }
 
 int run_transformer(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t steps) {
-  TransformerConfig c;  // defaults: CogVideoX-2B
-  c.num_layers = a.get_int("layers", c.num_layers);
-  c.num_attention_heads = a.get_int("heads", c.num_attention_heads);
-  c.attention_head_dim = a.get_int("head-dim", c.attention_head_dim);
-  c.sample_height = a.get_int("latent-height", c.sample_height);
-  c.sample_width = a.get_int("latent-width", c.sample_width);
+  const auto family = a.get("family", "cogvideox");
+  auto s = family == "wan" ? TransformerSize::wan_1_3b() : TransformerSize::cogvideox_2b();
+  if (family != "wan" && family != "cogvideox")
+    throw std::runtime_error("--family must be cogvideox or wan, got '" + family + "'");
+  s.layers = a.get_int("layers", s.layers);
+  s.heads = a.get_int("heads", s.heads);
+  s.head_dim = a.get_int("head-dim", s.head_dim);
+  s.ffn_dim = a.get_int("ffn-dim", s.ffn_dim);
+  s.latent_frames = a.get_int("latent-frames", s.latent_frames);
+  s.latent_height = a.get_int("latent-height", s.latent_height);
+  s.latent_width = a.get_int("latent-width", s.latent_width);
   const auto result =
-      measure_transformer(c, runtime, steps, static_cast<int>(a.get_int("reps", 5)));
-  std::cout << throughput_table(c, runtime, steps, result);
+      measure_transformer(s, runtime, steps, static_cast<int>(a.get_int("reps", 5)));
+  std::cout << throughput_table(s, runtime, steps, result);
+  return 0;
+}
+
+// The two families at one small width (2 layers of 4 × 32) with Wan's window length chosen so
+// both forwards cost the same FLOPs: time per FLOP of each runtime, measured in one process.
+int run_families(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t steps) {
+  TransformerSize cog{"cogvideox", 2, 4, 32, 0, 13, 16, 24, 226};
+  TransformerSize wan{"wan", 2, 4, 32, 512, 1, 16, 24, 512};
+  while (forward_flops(wan) < forward_flops(cog)) ++wan.latent_frames;
+  const int reps = static_cast<int>(a.get_int("reps", 5));
+  const auto c = measure_transformer(cog, runtime, steps, reps);
+  const auto w = measure_transformer(wan, runtime, steps, reps);
+  std::cout << throughput_table(cog, runtime, steps, c) << "\n"
+            << throughput_table(wan, runtime, steps, w) << "\n";
+  std::printf("Wan / CogVideoX: FLOP %.3f, seconds per step %.3f, seconds per FLOP %.3f\n",
+              forward_flops(wan) / forward_flops(cog), w.step_seconds / c.step_seconds,
+              (w.step_seconds / forward_flops(wan)) / (c.step_seconds / forward_flops(cog)));
   return 0;
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(args, {"help"},
-                         {"model", "scenario", "windows", "warmup", "steps", "threads", "device",
-                          "dtype", "json", "label", "layers", "heads", "head-dim", "latent-height",
-                          "latent-width", "reps", "variants", "changes", "spacing"});
+  const cli::Arguments a(
+      args, {"help"},
+      {"model",    "scenario",      "windows",      "warmup",       "steps",    "threads",
+       "device",   "dtype",         "json",         "label",        "layers",   "heads",
+       "head-dim", "latent-height", "latent-width", "reps",         "variants", "changes",
+       "spacing",  "family",        "ffn-dim",      "latent-frames"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   const auto scenario = a.get("scenario", "steady");
   if (scenario == "transformer") return run_transformer(a, runtime, base_settings(a).steps);
+  if (scenario == "families") return run_families(a, runtime, base_settings(a).steps);
   if (scenario == "prompt-delay") return run_prompt_delay(a);
   const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
   const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);

@@ -75,10 +75,12 @@ stage make_random 25 build-gpu/core/ditstream make-random "$model" --preset cogv
 stage info 10 build-gpu/core/ditstream info "$model"
 stage gpu_tests 30 ctest --test-dir build-gpu -L gpu --output-on-failure
 stage step 15 bench --scenario transformer --device cuda --dtype bf16 --steps 50 --reps 3
+stage wan_step 15 bench --scenario transformer --family wan --device cuda --dtype bf16 --steps 50 \
+  --reps 3
 stage window 15 build-gpu/core/ditstream render --model "$model" --device cuda --dtype bf16 \
   --prompt "a red fox running in the snow" --steps 8 --output "$out/window.y4m"
 rm -f "$out/window.y4m"
-stage stream 45 bench --model "$model" --scenario ablation --variants deferred-no-kv,deferred,mask-guided \
+stage stream 30 bench --model "$model" --scenario ablation --variants deferred-no-kv,deferred,mask-guided \
   --windows 2 --warmup 1 --steps 8 --device cuda --dtype bf16 --json "$out/stream.jsonl"
 kill $sampler 2>/dev/null
 echo "total $(($(date +%s) - began)) s" | tee "$out/total.txt"

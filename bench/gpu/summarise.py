@@ -24,15 +24,19 @@ def stage_rows(out):
     return rows
 
 
-def step_rows(out):
+def step_rows(out, log="step.log", name="CogVideoX-2B"):
     match = re.search(r"^\| ([\d.]+) \(([\d.]+)–([\d.]+)\) \| ([\d.]+) \| ([\d.e+]+) \| ([\d.e+]+) \| "
-                      r"([\d.e+]+) \| (\d+) % \|", read(out, "step.log"), re.M)
+                      r"([\d.e+]+) \| (\d+) % \|", read(out, log), re.M)
     if not match:
-        return [("transformer step", "not measured")]
+        return [(f"{name} transformer step", "not measured")]
     step, low, high, window, _, achieved, peak, share = match.groups()
-    return [("transformer step, CFG batch 2 (s, median of 3)", f"{step} ({low}–{high})"),
-            ("achieved / bf16 matmul peak (TFLOP/s)", f"{achieved} / {peak} ({share} %)"),
-            ("50 steps of the transformer alone (s)", window)]
+    return [(f"{name} transformer step, CFG batch 2 (s, median of 3)", f"{step} ({low}–{high})"),
+            (f"{name} achieved / bf16 matmul peak (TFLOP/s)", f"{achieved} / {peak} ({share} %)"),
+            (f"{name}: 50 steps of the transformer alone (s)", window)]
+
+
+def wan_step_rows(out):
+    return step_rows(out, "wan_step.log", "Wan2.1-1.3B (832x480, 21 latent frames)")
 
 
 def window_rows(out):
@@ -84,7 +88,8 @@ def main(out):
     print()
     print("| measure | value |")
     print("|---|---|")
-    for producer in (stage_rows, test_rows, step_rows, window_rows, stream_rows, memory_rows):
+    for producer in (stage_rows, test_rows, step_rows, wan_step_rows, window_rows, stream_rows,
+                     memory_rows):
         for name, value in producer(out):
             print(f"| {name} | {value} |")
     print(f"\n{read(out, 'total.txt').strip()}")
