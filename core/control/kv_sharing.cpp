@@ -102,6 +102,7 @@ KvSharingControl::KvSharingControl(KvSharingGate gate, KvSharingLayout layout)
 torch::Tensor KvSharingControl::attend(const AttentionSite& site, const torch::Tensor& q,
                                        const torch::Tensor& k, const torch::Tensor& v,
                                        const AttentionFn& attention) {
+  if (site.kind == AttentionKind::Cross) return attention(q, k, v);  // text K/V stay the row's
   ++calls_;
   if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
   layout_.validate(q.size(0), site.roles);

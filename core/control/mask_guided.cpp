@@ -50,8 +50,9 @@ MaskGuidedKvSharingControl::MaskGuidedKvSharingControl(KvSharingGate gate, KvSha
 torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, const torch::Tensor& q,
                                                  const torch::Tensor& k, const torch::Tensor& v,
                                                  const AttentionFn& attention) {
-  ++calls_;
   accumulate(site, q, k);
+  if (site.kind == AttentionKind::Cross) return attention(q, k, v);
+  ++calls_;
   if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
   layout_.validate(q.size(0), site.roles);
   shared_.push_back({site.step, site.layer});
@@ -60,7 +61,9 @@ torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, cons
 
 void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const torch::Tensor& q,
                                             const torch::Tensor& k) {
+  const bool cross = site.kind == AttentionKind::Cross;
   if (!gate_.has_step(site.step) || site.layer >= gate_.layer_end) return;
+  if (!cross && site.text_len == 0) return;  // a video-only self-attention holds no text map
   if (site.step != map_step_ || site.layer <= map_last_layer_) {
     map_sums_.clear();
     map_layers_ = 0;
@@ -68,8 +71,10 @@ void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const tor
   map_step_ = site.step;
   map_last_layer_ = site.layer;
   const auto add = [&](const MapKey& key, const std::vector<int64_t>& tokens) {
-    const auto mass = subject_attention_mass(q[key.first], k[key.first], site.text_len, tokens,
-                                             options_.max_score_elements);
+    const auto mass = cross ? cross_attention_subject_mass(q[key.first], k[key.first], tokens,
+                                                           options_.max_score_elements)
+                            : subject_attention_mass(q[key.first], k[key.first], site.text_len,
+                                                     tokens, options_.max_score_elements);
     auto& sum = map_sums_[key];
     sum = sum.defined() ? sum + mass : mass;
   };
@@ -82,11 +87,13 @@ void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const tor
   ++map_layers_;
 }
 
-torch::Tensor MaskGuidedKvSharingControl::map_mask(const MapKey& key) const {
+torch::Tensor MaskGuidedKvSharingControl::map_mask(const MapKey& key, int64_t video_len) const {
   const auto it = map_sums_.find(key);
+  // Wan's layer 0: its cross-attention (the maps' source) runs after its self-attention, so the
+  // first gated layer may have no map yet: every token is foreground (plain sharing).
   if (it == map_sums_.end())
-    throw std::runtime_error("MaskGuidedKvSharingControl: no attention map for batch row " +
-                             std::to_string(key.first));
+    return torch::ones({video_len / options_.tokens_per_frame, options_.tokens_per_frame},
+                       torch::kBool);
   return binary_frame_masks(it->second / static_cast<double>(map_layers_),
                             options_.tokens_per_frame, options_.threshold);
 }
@@ -121,7 +128,9 @@ torch::Tensor MaskGuidedKvSharingControl::fuse_pairs(const std::vector<size_t>& 
                                                      const torch::Tensor& k, const torch::Tensor& v,
                                                      const AttentionFn& attention) {
   const auto& first = layout_.pairs[pairs.front()];
-  const SubjectMasks masks{map_mask({first.mask_source, 0}), map_mask({first.mask_target, 1})};
+  const int64_t video_len = q.size(2) - text_len;
+  const SubjectMasks masks{map_mask({first.mask_source, 0}, video_len),
+                           map_mask({first.mask_target, 1}, video_len)};
   for (const size_t i : pairs) masks_[i] = masks;
   std::vector<int64_t> targets, sources;
   for (const size_t i : pairs) {

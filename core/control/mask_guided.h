@@ -1,6 +1,8 @@
 #pragma once
 // DiTCtrl mask-guided KV-sharing (ditctrl-spec §5). Same gate and batch layout as
-// KvSharingControl (see kv_sharing.h for the layout contract), plus:
+// KvSharingControl (see kv_sharing.h for the layout contract), plus (the maps come from the joint
+// self-attention of an MM-DiT, or from a cross-attention site's video->text attention, Wan's
+// attn2, with the fusion on its video-only self-attention):
 //   maps   at every layer l < gate.layer_end of every forward at a gated step, each pair's mask
 //   rows
 //          (the conditional source and target rows) record the head-mean video->text attention of
@@ -61,7 +63,7 @@ class MaskGuidedKvSharingControl : public AttentionControl {
   using MapKey = std::pair<int64_t, int>;
 
   void accumulate(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k);
-  torch::Tensor map_mask(const MapKey& key) const;
+  torch::Tensor map_mask(const MapKey& key, int64_t video_len) const;
   torch::Tensor fuse(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k,
                      const torch::Tensor& v, const AttentionFn& attention);
   torch::Tensor fuse_pairs(const std::vector<size_t>& pairs, int64_t text_len,

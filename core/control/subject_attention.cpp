@@ -20,28 +20,43 @@ void check_tokens(const std::vector<int64_t>& tokens, int64_t text_len) {
                                " is outside the " + std::to_string(text_len) + " text tokens");
 }
 
+// Σ_{j ∈ tokens} mean_heads softmax_j(q_i·k_j / sqrt(hd)) for every query row of q_video, the
+// softmax over all of k's rows, in query chunks.
+torch::Tensor query_subject_mass(const torch::Tensor& q_video, const torch::Tensor& k,
+                                 const std::vector<int64_t>& tokens, int64_t max_score_elements) {
+  const auto kf = k.to(torch::kFloat);
+  const auto subject_keys = kf.index_select(
+      1, torch::tensor(tokens, torch::TensorOptions(torch::kLong).device(k.device())));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q_video.size(-1)));
+  const int64_t heads = q_video.size(0), queries = q_video.size(1);
+  const int64_t chunk =
+      std::max<int64_t>(1, max_score_elements / std::max<int64_t>(1, heads * k.size(1)));
+  auto out = torch::empty({queries}, q_video.options().dtype(torch::kFloat));
+  for (int64_t start = 0; start < queries; start += chunk) {
+    const int64_t end = std::min(start + chunk, queries);
+    const auto qc = q_video.slice(1, start, end).to(torch::kFloat) * scale;
+    const auto lse = torch::logsumexp(torch::matmul(qc, kf.transpose(-2, -1)), -1, true);
+    const auto p = torch::exp(torch::matmul(qc, subject_keys.transpose(-2, -1)) - lse);
+    out.slice(0, start, end).copy_(p.sum(-1).mean(0));
+  }
+  return out;
+}
+
 }  // namespace
 
 torch::Tensor subject_attention_mass(const torch::Tensor& q, const torch::Tensor& k,
                                      int64_t text_len, const std::vector<int64_t>& tokens,
                                      int64_t max_score_elements) {
   check_tokens(tokens, text_len);
-  const auto kf = k.to(torch::kFloat);
-  const auto subject_keys = kf.index_select(
-      1, torch::tensor(tokens, torch::TensorOptions(torch::kLong).device(k.device())));
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  const int64_t heads = q.size(0), queries = q.size(1) - text_len;
-  const int64_t chunk =
-      std::max<int64_t>(1, max_score_elements / std::max<int64_t>(1, heads * k.size(1)));
-  auto out = torch::empty({queries}, q.options().dtype(torch::kFloat));
-  for (int64_t start = 0; start < queries; start += chunk) {
-    const int64_t end = std::min(start + chunk, queries);
-    const auto qc = q.slice(1, text_len + start, text_len + end).to(torch::kFloat) * scale;
-    const auto lse = torch::logsumexp(torch::matmul(qc, kf.transpose(-2, -1)), -1, true);
-    const auto p = torch::exp(torch::matmul(qc, subject_keys.transpose(-2, -1)) - lse);
-    out.slice(0, start, end).copy_(p.sum(-1).mean(0));
-  }
-  return out;
+  return query_subject_mass(q.slice(1, text_len), k, tokens, max_score_elements);
+}
+
+torch::Tensor cross_attention_subject_mass(const torch::Tensor& q_video,
+                                           const torch::Tensor& k_text,
+                                           const std::vector<int64_t>& tokens,
+                                           int64_t max_score_elements) {
+  check_tokens(tokens, k_text.size(1));
+  return query_subject_mass(q_video, k_text, tokens, max_score_elements);
 }
 
 torch::Tensor binary_frame_masks(const torch::Tensor& video_map, int64_t tokens_per_frame,

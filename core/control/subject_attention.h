@@ -18,6 +18,13 @@ torch::Tensor subject_attention_mass(const torch::Tensor& q, const torch::Tensor
                                      int64_t text_len, const std::vector<int64_t>& tokens,
                                      int64_t max_score_elements = int64_t{1} << 24);
 
+// The same map from a cross-attention: q_video (heads, V, hd) video queries, k_text (heads, L, hd)
+// text keys, `tokens` in [0, L); the softmax is over the L text keys.
+torch::Tensor cross_attention_subject_mass(const torch::Tensor& q_video,
+                                           const torch::Tensor& k_text,
+                                           const std::vector<int64_t>& tokens,
+                                           int64_t max_score_elements = int64_t{1} << 24);
+
 // video_map: (F·tokens_per_frame) averaged map. Min-max normalises each frame over its tokens,
 // m = (x − min)/(max − min + 1e-6), and returns the bool mask m ≥ threshold, shape (F,
 // tokens_per_frame). Pitfall: a frame whose mask comes out empty (a constant frame, or threshold

@@ -11,12 +11,16 @@
 namespace ditstream {
 
 enum class BatchRole { Uncond, Cond };
+// Self: q, k, v of one sequence. Cross: queries from the video, keys and values from the text
+// (Wan's attn2; text_len is 0 there).
+enum class AttentionKind { Self, Cross };
 
 struct AttentionSite {
   int64_t step = 0;      // sampler step index within the window
   int64_t layer = 0;     // transformer block index
   int64_t text_len = 0;  // the first text_len tokens of the sequence are text
   const std::vector<BatchRole>* roles = nullptr;  // one per batch row; null when unknown
+  AttentionKind kind = AttentionKind::Self;
 };
 
 // q, k, v: (B, heads, S, head_dim) after q/k norm and positional rotation; returns (B, heads, S,

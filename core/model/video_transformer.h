@@ -18,10 +18,9 @@ struct ModelGeometry {
   int64_t spatial_compression = 8;
   int64_t patch_size = 2;  // spatial
   int64_t num_layers = 0;
-  int64_t text_length = 0;        // tokens of one prompt embedding
-  bool text_in_sequence = false;  // true: text tokens lead the self-attention sequence (MM-DiT)
-  int64_t latent_frames = 13;     // the family's window
-  int64_t latent_height = 60;     // the default size, in latent rows and columns
+  int64_t text_length = 0;     // tokens of one prompt embedding
+  int64_t latent_frames = 13;  // the family's window
+  int64_t latent_height = 60;  // the default size, in latent rows and columns
   int64_t latent_width = 90;
   int64_t frame_rate = 8;  // frames per second the family's videos play at
 };

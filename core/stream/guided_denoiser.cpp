@@ -8,12 +8,7 @@ namespace ditstream {
 
 GuidedDenoiser::GuidedDenoiser(std::shared_ptr<const PipelineComponents> components,
                                GuidanceOptions guidance, KvSharingOptions sharing)
-    : components_(std::move(components)), guidance_(guidance), sharing_(std::move(sharing)) {
-  if (sharing_.mask_guided && !components_->geometry().text_in_sequence)
-    throw std::runtime_error(
-        "mask-guided KV-sharing needs text tokens in the self-attention "
-        "sequence (CogVideoX); this model attends to text by cross-attention");
-}
+    : components_(std::move(components)), guidance_(guidance), sharing_(std::move(sharing)) {}
 
 torch::Tensor GuidedDenoiser::forward(const std::vector<torch::Tensor>& latents,
                                       const std::vector<torch::Tensor>& text,

@@ -129,6 +129,32 @@ TEST(SubjectAttention, MassMatchesDenseSoftmaxInSmallChunks) {
   EXPECT_THROW(subject_attention_mass(x.q[0], x.k[0], 5, {5}), std::runtime_error);
 }
 
+// Cross-attention form (Wan's attn2): video queries against the text keys only.
+TEST(SubjectAttention, CrossAttentionMassMatchesDenseSoftmax) {
+  torch::manual_seed(3);
+  const auto q = torch::randn({2, kFrames * kTokensPerFrame, 8});
+  const auto k = torch::randn({2, 7, 8});
+  const std::vector<int64_t> tokens = {1, 3};
+  const auto all = torch::cat({torch::zeros({2, 7, 8}), q}, 1);  // dense_mass's [text ; video]
+  const auto expected = dense_mass(all, k, 7, tokens);
+  for (const int64_t budget : {int64_t{1}, int64_t{1} << 24})
+    EXPECT_LT(max_abs_diff(cross_attention_subject_mass(q, k, tokens, budget), expected), 1e-6);
+  EXPECT_THROW(cross_attention_subject_mass(q, k, {7}), std::runtime_error);
+}
+
+// Plain sharing leaves cross-attention alone: each row keeps its own text K/V.
+TEST(KvSharingControl, CrossAttentionSitesAreNotShared) {
+  torch::manual_seed(4);
+  const auto q = torch::randn({2, 2, 6, 8}), k = torch::randn({2, 2, 5, 8});
+  const auto v = torch::randn({2, 2, 5, 8});
+  KvSharingControl control({0, 1, 0, 1}, KvSharingLayout::plain_pair());
+  AttentionSite site;
+  site.kind = AttentionKind::Cross;
+  const auto out = control.attend(site, q, k, v, ditstream::full_attention);
+  EXPECT_TRUE(torch::equal(out, ditstream::full_attention(q, k, v)));
+  EXPECT_EQ(control.calls(), 0);
+}
+
 TEST(SubjectAttention, FrameMasksAreMinMaxThresholdedAndNeverEmpty) {
   auto map = torch::zeros({kFrames * kTokensPerFrame});
   map.slice(0, 0, kTokensPerFrame).copy_(torch::linspace(0, 1, kTokensPerFrame));

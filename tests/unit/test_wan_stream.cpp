@@ -2,6 +2,7 @@
 // writes: loading, one window, KV-sharing on Wan's self-attention, and a stream with a prompt
 // change (transition window, blending, every frame decoded once).
 #include "core/control/kv_sharing.h"
+#include "core/control/mask_guided.h"
 #include "core/session/stream_settings.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
@@ -42,7 +43,6 @@ TEST(WanFamily, FolderLoadsWithWanDefaults) {
   EXPECT_EQ(g.latent_frames, 21);
   EXPECT_EQ(g.latent_height * g.spatial_compression, 480);
   EXPECT_EQ(g.latent_width * g.spatial_compression, 832);
-  EXPECT_FALSE(g.text_in_sequence);
   EXPECT_EQ(c.samplers->default_name(), "unipc");
   try {
     c.samplers->make("ddim", 4, {});
@@ -120,18 +120,42 @@ TEST(WanFamily, KvSharingOnSelfAttentionChangesOnlyTheTarget) {
   EXPECT_GT((shared[1] - plain[1]).abs().max().item<double>(), 1e-4);
 }
 
-TEST(WanFamily, MaskGuidedSharingIsRejectedWithTheReason) {
+// Mask-guided sharing on Wan: the subject maps come from the cross-attention (attn2) of the
+// layers before, the fusion happens on the video-only self-attention; plain self-attention and
+// the source row are untouched.
+TEST(WanFamily, MaskGuidedSharingTakesItsMapsFromTheCrossAttention) {
+  const auto& model = *tiny_wan()->transformer;
+  torch::manual_seed(1);
+  const auto x = torch::randn({2, 2, 16, 4, 6});
+  const auto text = torch::randn({2, 512, 32});
+  MaskGuidedOptions mask;
+  mask.source_tokens = {1, 2};
+  mask.target_tokens = {1};
+  mask.tokens_per_frame = 6;
+  MaskGuidedKvSharingControl control({0, 1, 1, 2}, KvSharingLayout::plain_pair(), mask);
+  AttentionContext ctx;
+  ctx.control = &control;
+  ctx.roles = {BatchRole::Cond, BatchRole::Cond};
+  const auto shared = model.predict(x, text, 500.0, ctx);
+  EXPECT_EQ(control.calls(), 2);  // self-attention calls; the cross ones only feed the maps
+  ASSERT_EQ(control.last_masks().size(), 1u);
+  const auto& m = control.last_masks()[0];
+  EXPECT_EQ(m.source.sizes(), (std::vector<int64_t>{2, 6}));
+  EXPECT_TRUE(m.source.any().item<bool>());
+  EXPECT_FALSE(m.source.all().item<bool>());  // layer 0's cross map picked a foreground
+  EXPECT_TRUE(torch::equal(shared[0], model.predict(x, text, 500.0, {})[0]));
+}
+
+TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
   auto o = small_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red circle", "", {"circle"}, {}, -1});
-  timeline->add({0, 5, "a blue circle", "", {"circle"}, {}, -1});
-  try {
-    StreamGenerator g(tiny_wan(), o, timeline);
-    FAIL() << "mask-guided sharing was accepted for a cross-attention model";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("cross-attention"), std::string::npos) << e.what();
-  }
+  timeline->add({0, 0, "a red circle moving right", "", {"circle"}, {}, -1});
+  timeline->add({0, 5, "a blue circle moving up", "", {"circle"}, {}, 1});
+  StreamGenerator g(tiny_wan(), o, timeline);
+  int64_t frames = 0;
+  for (int window = 0; window < 3; ++window) frames += static_cast<int64_t>(g.next_window().size());
+  EXPECT_EQ(frames, 1 + 4 * 5);  // 3 windows of stride 2: latent frames [0, 6) committed
 }
 
 TEST(WanFamily, StreamChangesPromptThroughATransitionAndEmitsEveryFrameOnce) {

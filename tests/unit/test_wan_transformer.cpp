@@ -78,6 +78,7 @@ class ChunkCacheControl : public AttentionControl {
  public:
   torch::Tensor attend(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k,
                        const torch::Tensor& v, const AttentionFn& attention) override {
+    if (site.kind == AttentionKind::Cross) return attention(q, k, v);
     auto& [keys, values] = cache[site.layer];
     keys = keys.defined() ? torch::cat({keys, k}, 2) : k;
     values = values.defined() ? torch::cat({values, v}, 2) : v;
@@ -231,7 +232,8 @@ class CountingControl : public AttentionControl {
   std::vector<int64_t> key_lengths;
 };
 
-TEST(WanTransformerHook, CalledOncePerBlockForSelfAttentionOnly) {
+// Per block: the self-attention (video keys only), then the cross-attention (the text's keys).
+TEST(WanTransformerHook, CalledForEachBlocksSelfThenCrossAttention) {
   torch::NoGradGuard no_grad;
   const auto model = random_model();
   const auto in = tiny_inputs();
@@ -241,16 +243,18 @@ TEST(WanTransformerHook, CalledOncePerBlockForSelfAttentionOnly) {
   ctx.step = 5;
   const auto hooked = model->forward(in.x, in.timestep, in.text, ctx);
   const int64_t layers = model->config().num_layers, tokens = 3 * 2 * 3;
-  ASSERT_EQ(control.sites.size(), static_cast<size_t>(layers));
-  for (int64_t i = 0; i < layers; ++i) {
-    EXPECT_EQ(control.sites[i].layer, i);
+  ASSERT_EQ(control.sites.size(), static_cast<size_t>(2 * layers));
+  for (int64_t i = 0; i < 2 * layers; ++i) {
+    const bool cross = i % 2 == 1;
+    EXPECT_EQ(control.sites[i].layer, i / 2);
     EXPECT_EQ(control.sites[i].step, 5);
     EXPECT_EQ(control.sites[i].text_len, 0);
-    EXPECT_EQ(control.key_lengths[i], tokens);  // video tokens only: no text keys
+    EXPECT_EQ(control.sites[i].kind, cross ? AttentionKind::Cross : AttentionKind::Self);
+    EXPECT_EQ(control.key_lengths[i], cross ? in.text.size(1) : tokens);
   }
   EXPECT_TRUE(torch::equal(hooked, model->forward(in.x, in.timestep, in.text)));
   model->forward(in.x, in.timestep, in.text, ctx);
-  EXPECT_EQ(control.sites.size(), static_cast<size_t>(2 * layers));
+  EXPECT_EQ(control.sites.size(), static_cast<size_t>(4 * layers));
 }
 
 TEST(WanTransformerTimestep, PerTokenEqualToPerSampleWhenUniform) {

@@ -18,7 +18,6 @@ ModelGeometry geometry_of(const TransformerConfig& c, int64_t spatial_compressio
   g.patch_size = c.patch_size;
   g.num_layers = c.num_layers;
   g.text_length = c.max_text_seq_length;
-  g.text_in_sequence = true;
   g.latent_frames = c.latent_frames();
   g.latent_height = c.sample_height;
   g.latent_width = c.sample_width;

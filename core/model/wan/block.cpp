@@ -55,12 +55,16 @@ torch::Tensor WanAttention::self_attention(const torch::Tensor& x, const WanRope
   return merge_heads(o);
 }
 
-torch::Tensor WanAttention::cross_attention(const torch::Tensor& x,
-                                            const torch::Tensor& context) const {
+torch::Tensor WanAttention::cross_attention(const torch::Tensor& x, const torch::Tensor& context,
+                                            const AttentionSite& site,
+                                            AttentionControl* control) const {
   const auto q = split_heads(*to_q_, norm_q_.get(), x);
   const auto k = split_heads(*to_k_, norm_k_.get(), context);
   const auto v = split_heads(*to_v_, nullptr, context);
-  return merge_heads(ditstream::full_attention(q, k, v));
+  if (!control) return merge_heads(ditstream::full_attention(q, k, v));
+  AttentionSite cross = site;
+  cross.kind = AttentionKind::Cross;
+  return merge_heads(control->attend(cross, q, k, v, ditstream::full_attention));
 }
 
 WanFeedForward::WanFeedForward(int64_t dim, int64_t inner_dim,
@@ -102,7 +106,7 @@ torch::Tensor WanTransformerBlock::forward(const torch::Tensor& x, const torch::
   auto out =
       (x.to(torch::kFloat32) + attn1_->self_attention(h, rope, site, control) * m[2]).to(dtype);
   h = norm2_ ? norm2_->forward(out.to(torch::kFloat32)).to(dtype) : out;
-  out = out + attn2_->cross_attention(h, context);
+  out = out + attn2_->cross_attention(h, context, site, control);
   h = ditstream::modulate(norm3_->forward(out.to(torch::kFloat32)), m[3], m[4]).to(dtype);
   return (out.to(torch::kFloat32) + ffn_->forward(h).to(torch::kFloat32) * m[5]).to(dtype);
 }

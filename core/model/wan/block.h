@@ -23,8 +23,10 @@ class WanAttention : public torch::nn::Module {
   // x (B, S, D) -> (B, S, D); RoPE on q and k, attention through `control` when set.
   torch::Tensor self_attention(const torch::Tensor& x, const WanRopeTables& rope,
                                const AttentionSite& site, AttentionControl* control) const;
-  // q from x (B, S, D), k and v from context (B, L, D); no RoPE, no mask.
-  torch::Tensor cross_attention(const torch::Tensor& x, const torch::Tensor& context) const;
+  // q from x (B, S, D), k and v from context (B, L, D); no RoPE, no mask; through `control`
+  // (AttentionKind::Cross) when set.
+  torch::Tensor cross_attention(const torch::Tensor& x, const torch::Tensor& context,
+                                const AttentionSite& site, AttentionControl* control) const;
 
  private:
   // (B, L, D) -> (B, heads, L, head_dim)

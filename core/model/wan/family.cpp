@@ -20,7 +20,6 @@ ModelGeometry geometry_of(const WanTransformerConfig& t, const WanVaeConfig& v) 
   g.patch_size = t.patch_size[1];
   g.num_layers = t.num_layers;
   g.text_length = 512;
-  g.text_in_sequence = false;
   g.latent_frames = (81 - 1) / g.temporal_compression + 1;
   g.latent_height = 480 / g.spatial_compression;
   g.latent_width = 832 / g.spatial_compression;
