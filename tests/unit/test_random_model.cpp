@@ -1,6 +1,7 @@
 // Full-size random presets carry the real models' configs: their parameter counts match the
 // published checkpoints, counted without writing (or initialising) any weight.
 #include "core/training/random_model.h"
+#include "core/training/random_wan_model.h"
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,20 @@ TEST(RandomModel, CogVideoX5BIsLargerAndUsesRope) {
   const auto n = random_model_parameters(spec, spec.text_vocab_size);
   EXPECT_GT(n.transformer, 5'000'000'000);
   EXPECT_LT(n.transformer, 6'000'000'000);
+}
+
+// Wan2.1-T2V's diffusers transformers (1.3B: wan-causal-streaming §1.1; 14B: the same formula,
+// D 5120, FFN 13824, 40 layers) and UMT5-XXL's encoder (a 256384-id embedding, 24 layers, a
+// relative-position table in every one).
+TEST(RandomModel, Wan21PresetsHaveTheRealParameterCounts) {
+  const auto small = wan_random_preset("wan2.1-1.3b");
+  const auto n = wan_random_parameters(small, small.text_vocab_size);
+  EXPECT_EQ(n.transformer, 1418996800);
+  EXPECT_EQ(n.text_encoder, 5680910336);
+  const auto large = wan_random_preset("wan2.1-14b");
+  EXPECT_EQ(wan_random_parameters(large, large.text_vocab_size).transformer, 14288491584);
+  EXPECT_TRUE(is_wan_preset("tiny-wan"));
+  EXPECT_THROW(wan_random_preset("wan2.2-5b"), std::runtime_error);
 }
 
 TEST(RandomModel, UnknownPresetIsRefused) {
