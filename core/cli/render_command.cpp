@@ -4,6 +4,7 @@
 #include "core/io/png_writer.h"
 #include "core/io/y4m_writer.h"
 #include "core/session/stream_session.h"
+#include "core/session/stream_settings.h"
 #include "core/stream/offline_renderer.h"
 #include "core/stream/prompt_file.h"
 #include "core/stream/window_pipeline.h"
@@ -210,8 +211,7 @@ int render_command(const std::vector<std::string>& args) {
   const auto& defaults = model->defaults;
   if (options.steps == 0) options.steps = defaults.steps;
   if (options.guidance < 0) options.guidance = defaults.guidance;
-  if (options.sampler.empty())
-    options.sampler = defaults.sampler.empty() ? model->samplers->default_name() : defaults.sampler;
+  if (options.sampler.empty()) options.sampler = auto_sampler(*model);
   const int fps = static_cast<int>(a.get_int("fps", model->geometry().frame_rate));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {

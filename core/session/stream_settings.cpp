@@ -33,11 +33,14 @@ std::optional<KvSharingGate> kv_gate(const SessionSettings& s, int64_t num_steps
 }
 
 std::string sampler_of(const SessionSettings& s, const PipelineComponents& model) {
-  if (s.sampler != SamplerChoice::Auto) return sampler_name(s.sampler);
-  return model.defaults.sampler.empty() ? model.samplers->default_name() : model.defaults.sampler;
+  return s.sampler == SamplerChoice::Auto ? auto_sampler(model) : sampler_name(s.sampler);
 }
 
 }  // namespace
+
+std::string auto_sampler(const PipelineComponents& model) {
+  return model.defaults.sampler.empty() ? model.samplers->default_name() : model.defaults.sampler;
+}
 
 StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponents& model) {
   if (s.generator == GeneratorChoice::Causal)
