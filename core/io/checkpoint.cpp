@@ -48,15 +48,31 @@ Checkpoint Checkpoint::open_index(const std::filesystem::path& index_json) {
   return c;
 }
 
+Checkpoint Checkpoint::from_tensors(std::map<std::string, torch::Tensor> tensors,
+                                    std::string description) {
+  Checkpoint c;
+  c.description_ = std::move(description);
+  for (auto& [name, tensor] : tensors) {
+    TensorEntry e{name, safetensors_dtype_name(tensor.scalar_type()), tensor.sizes().vec(), 0,
+                  static_cast<uint64_t>(tensor.numel() * tensor.element_size())};
+    c.in_memory_.emplace(name, std::make_pair(std::move(e), std::move(tensor)));
+  }
+  return c;
+}
+
 std::vector<std::string> Checkpoint::names() const {
   std::vector<std::string> out;
   for (const auto& [name, _] : owner_) out.push_back(name);
+  for (const auto& [name, _] : in_memory_) out.push_back(name);
   return out;
 }
 
-bool Checkpoint::contains(const std::string& name) const { return owner_.count(name) > 0; }
+bool Checkpoint::contains(const std::string& name) const {
+  return owner_.count(name) > 0 || in_memory_.count(name) > 0;
+}
 
 const TensorEntry& Checkpoint::entry(const std::string& name) const {
+  if (const auto m = in_memory_.find(name); m != in_memory_.end()) return m->second.first;
   auto it = owner_.find(name);
   if (it == owner_.end())
     throw std::runtime_error(description_ + ": no tensor named '" + name + "'");
@@ -64,6 +80,7 @@ const TensorEntry& Checkpoint::entry(const std::string& name) const {
 }
 
 torch::Tensor Checkpoint::tensor(const std::string& name) const {
+  if (const auto m = in_memory_.find(name); m != in_memory_.end()) return m->second.second;
   entry(name);
   return files_[owner_.at(name)]->tensor(name);
 }

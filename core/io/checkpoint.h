@@ -1,5 +1,6 @@
 #pragma once
-// A component's weights: one safetensors file or a sharded set with an index.
+// A component's weights: one safetensors file, a sharded set with an index, or tensors already in
+// memory (converted from another layout).
 
 #include "core/io/safetensors.h"
 
@@ -18,6 +19,9 @@ class Checkpoint {
   static Checkpoint open(const std::filesystem::path& dir, const std::string& stem);
   static Checkpoint open_file(const std::filesystem::path& file);
   static Checkpoint open_index(const std::filesystem::path& index_json);
+  // Entries describe the tensors as they are (dtype, shape, byte size); files() is empty.
+  static Checkpoint from_tensors(std::map<std::string, torch::Tensor> tensors,
+                                 std::string description);
 
   std::vector<std::string> names() const;  // sorted
   bool contains(const std::string& name) const;
@@ -29,6 +33,7 @@ class Checkpoint {
  private:
   std::vector<std::shared_ptr<SafetensorsFile>> files_;
   std::map<std::string, size_t> owner_;  // tensor name -> index into files_
+  std::map<std::string, std::pair<TensorEntry, torch::Tensor>> in_memory_;  // from_tensors
   std::string description_;
 };
 

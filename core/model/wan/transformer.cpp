@@ -6,6 +6,7 @@
 #include "core/model/layers.h"
 #include "core/model/positional_embeddings.h"
 #include "core/model/wan/block.h"
+#include "core/model/wan/checkpoint_layout.h"
 
 #include <torch/torch.h>
 
@@ -166,13 +167,18 @@ WanTransformer3DModel::WanTransformer3DModel(const WanTransformerConfig& config,
 }
 
 std::shared_ptr<WanTransformer3DModel> WanTransformer3DModel::load(
-    const std::filesystem::path& dir, const torch::TensorOptions& options) {
+    const std::filesystem::path& dir, const torch::TensorOptions& options,
+    const std::filesystem::path& checkpoint_file, std::string* weights_description) {
   const auto config = WanTransformerConfig::from_json(JsonConfig::load(dir / "config.json"));
-  auto model = std::make_shared<WanTransformer3DModel>(config, options.device(torch::kCPU));
+  // A meta target (ditstream info) must be built on meta: set_data cannot move CPU to meta.
+  const auto build_device = options.device().is_meta() ? torch::kMeta : torch::kCPU;
+  auto model = std::make_shared<WanTransformer3DModel>(config, options.device(build_device));
   const auto dtypes = parameter_dtypes(*model);
+  const auto weights = ditstream::load_wan_weights(dir, checkpoint_file);
+  if (weights_description) *weights_description = weights.description;
   LoadOptions load;
-  load.target = torch::TensorOptions().device(torch::kCPU);  // file dtype: mapped, not copied
-  load_module(*model, Checkpoint::open(dir, "diffusion_pytorch_model"), load);
+  load.target = torch::TensorOptions().device(build_device);  // file dtype: mapped, not copied
+  load_module(*model, weights.checkpoint, load);
   place_parameters(*model, dtypes, options.device());
   return model;
 }

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace ditstream {
@@ -47,11 +48,15 @@ class WanTransformer3DModel : public torch::nn::Module {
   // (diffusers' _keep_in_fp32_modules); everything else gets `options`.
   WanTransformer3DModel(const WanTransformerConfig& config, const torch::TensorOptions& options);
 
-  // Reads dir/config.json and dir/diffusion_pytorch_model(.safetensors | .safetensors.index.json)
-  // with strict name and shape matching; parameters get `options`' device and dtype (float32
-  // where the constructor says so).
-  static std::shared_ptr<WanTransformer3DModel> load(const std::filesystem::path& dir,
-                                                     const torch::TensorOptions& options);
+  // Reads dir/config.json and the weights load_wan_weights (wan/checkpoint_layout.h) finds:
+  // dir/diffusion_pytorch_model(.safetensors | .safetensors.index.json), the checkpoint named by
+  // dir/causal_config.json, or `checkpoint_file`; strict name and shape matching in every
+  // layout. Parameters get `options`' device and dtype (float32 where the constructor says so).
+  // `weights_description`, when given, receives where the weights came from.
+  static std::shared_ptr<WanTransformer3DModel> load(
+      const std::filesystem::path& dir, const torch::TensorOptions& options,
+      const std::filesystem::path& checkpoint_file = {},
+      std::string* weights_description = nullptr);
 
   // hidden_states (B, C, F, H, W); timestep (B) int64 or float, or (B, S) per token (S = the
   // number of patches, order (f, h, w)); encoder_hidden_states (B, L, text_dim), padded rows
