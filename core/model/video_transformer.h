@@ -7,6 +7,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace ditstream {
@@ -33,6 +34,21 @@ class VideoTransformer {
   virtual torch::Tensor predict(const torch::Tensor& latents, const torch::Tensor& text, double t,
                                 const AttentionContext& ctx) const = 0;
   virtual const ModelGeometry& geometry() const = 0;
+
+  // Causal chunked generation: the latents' first frame gets RoPE frame position `first_frame`,
+  // and t may be fractional (937.5). Families without a causal path throw.
+  virtual torch::Tensor predict_chunk(const torch::Tensor& latents, const torch::Tensor& text,
+                                      double t, int64_t first_frame,
+                                      const AttentionContext& ctx) const {
+    (void)latents, (void)text, (void)t, (void)first_frame, (void)ctx;
+    throw std::runtime_error(geometry().family + " models have no causal chunked path");
+  }
+  // Self-attention keys (B, heads, S, head_dim) as the hook receives them, moved by `frames`
+  // temporal RoPE positions (a relative-position cache after eviction).
+  virtual torch::Tensor shift_key_frames(const torch::Tensor& keys, int64_t frames) const {
+    (void)keys, (void)frames;
+    throw std::runtime_error(geometry().family + " models have no causal chunked path");
+  }
 };
 
 }  // namespace ditstream

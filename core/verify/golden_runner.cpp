@@ -36,7 +36,7 @@ const std::vector<Route> kWanRoutes = {
     {"umt5_", run_umt5_case, nullptr},
     {"scheduler_", run_flow_scheduler_case, nullptr},
     {"e2e_", run_wan_e2e_case, nullptr},
-    {"causal_", nullptr, "causal chunked inference is not built yet (the causal-live issue)"},
+    {"causal_", run_wan_causal_case, nullptr},
 };
 
 const std::vector<Route> kT5Routes = {{"", run_t5_case, nullptr}};

@@ -14,5 +14,6 @@ std::vector<TensorCheck> run_wan_vae_encode_case(const GoldenCase& c);   // vae_
 std::vector<TensorCheck> run_umt5_case(const GoldenCase& c);             // umt5_*
 std::vector<TensorCheck> run_flow_scheduler_case(const GoldenCase& c);   // scheduler_*
 std::vector<TensorCheck> run_wan_e2e_case(const GoldenCase& c);          // e2e_*
+std::vector<TensorCheck> run_wan_causal_case(const GoldenCase& c);       // causal_*
 
 }  // namespace ditstream

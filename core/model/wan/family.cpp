@@ -1,5 +1,6 @@
 #include "core/model/wan/family.h"
 
+#include "core/model/wan/rope.h"
 #include "core/model/wan/streaming_vae_decoder.h"
 #include "core/model/wan/transformer.h"
 
@@ -55,6 +56,21 @@ torch::Tensor WanVideoTransformer::predict(const torch::Tensor& latents, const t
                                            double t, const AttentionContext& ctx) const {
   const auto timestep = torch::full({latents.size(0)}, t, torch::dtype(torch::kFloat));
   return channels_first(model_->forward(channels_first(latents), timestep, text, ctx));
+}
+
+torch::Tensor WanVideoTransformer::predict_chunk(const torch::Tensor& latents,
+                                                 const torch::Tensor& text, double t,
+                                                 int64_t first_frame,
+                                                 const AttentionContext& ctx) const {
+  const auto timestep = torch::full({latents.size(0)}, t, torch::dtype(torch::kFloat));
+  WanForwardOptions options;
+  options.frame_offset = first_frame;
+  return channels_first(model_->forward(channels_first(latents), timestep, text, ctx, options));
+}
+
+torch::Tensor WanVideoTransformer::shift_key_frames(const torch::Tensor& keys,
+                                                    int64_t frames) const {
+  return ditstream::shift_wan_rope_frames(keys, frames);
 }
 
 WanVideoVae::WanVideoVae(std::shared_ptr<AutoencoderKLWan> vae) : vae_(std::move(vae)) {}

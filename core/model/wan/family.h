@@ -18,6 +18,9 @@ class WanVideoTransformer : public VideoTransformer {
   torch::Tensor predict(const torch::Tensor& latents, const torch::Tensor& text, double t,
                         const AttentionContext& ctx) const override;
   const ModelGeometry& geometry() const override { return geometry_; }
+  torch::Tensor predict_chunk(const torch::Tensor& latents, const torch::Tensor& text, double t,
+                              int64_t first_frame, const AttentionContext& ctx) const override;
+  torch::Tensor shift_key_frames(const torch::Tensor& keys, int64_t frames) const override;
   const std::shared_ptr<WanTransformer3DModel>& model() const { return model_; }
 
  private:

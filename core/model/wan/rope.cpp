@@ -69,4 +69,13 @@ torch::Tensor apply_wan_rope(const torch::Tensor& x, const WanRopeTables& tables
   return torch::stack({a * cos - b * sin, a * sin + b * cos}, -1).flatten(-2).to(x.scalar_type());
 }
 
+torch::Tensor shift_wan_rope_frames(const torch::Tensor& x, int64_t frames) {
+  const auto split = wan_rope_split(x.size(-1));
+  const auto [t_cos, t_sin] = ditstream::axis_table(split.t, frames, 1);
+  const auto spatial = split.h + split.w;
+  const WanRopeTables tables{torch::cat({t_cos, torch::ones({1, spatial})}, 1),
+                             torch::cat({t_sin, torch::zeros({1, spatial})}, 1)};
+  return ditstream::apply_wan_rope(x, tables);
+}
+
 }  // namespace ditstream

@@ -32,4 +32,8 @@ WanRopeTables wan_rope_tables(int64_t head_dim, int64_t frames, int64_t rows, in
 // in float32 and returns x's dtype.
 torch::Tensor apply_wan_rope(const torch::Tensor& x, const WanRopeTables& tables);
 
+// x (B, heads, S, head_dim) already rotated: moves every token's temporal position by `frames`
+// (negative: backwards); the spatial channels are untouched.
+torch::Tensor shift_wan_rope_frames(const torch::Tensor& x, int64_t frames);
+
 }  // namespace ditstream
