@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  *   frame              (gint64)  first video frame the prompt applies to
  *   running-time       (guint64) running time the prompt applies from (instead of frame)
  *   transition-windows (gint)    interpolated windows before the prompt is reached
+ *   switch (string)              causal generator: recache, ditctrl or cut (default: the
+ *                                element's switch property)
  * The prompt takes effect at the first window boundary at or after the requested frame (or
  * the next window not yet started when neither frame nor running-time is given). */
 #define DITSTREAM_EVENT_SET_PROMPT "ditstreamsrc-set-prompt"
@@ -24,6 +26,7 @@ typedef struct {
   gint64 frame;              /* -1 when absent */
   GstClockTime running_time; /* GST_CLOCK_TIME_NONE when absent */
   gint transition_windows;   /* -1 when absent */
+  gchar* switch_method;      /* "switch": recache, ditctrl or cut; NULL when absent */
 } DitstreamSetPrompt;
 
 /* Pass NULL, -1 or GST_CLOCK_TIME_NONE for the optional fields. Returns NULL when prompt is

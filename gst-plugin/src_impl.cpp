@@ -309,6 +309,7 @@ int64_t SrcImpl::add_prompt(const PromptRequest& request) {
   entry.subject_words = split_subject_words(request.subject_words.value_or(s.subject_words));
   entry.transition_windows =
       request.transition_windows >= 0 ? request.transition_windows : s.transition_windows;
+  entry.switch_method = request.switch_method;
   entry.frame = frame_for(request);
   if (const auto refusal = check_and_add(entry)) {
     GST_ELEMENT_WARNING(src_, LIBRARY, SETTINGS,
@@ -353,6 +354,7 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
                         parsed.frame,  parsed.running_time, parsed.transition_windows};
   if (parsed.negative_prompt) request.negative_prompt = parsed.negative_prompt;
   if (parsed.subject_words) request.subject_words = parsed.subject_words;
+  if (parsed.switch_method) request.switch_method = parsed.switch_method;
   ditstream_set_prompt_clear(&parsed);
   return add_prompt(request) >= 0;
 }

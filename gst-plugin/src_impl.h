@@ -29,6 +29,7 @@ struct PromptRequest {
   int64_t frame = -1;                          // -1: running_time, or as soon as possible
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   int transition_windows = -1;  // -1: the transition-windows property
+  std::string switch_method;    // causal path; empty: the switch property
 };
 
 class SrcImpl : public GenerationListener {

@@ -26,6 +26,8 @@ enum PropertyId : guint {
   PROP_OVERLAP,
   PROP_BLEND,
   PROP_GENERATOR,
+  PROP_SWITCH,
+  PROP_TRANSFORMER_CHECKPOINT,
   PROP_KV_SHARING,
   PROP_KV_SHARING_STEPS,
   PROP_KV_SHARING_LAYERS,
@@ -81,13 +83,24 @@ GType blend_type() {
 
 GType generator_type() {
   static const GEnumValue values[] = {
-      {int(GeneratorChoice::Auto), "Windowed for diffusers folders (causal checkpoints: causal)",
-       "auto"},
+      {int(GeneratorChoice::Auto), "Causal for causal checkpoints, else windowed", "auto"},
       {int(GeneratorChoice::Windowed), "Windows with DiTCtrl blending and KV-sharing", "windowed"},
-      {int(GeneratorChoice::Causal), "Causal chunks with a rolling KV cache (not built yet)",
+      {int(GeneratorChoice::Causal), "Causal few-step chunks with a rolling KV cache (Wan2.1)",
        "causal"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcGenerator", values);
+}
+
+GType switch_type() {
+  static const GEnumValue values[] = {
+      {int(SwitchChoice::Auto), "The checkpoint's causal_config.json, else recache", "auto"},
+      {int(SwitchChoice::Recache), "KV-recache of the kept frames under the new prompt (LongLive)",
+       "recache"},
+      {int(SwitchChoice::Ditctrl),
+       "Recache below the KV-sharing layers, interpolated transition chunks", "ditctrl"},
+      {int(SwitchChoice::Cut), "The new prompt from the next chunk, nothing rebuilt", "cut"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcSwitch", values);
 }
 
 void install_model_properties(GObjectClass* k, const SessionSettings& d) {
@@ -192,6 +205,18 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
       k, PROP_GENERATOR,
       g_param_spec_enum("generator", "Generator", "Which stream generator runs", generator_type(),
                         int(d.generator), kReady));
+  g_object_class_install_property(
+      k, PROP_SWITCH,
+      g_param_spec_enum("switch", "Switch",
+                        "How the causal generator switches prompts (an event's 'switch' wins)",
+                        switch_type(), int(d.switch_method), kReady));
+  g_object_class_install_property(
+      k, PROP_TRANSFORMER_CHECKPOINT,
+      g_param_spec_string("transformer-checkpoint", "Transformer checkpoint",
+                          "A causal generator checkpoint (.pt or .safetensors: Self-Forcing, "
+                          "CausVid, original Wan layout) used instead of the Wan folder's "
+                          "transformer weights; empty: the folder's",
+                          d.transformer_checkpoint.c_str(), kReady));
   g_object_class_install_property(
       k, PROP_KV_SHARING,
       g_param_spec_enum("kv-sharing", "KV-sharing",
@@ -300,6 +325,12 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_GENERATOR:
       s.generator = GeneratorChoice(g_value_get_enum(value));
       break;
+    case PROP_SWITCH:
+      s.switch_method = SwitchChoice(g_value_get_enum(value));
+      break;
+    case PROP_TRANSFORMER_CHECKPOINT:
+      s.transformer_checkpoint = string_of(value);
+      break;
     case PROP_KV_SHARING:
       s.kv_sharing = KvSharingMode(g_value_get_enum(value));
       break;
@@ -376,6 +407,12 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_GENERATOR:
       g_value_set_enum(value, int(s.generator));
+      break;
+    case PROP_SWITCH:
+      g_value_set_enum(value, int(s.switch_method));
+      break;
+    case PROP_TRANSFORMER_CHECKPOINT:
+      g_value_set_string(value, s.transformer_checkpoint.c_str());
       break;
     case PROP_KV_SHARING:
       g_value_set_enum(value, int(s.kv_sharing));

@@ -44,7 +44,10 @@ constexpr const char* kHelp =
     "                         generator follows the file's start times\n"
     "  --blend deferred|prefix-pinned|off   stream mode's overlap handling (default deferred)\n"
     "  --seconds N            stream mode: length of the video (default: last start + 6)\n"
-    "  --generator auto|windowed|causal   stream mode (auto: windowed; causal is not built yet)\n";
+    "  --generator auto|windowed|causal   stream mode (auto: causal for causal checkpoints)\n"
+    "  --switch auto|recache|ditctrl|cut  causal generator's prompt switch (auto: the\n"
+    "                         checkpoint's causal_config.json, else recache)\n"
+    "  --transformer-checkpoint FILE      a causal generator checkpoint beside a Wan folder\n";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -115,6 +118,8 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   s.height = static_cast<int>(a.get_int("height", s.height));
   s.window_frames = static_cast<int>(w.latent_frames);
   s.generator = parse_generator_choice(a.get("generator", "auto"));
+  s.switch_method = parse_switch_choice(a.get("switch", "auto"));
+  s.transformer_checkpoint = a.get("transformer-checkpoint", "");
   s.overlap = static_cast<int>(a.get_int("overlap", s.overlap));
   s.transition_windows = static_cast<int>(a.get_int("transitions", s.transition_windows));
   s.kv_sharing = a.flag("no-kv-sharing") ? KvSharingMode::Off
@@ -191,17 +196,39 @@ torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 
 int render_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
-                    {"model",   "prompt",  "negative-prompt", "seed",    "steps",       "guidance",
-                     "sampler", "frames",  "device",          "dtype",   "threads",     "fps",
-                     "output",  "png-dir", "prompts",         "overlap", "transitions", "mode",
-                     "seconds", "blend",   "width",           "height",  "generator"});
+                    {"model",
+                     "prompt",
+                     "negative-prompt",
+                     "seed",
+                     "steps",
+                     "guidance",
+                     "sampler",
+                     "frames",
+                     "device",
+                     "dtype",
+                     "threads",
+                     "fps",
+                     "output",
+                     "png-dir",
+                     "prompts",
+                     "overlap",
+                     "transitions",
+                     "mode",
+                     "seconds",
+                     "blend",
+                     "width",
+                     "height",
+                     "generator",
+                     "switch",
+                     "transformer-checkpoint"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   auto options = window_options(a);
-  const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
+  auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
+  runtime.transformer_checkpoint = a.get("transformer-checkpoint", "");
   auto start = std::chrono::steady_clock::now();
   const auto model = load_pipeline_components(a.get("model", DITSTREAM_DEMO_MODEL), runtime);
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));

@@ -32,13 +32,12 @@ GeneratedFrame to_generated(const StreamFrame& f, int64_t window,
 GenerationWorker::GenerationWorker(const LoadedModel& model, const SessionSettings& settings,
                                    std::shared_ptr<PromptTimeline> timeline, FrameQueue& queue,
                                    GenerationListener& listener)
-    : generator_(std::make_unique<StreamGenerator>(
-          model.components, to_stream_options(settings, *model.components), timeline)),
+    : generator_(ditstream::make_frame_generator(settings, model.components, timeline)),
       timeline_(std::move(timeline)),
       queue_(queue),
       listener_(listener),
-      steps_(generator_->options().steps),
-      auto_guidance_(generator_->options().guidance.scale) {
+      steps_(generator_->steps()),
+      auto_guidance_(generator_->default_guidance()) {
   install_callbacks();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The generation thread: runs the core StreamGenerator window after window ahead of the
-// output, hands finished frames to the FrameQueue and reports windows and transitions.
-// No torch in this header; the streaming thread never touches tensors.
+// The generation thread: runs the core generator (windowed or causal) window after window ahead of
+// the output, hands finished frames to the FrameQueue and reports windows and transitions. No torch
+// in this header; the streaming thread never touches tensors.
 
 #include "core/session/frame_queue.h"
 #include "core/session/loaded_model.h"
@@ -15,7 +15,7 @@
 
 namespace ditstream {
 
-class StreamGenerator;
+class FrameGenerator;
 
 struct WindowReport {
   int64_t index = 0;
@@ -74,7 +74,7 @@ class GenerationWorker {
   void generate_window();
   void install_callbacks();
 
-  std::unique_ptr<StreamGenerator> generator_;
+  std::unique_ptr<FrameGenerator> generator_;
   std::shared_ptr<PromptTimeline> timeline_;
   FrameQueue& queue_;
   GenerationListener& listener_;

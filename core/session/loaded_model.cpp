@@ -11,7 +11,8 @@ LoadedModel load_model(const SessionSettings& settings) {
   const std::filesystem::path folder = settings.model;
   if (!std::filesystem::is_directory(folder))
     throw ResourceError("model folder '" + settings.model + "' does not exist", true);
-  const auto runtime = parse_runtime_options(settings.device, settings.dtype);
+  auto runtime = parse_runtime_options(settings.device, settings.dtype);
+  runtime.transformer_checkpoint = settings.transformer_checkpoint;
   std::shared_ptr<const PipelineComponents> components;
   try {
     components = load_pipeline_components(folder, runtime);

@@ -42,6 +42,28 @@ SamplerChoice parse_sampler_choice(const std::string& name) {
                            "' is not one of auto, ddim, dpm, dpmpp-2m-sde, unipc, euler");
 }
 
+SwitchChoice parse_switch_choice(const std::string& name) {
+  for (const auto c :
+       {SwitchChoice::Auto, SwitchChoice::Recache, SwitchChoice::Ditctrl, SwitchChoice::Cut}) {
+    if (name == switch_choice_name(c)) return c;
+  }
+  throw std::runtime_error("switch '" + name + "' is not one of auto, recache, ditctrl, cut");
+}
+
+const char* switch_choice_name(SwitchChoice choice) {
+  switch (choice) {
+    case SwitchChoice::Recache:
+      return "recache";
+    case SwitchChoice::Ditctrl:
+      return "ditctrl";
+    case SwitchChoice::Cut:
+      return "cut";
+    case SwitchChoice::Auto:
+      break;
+  }
+  return "auto";
+}
+
 GeneratorChoice parse_generator_choice(const std::string& name) {
   if (name == "auto") return GeneratorChoice::Auto;
   if (name == "windowed") return GeneratorChoice::Windowed;

@@ -11,9 +11,12 @@ namespace ditstream {
 
 enum class KvSharingMode { Off, Plain, MaskGuided };
 enum class BlendChoice { Deferred, PrefixPinned, Off };
-// Auto: the windowed generator for diffusers Wan and CogVideoX folders (causal checkpoints, which
-// would pick the causal one, are not supported yet).
+// Auto: causal for a causal checkpoint (transformer/causal_config.json or a
+// transformer-checkpoint), windowed for diffusers Wan and CogVideoX folders.
 enum class GeneratorChoice { Auto, Windowed, Causal };
+// How the causal generator switches prompts; Auto: the checkpoint's causal_config.json "switch",
+// else recache.
+enum class SwitchChoice { Auto, Recache, Ditctrl, Cut };
 // Auto: the model folder's own scheduler. The others fit one kind of scheduler folder: the first
 // three CogVideoX's discrete ones, the last two Wan's flow matching.
 enum class SamplerChoice { Auto, Ddim, Dpm, DpmppTwoMSde, Unipc, Euler };
@@ -50,8 +53,10 @@ struct SessionSettings {
   std::string kv_sharing_layers;  // "START:END" or empty
   BlendChoice blend = BlendChoice::Deferred;
   GeneratorChoice generator = GeneratorChoice::Auto;
-  std::string prompt_schedule;  // inline "SECONDS:prompt;..." or "@FILE"
-  unsigned lookahead = 32;      // frames generated ahead of the output
+  SwitchChoice switch_method = SwitchChoice::Auto;
+  std::string transformer_checkpoint;  // a causal generator checkpoint beside a plain Wan folder
+  std::string prompt_schedule;         // inline "SECONDS:prompt;..." or "@FILE"
+  unsigned lookahead = 32;             // frames generated ahead of the output
 };
 
 const char* sampler_name(SamplerChoice sampler);
@@ -60,6 +65,8 @@ const char* sampler_name(SamplerChoice sampler);
 SamplerChoice parse_sampler_choice(const std::string& name);
 BlendChoice parse_blend_choice(const std::string& name);
 GeneratorChoice parse_generator_choice(const std::string& name);  // "auto", "windowed", "causal"
+SwitchChoice parse_switch_choice(const std::string& name);  // "auto", "recache", "ditctrl", "cut"
+const char* switch_choice_name(SwitchChoice choice);
 // Throws std::runtime_error naming the property when the text is not "START:END" with
 // 0 <= START < END.
 std::optional<IndexRange> parse_index_range(const std::string& text, const char* property);

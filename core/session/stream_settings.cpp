@@ -1,5 +1,7 @@
 #include "core/session/stream_settings.h"
 
+#include "core/stream/causal_config.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -43,10 +45,6 @@ std::string auto_sampler(const PipelineComponents& model) {
 }
 
 StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponents& model) {
-  if (s.generator == GeneratorChoice::Causal)
-    throw std::runtime_error("generator=causal: the causal chunked generator is not built yet; " +
-                             model.folder.root().string() +
-                             " runs the windowed generator (generator=auto or windowed)");
   const int64_t num_layers = model.geometry().num_layers;
   StreamOptions o;
   o.overlap = s.overlap;
@@ -63,6 +61,30 @@ StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponen
   o.latent_width = s.width / model.geometry().spatial_compression;
   o.latent_height = s.height / model.geometry().spatial_compression;
   return o;
+}
+
+bool runs_causal(const SessionSettings& s, const PipelineComponents& model) {
+  if (s.generator != GeneratorChoice::Auto) return s.generator == GeneratorChoice::Causal;
+  return !s.transformer_checkpoint.empty() || is_causal_folder(model.folder.root());
+}
+
+CausalOptions to_causal_options(const SessionSettings& s, const PipelineComponents& model) {
+  auto o = load_causal_options(model.folder.root());
+  if (s.switch_method != SwitchChoice::Auto)
+    o.switch_method = parse_switch_method(switch_choice_name(s.switch_method));
+  o.transition_chunks = s.transition_windows;
+  o.seed = s.seed;
+  o.latent_width = s.width / model.geometry().spatial_compression;
+  o.latent_height = s.height / model.geometry().spatial_compression;
+  return o;
+}
+
+std::unique_ptr<FrameGenerator> make_frame_generator(
+    const SessionSettings& s, std::shared_ptr<const PipelineComponents> model,
+    std::shared_ptr<PromptTimeline> timeline) {
+  if (runs_causal(s, *model))
+    return std::make_unique<CausalGenerator>(model, to_causal_options(s, *model), timeline);
+  return std::make_unique<StreamGenerator>(model, to_stream_options(s, *model), timeline);
 }
 
 }  // namespace ditstream

@@ -60,7 +60,9 @@ void load_wan(PipelineComponents& c) {
   const auto options = c.runtime.tensor_options();
   auto vae = load_wan_vae(dir_of(c, "vae"), options);
   c.transformer = std::make_shared<WanVideoTransformer>(
-      WanTransformer3DModel::load(dir_of(c, "transformer"), options), *vae);
+      WanTransformer3DModel::load(dir_of(c, "transformer"), options,
+                                  c.runtime.transformer_checkpoint),
+      *vae);
   c.vae = std::make_shared<WanVideoVae>(std::move(vae));
   load_text(c, "UMT5EncoderModel", TextRules::Wan);
 }

@@ -5,7 +5,8 @@
 //   SECONDS: prompt text [/ subject word, subject word]
 // e.g. "0: a red fox in the snow / fox" then "6.5: a white wolf in the snow / wolf".
 // JSON: [{"start": 0, "prompt": "...", "negative_prompt": "...", "subjects": ["fox"],
-//         "transition_windows": 2}, ...] ("start" in seconds; other fields optional).
+//         "transition_windows": 2, "switch": "ditctrl"}, ...] ("start" in seconds; other fields
+// optional; "switch" is the causal generator's method for that prompt).
 // Inline: "SECONDS:prompt;SECONDS:prompt" with "\;" for a literal semicolon.
 
 #include "core/stream/prompt_timeline.h"

@@ -19,6 +19,7 @@ struct PromptEntry {
   std::vector<std::string> subject_words;  // for mask-guided KV-sharing
   std::vector<int64_t> subject_tokens;     // explicit token indices, if given
   int64_t transition_windows = -1;         // -1: the generator's default
+  std::string switch_method;  // causal path: "recache" | "ditctrl" | "cut"; "": the stream's
 };
 
 class PromptTimeline {

@@ -10,6 +10,8 @@ namespace ditstream {
 struct RuntimeOptions {
   torch::Device device = torch::kCPU;
   torch::ScalarType dtype = torch::kFloat;
+  // Wan: a causal generator checkpoint used instead of transformer/'s weights; empty: none.
+  std::string transformer_checkpoint;
 
   torch::TensorOptions tensor_options() const { return torch::TensorOptions(device).dtype(dtype); }
 };

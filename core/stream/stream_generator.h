@@ -12,6 +12,7 @@
 #include "core/control/window_layout.h"
 #include "core/model/video_vae.h"
 #include "core/stream/deferred_window.h"
+#include "core/stream/frame_generator.h"
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/pipeline_components.h"
 #include "core/stream/prompt_embeddings.h"
@@ -61,40 +62,13 @@ struct StreamOptions {
 StreamOptions::BlendMode parse_blend_mode(const std::string& name);
 std::string blend_mode_name(StreamOptions::BlendMode mode);
 
-// Frames are labelled with the window that committed their latent frame (the decoder may emit a
-// frame one window later: it decodes latent frames in pairs).
-struct StreamFrame {
-  torch::Tensor rgb;  // (H, W, 3) uint8 on the CPU
-  int64_t index = 0;
-  int64_t prompt_id = 0;           // the window's target prompt (the new one in a transition)
-  double transition_weight = 1.0;  // beta of the window's embedding: 0 previous, 1 new prompt
-};
-
-struct StreamCallbacks {
-  std::function<void(int64_t window, const WindowPlan& plan)> on_window_started;
-  std::function<void(int64_t window, int64_t frames)> on_window_finished;
-  std::function<void(int64_t from_prompt, int64_t to_prompt)> on_transition_started;
-  std::function<void(int64_t from_prompt, int64_t to_prompt)> on_transition_ended;
-  // The latent frames (1, F, C, h, w) a window commits to the stream, before decoding.
-  std::function<void(int64_t window, const torch::Tensor& latents)> on_committed_latents;
-};
-
-// A window could not use its new prompt (e.g. mask-guided subject words it cannot place). The
-// generator's state is unchanged: drop the prompt from the timeline and call next_window() again.
-class PromptRejected : public std::runtime_error {
- public:
-  PromptRejected(int64_t prompt_id, const std::string& message)
-      : std::runtime_error(message), prompt_id(prompt_id) {}
-  int64_t prompt_id;
-};
-
 // Transition windows a prompt may ask for.
 constexpr int64_t kMaxTransitionWindows = 64;
 
 // The seed of window n: `seed` itself for window 0 (so it equals WindowPipeline), mixed after.
 int64_t stream_window_seed(int64_t seed, int64_t window);
 
-class StreamGenerator {
+class StreamGenerator : public FrameGenerator {
  public:
   StreamGenerator(std::shared_ptr<const PipelineComponents> components, StreamOptions options,
                   std::shared_ptr<PromptTimeline> timeline);
@@ -102,31 +76,33 @@ class StreamGenerator {
   // Generates one window. A cancelled window (SamplingCancelled) or a rejected prompt
   // (PromptRejected, thrown before any callback) changes no state: the next call generates the
   // same window again.
-  std::vector<StreamFrame> next_window(const WindowCallbacks& callbacks = {});
+  std::vector<StreamFrame> next_window(const WindowCallbacks& callbacks = {}) override;
   // Throws std::invalid_argument naming the field when a prompt cannot be used by this stream
   // (transition windows out of range; with mask-guided KV-sharing, subject words that are not
   // among the prompt's T5 tokens or token indices outside the text). Thread-safe: reads only
   // what the constructor set.
-  void check_prompt(const PromptEntry& entry) const;
+  void check_prompt(const PromptEntry& entry) const override;
   // Ends the stream; next_window() throws afterwards. Commits the provisional frames of Deferred
   // mode as the last window left them, and decodes what the decoder still holds back (it decodes
   // in pairs): a lone last latent frame is a one-frame chunk, which the causal VAE decodes to 1
   // video frame, not 4.
-  std::vector<StreamFrame> finish();
+  std::vector<StreamFrame> finish() override;
 
-  void set_callbacks(StreamCallbacks callbacks) { callbacks_ = std::move(callbacks); }
+  void set_callbacks(StreamCallbacks callbacks) override { callbacks_ = std::move(callbacks); }
   // The options in force, with the model's defaults resolved (overlap, sampler).
   const StreamOptions& options() const { return options_; }
   // The classifier-free guidance scale from the next window on (<= 1: off).
-  void set_guidance_scale(double scale) { denoiser_.set_scale(scale); }
-  int64_t frames_emitted() const { return frames_emitted_; }
-  int64_t windows_generated() const { return window_; }
+  void set_guidance_scale(double scale) override { denoiser_.set_scale(scale); }
+  int64_t frames_emitted() const override { return frames_emitted_; }
+  int64_t windows_generated() const override { return window_; }
+  int64_t steps() const override { return options_.steps; }
+  double default_guidance() const override { return options_.guidance.scale; }
   int64_t window_latent_frames() const { return frames_; }
   int64_t stride() const { return frames_ - options_.overlap; }
   // First video frame that window n's new latent frames decode to.
-  int64_t first_new_frame(int64_t window) const;
+  int64_t first_new_frame(int64_t window) const override;
   // Stage times of the latest next_window() (or finish()).
-  const StageTimes& last_window_times() const { return times_; }
+  const StageTimes& last_window_times() const override { return times_; }
 
  private:
   int64_t first_committed_latent(int64_t window) const;
