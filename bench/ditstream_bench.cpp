@@ -5,7 +5,9 @@
 #ifdef DITSTREAM_HAVE_ELEMENT
 #include "bench/element_overhead.h"
 #include "bench/prompt_delay.h"
+#include "bench/sink_timing.h"
 #endif
+#include "bench/causal_stream.h"
 #include "bench/transformer_throughput.h"
 #include "core/cli/arguments.h"
 #include "core/model/cogvideox/transformer.h"
@@ -41,6 +43,12 @@ constexpr const char* kHelp =
     "                   --layers --heads --head-dim --ffn-dim --latent-frames\n"
     "                   --latent-height --latent-width --reps\n"
     "      families:    both families at one small width and equal FLOPs: time per FLOP\n"
+    "      causal:      the causal generator (the folder's causal_config.json, else\n"
+    "                   Self-Forcing's settings) at --width --height: --chunks N (12) chunk\n"
+    "                   costs and RSS, the windowed generator's seconds per frame on the same\n"
+    "                   model (--windowed-windows N, 1; 0 skips), a switch at --switch-at C (4)\n"
+    "                   by each method, and with --element-frames N ditstreamsrc\n"
+    "                   generator=causal ! fakesink sync=false: time to first frame and fps\n"
     "  --variants a,b,...  ablation: only these variants, in this order\n"
     "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -154,6 +162,42 @@ int run_element(const cli::Arguments& a, std::shared_ptr<const PipelineComponent
 #endif
 }
 
+void print_sink_timing(const cli::Arguments& a, const SessionSettings& s) {
+#ifdef DITSTREAM_HAVE_ELEMENT
+  const std::string launch =
+      "ditstreamsrc generator=causal model=" + a.get("model", DITSTREAM_TINY_MODEL) +
+      " width=" + std::to_string(s.width) + " height=" + std::to_string(s.height) +
+      " device=" + a.get("device", "cpu") + " dtype=" + a.get("dtype", "fp32") +
+      " num-buffers=" + std::to_string(a.get_int("element-frames", 0));
+  const auto t = time_sink(launch);
+  std::printf(
+      "\n`%s ! fakesink sync=false`\n\n| measure | value |\n|---|---|\n"
+      "| frames at the sink | %lld |\n| time to first frame (PLAYING -> first buffer) | "
+      "%.3f s |\n| sustained fps at the sink | %.2f |\n",
+      launch.c_str(), static_cast<long long>(t.frames), t.first_buffer_seconds, t.fps);
+#else
+  (void)a, (void)s;
+  throw std::runtime_error("--element-frames: built without the element");
+#endif
+}
+
+// The causal generator against the windowed one on the same model and size, switch costs, and
+// optionally the element's time to first frame and fps at the sink.
+int run_causal_scenario(const cli::Arguments& a, std::shared_ptr<const PipelineComponents> model) {
+  SessionSettings s = base_settings(a);
+  s.width = static_cast<int>(a.get_int("width", 0));
+  s.height = static_cast<int>(a.get_int("height", 0));
+  const auto causal = to_causal_options(s, *model);
+  const auto run = run_causal(model, causal, a.get_int("chunks", 12));
+  const int64_t windows = a.get_int("windowed-windows", 1);
+  const double windowed =
+      windows > 0 ? windowed_seconds_per_frame(model, to_stream_options(s, *model), windows) : 0;
+  const auto switches = measure_switches(model, causal, a.get_int("switch-at", 4));
+  std::cout << causal_table(run, windowed, switches, a.get_int("warmup", 2));
+  if (a.get_int("element-frames", 0) > 0) print_sink_timing(a, s);
+  return 0;
+}
+
 int run_prompt_delay(const cli::Arguments& a) {
 #ifndef DITSTREAM_HAVE_ELEMENT
   throw std::runtime_error("--scenario prompt-delay: built without the element");
@@ -204,12 +248,16 @@ int run_families(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(
-      args, {"help"},
-      {"model",    "scenario",      "windows",      "warmup",       "steps",    "threads",
-       "device",   "dtype",         "json",         "label",        "layers",   "heads",
-       "head-dim", "latent-height", "latent-width", "reps",         "variants", "changes",
-       "spacing",  "family",        "ffn-dim",      "latent-frames"});
+  const cli::Arguments a(args, {"help"}, {"model",         "scenario",      "windows",
+                                          "warmup",        "steps",         "threads",
+                                          "device",        "dtype",         "json",
+                                          "label",         "layers",        "heads",
+                                          "head-dim",      "latent-height", "latent-width",
+                                          "reps",          "variants",      "changes",
+                                          "spacing",       "family",        "ffn-dim",
+                                          "latent-frames", "width",         "height",
+                                          "chunks",        "switch-at",     "windowed-windows",
+                                          "element-frames"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
@@ -219,6 +267,7 @@ int run(const std::vector<std::string>& args) {
   if (scenario == "families") return run_families(a, runtime, base_settings(a).steps);
   if (scenario == "prompt-delay") return run_prompt_delay(a);
   const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
+  if (scenario == "causal") return run_causal_scenario(a, model);
   const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);
   if (windows <= warmup) throw std::runtime_error("--windows must exceed --warmup");
   const RunInfo info = run_info(a.get("label", ""), a.get("model", DITSTREAM_TINY_MODEL), runtime,

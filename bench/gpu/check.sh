@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The GPU check for a bare CUDA machine (../shared/GPU.md), at most 5 minutes on one H100/H200 with
-# the build: builds core-only against the machine's PyTorch, writes a random full-size
-# CogVideoX-2B folder, runs the gpu tests and measures the step (TFLOP/s against the bf16 matmul
-# peak of the same run), a window, and the stream at 8 steps with KV-sharing off / on /
-# mask-guided, and the peak GPU memory. Each stage writes its results into OUT as soon as it has
-# them and has its own time limit (300 s in all), so a cut run keeps what it measured; the
-# stream variants run cheapest first, so mask-guided is the one a slow machine loses.
-# summary.md at the end.
+# the build: builds core-only against the machine's PyTorch, runs the gpu tests, and measures one
+# of two sets (CHECK=causal, the default, or CHECK=windowed), with the peak GPU memory:
+# - causal: a random Wan2.1-1.3B folder; the Wan step; the causal generator at 832x480, bf16,
+#   4 steps (Self-Forcing's settings): chunk costs and fps over as many chunks as fit, memory,
+#   and a prompt switch by each method;
+# - windowed: a random CogVideoX-2B folder; the step (TFLOP/s against the bf16 matmul peak of the
+#   same run), a window, and the stream at 8 steps with KV-sharing off / on / mask-guided.
+# Each stage writes its results into OUT as soon as it has them and has its own time limit (300 s
+# in all), so a cut run keeps what it measured. summary.md at the end.
 #
 # Before, on the Debian machine: bench/gpu/fetch_deps.sh (makes build-deps/). Then here:
 #   bench/gpu/check.sh [OUT (default $OUT or gpu-check)]
-# Environment: PYTHON (default python3, the interpreter with torch), JOBS (default nproc).
+# Environment: CHECK (causal | windowed), PYTHON (default python3, the interpreter with torch),
+# JOBS (default nproc).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$(realpath -m "${1:-${OUT:-gpu-check}}")
@@ -67,21 +70,40 @@ nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 > "$ou
 sampler=$!
 trap 'kill $sampler 2>/dev/null' EXIT
 
+windowed() {
+  local model=$out/cogvideox-2b
+  stage make_random 25 build-gpu/core/ditstream make-random "$model" --preset cogvideox-2b \
+    --text-layers 2 --dtype bf16
+  stage info 10 build-gpu/core/ditstream info "$model"
+  stage step 15 bench --scenario transformer --device cuda --dtype bf16 --steps 50 --reps 3
+  stage window 15 build-gpu/core/ditstream render --model "$model" --device cuda --dtype bf16 \
+    --prompt "a red fox running in the snow" --steps 8 --output "$out/window.y4m"
+  rm -f "$out/window.y4m"
+  stage stream 30 bench --model "$model" --scenario ablation \
+    --variants deferred-no-kv,deferred,mask-guided --windows 2 --warmup 1 --steps 8 \
+    --device cuda --dtype bf16 --json "$out/stream.jsonl"
+}
+
+# 90 chunks = 1077 video frames, past frame 1024; the stage limit cuts a slow machine's run.
+causal() {
+  local model=$out/wan2.1-1.3b
+  stage make_random_wan 25 build-gpu/core/ditstream make-random "$model" --preset wan2.1-1.3b \
+    --text-layers 2 --dtype bf16
+  stage info_wan 10 build-gpu/core/ditstream info "$model"
+  stage wan_step 15 bench --scenario transformer --family wan --device cuda --dtype bf16 \
+    --steps 50 --reps 3
+  stage causal 60 bench --model "$model" --scenario causal --device cuda --dtype bf16 \
+    --width 832 --height 480 --chunks 90 --warmup 3 --windowed-windows 0 --switch-at 4
+}
+
 stage configure 20 configure || exit 1
 stage build 140 build || exit 1
-model=$out/cogvideox-2b
-stage make_random 25 build-gpu/core/ditstream make-random "$model" --preset cogvideox-2b \
-  --text-layers 2 --dtype bf16
-stage info 10 build-gpu/core/ditstream info "$model"
 stage gpu_tests 30 ctest --test-dir build-gpu -L gpu --output-on-failure
-stage step 15 bench --scenario transformer --device cuda --dtype bf16 --steps 50 --reps 3
-stage wan_step 15 bench --scenario transformer --family wan --device cuda --dtype bf16 --steps 50 \
-  --reps 3
-stage window 15 build-gpu/core/ditstream render --model "$model" --device cuda --dtype bf16 \
-  --prompt "a red fox running in the snow" --steps 8 --output "$out/window.y4m"
-rm -f "$out/window.y4m"
-stage stream 30 bench --model "$model" --scenario ablation --variants deferred-no-kv,deferred,mask-guided \
-  --windows 2 --warmup 1 --steps 8 --device cuda --dtype bf16 --json "$out/stream.jsonl"
+case "${CHECK:-causal}" in
+  causal) causal ;;
+  windowed) windowed ;;
+  *) echo "CHECK must be causal or windowed" >&2; exit 2 ;;
+esac
 kill $sampler 2>/dev/null
 echo "total $(($(date +%s) - began)) s" | tee "$out/total.txt"
 "$python" bench/gpu/summarise.py "$out" | tee "$out/summary.md"

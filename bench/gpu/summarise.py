@@ -70,6 +70,16 @@ def stream_rows(out):
     return rows
 
 
+def causal_rows(out):
+    """The causal bench's own table (bench/causal_stream.cpp), row by row."""
+    rows = []
+    for line in read(out, "causal.log").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] not in ("measure", "---"):
+            rows.append((f"causal 1.3B 832x480 bf16: {cells[0]}", cells[1]))
+    return rows or [("causal 1.3B 832x480 bf16", "not measured")]
+
+
 def memory_rows(out):
     samples = [int(v) for v in read(out, "gpu_memory_mib.txt").split() if v.isdigit()]
     return [("peak GPU memory (GiB, nvidia-smi every 250 ms)",
@@ -89,7 +99,7 @@ def main(out):
     print("| measure | value |")
     print("|---|---|")
     for producer in (stage_rows, test_rows, step_rows, wan_step_rows, window_rows, stream_rows,
-                     memory_rows):
+                     causal_rows, memory_rows):
         for name, value in producer(out):
             print(f"| {name} | {value} |")
     print(f"\n{read(out, 'total.txt').strip()}")
