@@ -97,10 +97,11 @@ void schedule_prompts(const std::string& scenario, StreamGenerator& g, PromptTim
   static const std::vector<std::string> prompts = {"a red fox running in the snow",
                                                    "a white horse running on a beach",
                                                    "a panda playing guitar in a forest"};
-  timeline.add({0, 0, prompts[0], "", {}, {}, -1});
+  timeline.add({0, 0, prompts[0], "", {}, {}, -1, ""});
   if (scenario != "transitions") return;
   for (int64_t n = 2; n < windows; n += 3)
-    timeline.add({0, g.first_new_frame(n), prompts[(n / 3 + 1) % prompts.size()], "", {}, {}, -1});
+    timeline.add(
+        {0, g.first_new_frame(n), prompts[(n / 3 + 1) % prompts.size()], "", {}, {}, -1, ""});
 }
 
 // Each window's sample goes to `on_sample` as soon as it is measured (a cut run keeps them).
@@ -156,8 +157,9 @@ int run_element(const cli::Arguments& a, std::shared_ptr<const PipelineComponent
   const std::string launch = "ditstreamsrc model=" + a.get("model", DITSTREAM_TINY_MODEL) +
                              " steps=" + std::to_string(options.steps) +
                              " seed=" + std::to_string(options.seed) +
-                             " num-buffers=" + std::to_string(core.frames) + " ! fakesink";
-  std::cout << overhead_table(core, time_element(launch, core.frames), launch);
+                             " num-buffers=" + std::to_string(core.frames);
+  const auto sink = time_sink(launch);
+  std::cout << overhead_table(core, {sink.frames, sink.total_seconds}, launch + " ! fakesink");
   return 0;
 #endif
 }

@@ -1,7 +1,5 @@
 #include "bench/element_overhead.h"
 
-#include <gst/gst.h>
-
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -16,57 +14,16 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Waits for EOS; an ERROR message becomes an exception.
-void wait_for_eos(GstElement* pipeline) {
-  GstBus* bus = gst_element_get_bus(pipeline);
-  GstMessage* m = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
-                                             GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  gst_object_unref(bus);
-  std::string error;
-  if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
-    GError* e = nullptr;
-    gst_message_parse_error(m, &e, nullptr);
-    error = e->message;
-    g_error_free(e);
-  }
-  gst_message_unref(m);
-  if (!error.empty()) throw std::runtime_error("element pipeline: " + error);
-}
-
 }  // namespace
 
 PathTiming time_core(std::shared_ptr<const PipelineComponents> model, const StreamOptions& options,
                      int64_t windows) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red fox running in the snow", "", {}, {}, -1});
+  timeline->add({0, 0, "a red fox running in the snow", "", {}, {}, -1, ""});
   const auto start = Clock::now();
   StreamGenerator g(std::move(model), options, timeline);
   for (int64_t n = 0; n < windows; ++n) g.next_window();
   return {g.frames_emitted(), seconds_since(start)};
-}
-
-PathTiming time_element(const std::string& launch, int64_t frames) {
-  gst_init(nullptr, nullptr);
-  GError* error = nullptr;
-  GstElement* pipeline = gst_parse_launch(launch.c_str(), &error);
-  if (!pipeline) {
-    const std::string message = error ? error->message : "unknown error";
-    if (error) g_error_free(error);
-    throw std::runtime_error("cannot build '" + launch + "': " + message);
-  }
-  const auto start = Clock::now();
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  try {
-    wait_for_eos(pipeline);
-  } catch (...) {
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    gst_object_unref(pipeline);
-    throw;
-  }
-  const double seconds = seconds_since(start);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
-  return {frames, seconds};
 }
 
 std::string overhead_table(const PathTiming& core, const PathTiming& element,

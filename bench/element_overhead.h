@@ -16,8 +16,6 @@ struct PathTiming {
 
 PathTiming time_core(std::shared_ptr<const PipelineComponents> model, const StreamOptions& options,
                      int64_t windows);
-// Runs the pipeline until EOS; throws with the bus error's text.
-PathTiming time_element(const std::string& launch, int64_t frames);
 std::string overhead_table(const PathTiming& core, const PathTiming& element,
                            const std::string& launch);
 

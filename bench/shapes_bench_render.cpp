@@ -32,8 +32,8 @@ TransitionVideo render_stream(std::shared_ptr<const PipelineComponents> model,
   StreamGenerator generator(model, options, timeline);
   const int64_t switch_window = kWindowsOfEachPrompt;
   const int64_t after_window = switch_window + options.transition_windows;
-  timeline->add({0, 0, a, "", {}, {}, -1});
-  timeline->add({0, generator.first_new_frame(switch_window), b, "", {}, {}, -1});
+  timeline->add({0, 0, a, "", {}, {}, -1, ""});
+  timeline->add({0, generator.first_new_frame(switch_window), b, "", {}, {}, -1, ""});
   TransitionVideo video;
   std::vector<torch::Tensor> frames;
   for (int64_t n = 0; n < after_window + kWindowsOfEachPrompt; ++n) {

@@ -56,10 +56,12 @@ SinkTiming time_sink(const std::string& launch) {
   const auto start = Clock::now();
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   const std::string failure = wait_for_eos(pipeline);
+  const double total = std::chrono::duration<double>(Clock::now() - start).count();
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
   if (!failure.empty()) throw std::runtime_error("element pipeline: " + failure);
-  SinkTiming t{arrivals.count, std::chrono::duration<double>(arrivals.first - start).count()};
+  SinkTiming t{arrivals.count, std::chrono::duration<double>(arrivals.first - start).count(), 0,
+               total};
   const double span = std::chrono::duration<double>(arrivals.last - arrivals.first).count();
   if (arrivals.count > 1 && span > 0) t.fps = static_cast<double>(arrivals.count - 1) / span;
   return t;

@@ -11,6 +11,7 @@ struct SinkTiming {
   int64_t frames = 0;
   double first_buffer_seconds = 0;  // PLAYING -> the first buffer at the sink
   double fps = 0;                   // buffers after the first / their span
+  double total_seconds = 0;         // PLAYING -> EOS
 };
 
 // Throws with the bus error's text.

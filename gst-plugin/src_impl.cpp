@@ -350,8 +350,13 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
     ditstream_set_prompt_clear(&parsed);
     return true;
   }
-  PromptRequest request{parsed.prompt, std::nullopt,        std::nullopt,
-                        parsed.frame,  parsed.running_time, parsed.transition_windows};
+  PromptRequest request{parsed.prompt,
+                        std::nullopt,
+                        std::nullopt,
+                        parsed.frame,
+                        parsed.running_time,
+                        parsed.transition_windows,
+                        ""};
   if (parsed.negative_prompt) request.negative_prompt = parsed.negative_prompt;
   if (parsed.subject_words) request.subject_words = parsed.subject_words;
   if (parsed.switch_method) request.switch_method = parsed.switch_method;

@@ -74,6 +74,7 @@ CausalOptions to_causal_options(const SessionSettings& s, const PipelineComponen
     o.switch_method = parse_switch_method(switch_choice_name(s.switch_method));
   o.transition_chunks = s.transition_windows;
   o.seed = s.seed;
+  o.overlap_decode = model.runtime.device.is_cuda();
   o.latent_width = s.width / model.geometry().spatial_compression;
   o.latent_height = s.height / model.geometry().spatial_compression;
   return o;

@@ -15,6 +15,7 @@ void apply_overrides(const JsonConfig& j, CausalOptions& o) {
   o.steps.warp = j.get<bool>("warp", o.steps.warp);
   o.window_frames = j.get<int64_t>("window_frames", o.window_frames);
   o.sink_frames = j.get<int64_t>("sink_frames", o.sink_frames);
+  o.recache_sink = j.get<bool>("recache_sink", o.recache_sink);
   try {
     if (j.has("rope")) o.positions = parse_rope_positions(j.get<std::string>("rope"));
     if (j.has("switch")) o.switch_method = parse_switch_method(j.get<std::string>("switch"));

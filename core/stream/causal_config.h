@@ -2,7 +2,8 @@
 // A causal model folder's generator settings: transformer/causal_config.json names the method
 // its checkpoint was trained with (whose shipped settings are the defaults) and may override
 // them: "chunk_frames", "denoising_steps", "shift", "warp", "window_frames", "sink_frames",
-// "rope" ("relative" | "absolute"), "switch" ("recache" | "ditctrl" | "cut"). The weights'
+// "recache_sink" (a recache re-encodes the sink too), "rope" ("relative" | "absolute"), "switch"
+// ("recache" | "ditctrl" | "cut"). The weights'
 // fields are read by the Wan loader (core/model/wan/checkpoint_layout.h).
 
 #include "core/stream/causal_generator.h"

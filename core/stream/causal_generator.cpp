@@ -100,6 +100,9 @@ CausalGenerator::CausalGenerator(std::shared_ptr<const PipelineComponents> compo
   if (options_.chunk_frames > options_.window_frames - options_.sink_frames)
     throw std::runtime_error("chunk_frames (" + std::to_string(options_.chunk_frames) +
                              ") must fit window_frames - sink_frames");
+  if (options_.overlap_decode)
+    overlapped_ =
+        std::make_unique<OverlappedDecoder>(std::move(decoder_), components_->runtime.device);
 }
 
 int64_t CausalGenerator::first_new_frame(int64_t chunk) const {
@@ -147,7 +150,7 @@ void CausalGenerator::switch_prompt(const WindowPlan& plan, const torch::Tensor&
 ChunkNoise causal_chunk_noise(const std::vector<int64_t>& shape, int64_t seed, int64_t chunk,
                               int64_t steps, torch::Device device) {
   auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(stream_window_seed(seed, chunk)));
-  ChunkNoise noise{torch::randn(shape, gen, torch::kFloat).to(device)};
+  ChunkNoise noise{torch::randn(shape, gen, torch::kFloat).to(device), {}};
   for (int64_t k = 1; k < steps; ++k)
     noise.renoise.push_back(torch::randn(shape, gen, torch::kFloat).to(device));
   return noise;
@@ -185,8 +188,7 @@ std::vector<StreamFrame> CausalGenerator::next_window(const WindowCallbacks& cal
   });
   keep(latents);
   if (callbacks_.on_committed_latents) callbacks_.on_committed_latents(chunk_, latents);
-  const auto decoded = times_.time(Stage::Decode, [&] { return decoder_->push(latents); });
-  auto frames = to_frames(decoded, plan);
+  auto frames = decode(latents, plan);
   current_ = plan.to;
   scheduler_.advance(plan);
   embeddings_.retain({plan.from.id, plan.to.id});
@@ -196,6 +198,16 @@ std::vector<StreamFrame> CausalGenerator::next_window(const WindowCallbacks& cal
   if (callbacks_.on_window_finished)
     callbacks_.on_window_finished(chunk_, static_cast<int64_t>(frames.size()));
   ++chunk_;
+  return frames;
+}
+
+std::vector<StreamFrame> CausalGenerator::decode(const torch::Tensor& latents,
+                                                 const WindowPlan& plan) {
+  if (!overlapped_)
+    return to_frames(times_.time(Stage::Decode, [&] { return decoder_->push(latents); }), plan);
+  const auto previous = times_.time(Stage::Decode, [&] { return overlapped_->push(latents); });
+  auto frames = to_frames(previous, decoding_plan_);
+  decoding_plan_ = plan;
   return frames;
 }
 
@@ -211,6 +223,7 @@ std::vector<StreamFrame> CausalGenerator::to_frames(const torch::Tensor& decoded
 }
 
 std::vector<StreamFrame> CausalGenerator::finish() {
+  if (overlapped_) return to_frames(overlapped_->flush(), decoding_plan_);
   WindowPlan plan;
   if (current_) plan.to = *current_;
   return to_frames(decoder_->flush(), plan);

@@ -11,6 +11,7 @@
 #include "core/sampling/few_step_schedule.h"
 #include "core/stream/causal_denoiser.h"
 #include "core/stream/frame_generator.h"
+#include "core/stream/overlapped_decoder.h"
 #include "core/stream/pipeline_components.h"
 #include "core/stream/prompt_embeddings.h"
 #include "core/stream/prompt_timeline.h"
@@ -43,6 +44,9 @@ struct CausalOptions {
   int64_t transition_chunks = 1;   // ditctrl: chunks with interpolated embeddings
   int64_t shared_from_layer = -1;  // ditctrl: first layer keeping the old K/V; -1: 5/6 of them
   int64_t seed = 42;
+  // Decode chunk n while chunk n+1 is denoised (overlapped_decoder.h): frames come one
+  // next_window() later. The session turns it on for CUDA.
+  bool overlap_decode = false;
   int64_t latent_height = 0;  // 0: the family's default size
   int64_t latent_width = 0;
 };
@@ -89,6 +93,7 @@ class CausalGenerator : public FrameGenerator {
   void switch_prompt(const WindowPlan& plan, const torch::Tensor& text);
   std::vector<int64_t> chunk_shape() const;
   void keep(const torch::Tensor& latents);
+  std::vector<StreamFrame> decode(const torch::Tensor& latents, const WindowPlan& plan);
   std::vector<StreamFrame> to_frames(const torch::Tensor& decoded, const WindowPlan& plan);
 
   std::shared_ptr<const PipelineComponents> components_;
@@ -99,6 +104,8 @@ class CausalGenerator : public FrameGenerator {
   WindowScheduler scheduler_;
   PromptEmbeddings embeddings_;
   std::unique_ptr<LatentDecoder> decoder_;
+  std::unique_ptr<OverlappedDecoder> overlapped_;  // owns the decoder when overlapping
+  WindowPlan decoding_plan_;                       // the plan of the chunk being decoded
   StreamCallbacks callbacks_;
   StageTimes times_;
   std::optional<PromptEntry> current_;  // the prompt the cache was built under

@@ -21,9 +21,9 @@ torch::Tensor stream_frames(const std::string& device, const std::string& dtype,
   o.seed = 5;
   o.mask_guided = mask_guided;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a panda playing guitar", "blurry", {"panda"}, {}, -1});
+  timeline->add({0, 0, "a panda playing guitar", "blurry", {"panda"}, {}, -1, ""});
   StreamGenerator g(model, o, timeline);
-  timeline->add({0, g.first_new_frame(1), "a steam train", "blurry", {"train"}, {}, -1});
+  timeline->add({0, g.first_new_frame(1), "a steam train", "blurry", {"train"}, {}, -1, ""});
   std::vector<torch::Tensor> rgb;
   for (int window = 0; window < 3; ++window)
     for (const auto& f : g.next_window()) rgb.push_back(f.rgb);

@@ -1,6 +1,6 @@
 // ditstreamsrc with generator=causal on the tiny-wan folder: chunks of 3 latent frames (9 video
 // frames, then 12) at 16/1, an event's `switch` field and the admission rule at chunk starts, a
-// malformed switch refused with a warning naming it, and teardown while a chunk is generated.
+// malformed switch refused with a warning naming it, live pacing, and teardown mid-chunk.
 #include "gst_test_support.h"
 
 #include <string>
@@ -97,6 +97,33 @@ GST_START_TEST(causal_unknown_switch_is_refused_naming_it) {
 }
 GST_END_TEST;
 
+// Live: frames leave one per 1/16 s slot of the pipeline clock (a chunk's burst is paced), and
+// the latency query answers live with one frame.
+GST_START_TEST(causal_live_paces_the_chunk_burst) {
+  GstHarness* h = start_causal_harness("is-live=true");
+  gst_harness_use_systemclock(h);
+  gst_harness_play(h);
+  GstClockTime previous = GST_CLOCK_TIME_NONE;
+  for (int i = 0; i < 12; ++i) {
+    GstBuffer* b = gst_harness_pull(h);
+    fail_unless(b != nullptr);
+    if (GST_CLOCK_TIME_IS_VALID(previous))
+      fail_unless(GST_BUFFER_PTS(b) >= previous + frame_time(1, 16, 1));
+    previous = GST_BUFFER_PTS(b);
+    gst_buffer_unref(b);
+  }
+  GstQuery* q = gst_query_new_latency();
+  fail_unless(gst_pad_peer_query(h->sinkpad, q));
+  gboolean live = FALSE;
+  GstClockTime min_latency = 0;
+  gst_query_parse_latency(q, &live, &min_latency, nullptr);
+  fail_unless(live);
+  fail_unless_equals_uint64(min_latency, frame_time(1, 16, 1));
+  gst_query_unref(q);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 GST_START_TEST(causal_teardown_while_generating) {
   GstHarness* h = start_causal_harness("width=320 height=192");
   gst_harness_play(h);
@@ -115,6 +142,7 @@ static Suite* ditstreamsrc_causal_suite() {
   tcase_add_test(tc, causal_chunks_stream_at_16_fps);
   tcase_add_test(tc, causal_event_switches_at_the_chunk_start);
   tcase_add_test(tc, causal_unknown_switch_is_refused_naming_it);
+  tcase_add_test(tc, causal_live_paces_the_chunk_burst);
   tcase_add_test(tc, causal_teardown_while_generating);
   return s;
 }

@@ -139,6 +139,27 @@ TEST(CausalGenerator, SwitchMethodsDifferFromTheSwitchChunkOnly) {
   EXPECT_EQ(recache_run.frames[13].prompt_id, 2);
 }
 
+// Decoding overlapped with the next chunk gives the same frames, one next_window() later; finish()
+// returns the last chunk's.
+TEST(CausalGenerator, OverlappedDecodeGivesTheSameFramesOneChunkLater) {
+  CausalGenerator plain(tiny_wan(), small(), timeline({{0, "a red circle"}}));
+  const auto reference = generate(plain, 3).frames;
+  auto o = small();
+  o.overlap_decode = true;
+  CausalGenerator overlapped(tiny_wan(), o, timeline({{0, "a red circle"}}));
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(overlapped.next_window().empty());
+  auto frames = overlapped.next_window();
+  EXPECT_EQ(frames.size(), 5u);
+  for (auto& f : overlapped.next_window()) frames.push_back(std::move(f));
+  for (auto& f : overlapped.finish()) frames.push_back(std::move(f));
+  ASSERT_EQ(frames.size(), reference.size());
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, reference[i].index);
+    EXPECT_TRUE(torch::equal(frames[i].rgb, reference[i].rgb)) << "frame " << i;
+  }
+}
+
 TEST(CausalGenerator, DitctrlTransitionChunksInterpolateTheEmbeddings) {
   auto o = small();
   o.switch_method = SwitchMethod::Ditctrl;
@@ -170,6 +191,27 @@ TEST(CausalGenerator, StateStaysBoundedOverTwoThousandChunks) {
   EXPECT_EQ(t->size(), 1u);
 }
 
+// Absolute positions end where Wan's RoPE table does (latent frame 1024) with an error naming it
+// (relative ones stay within the window: RollingKvCache's tests).
+TEST(CausalGenerator, AbsolutePositionsStopAtTheRopeTable) {
+  auto o = small();
+  o.chunk_frames = 8;
+  o.window_frames = 9;
+  o.steps.steps = {1000};
+  o.latent_height = 2;
+  o.latent_width = 2;
+  o.positions = RopePositions::Absolute;
+  CausalGenerator absolute(tiny_wan(), o, timeline({{0, "x"}}));
+  torch::NoGradGuard no_grad;
+  for (int64_t c = 0; c < 128; ++c) absolute.next_window();  // latent frames 0..1023
+  try {
+    absolute.next_window();
+    FAIL() << "latent frame 1024 was accepted with absolute positions";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("rope_max_seq_len 1024"), std::string::npos) << e.what();
+  }
+}
+
 class TempDir {
  public:
   TempDir() : path(fs::temp_directory_path() / ("ditstream_causal_" + std::to_string(::getpid()))) {
@@ -186,13 +228,14 @@ TEST(CausalConfig, MethodDefaultsAndOverrides) {
   TempDir dir;
   EXPECT_FALSE(is_causal_folder(dir.path));
   dir.write(R"({"method": "longlive", "checkpoint": "base.pt", "chunk_frames": 2,
-                 "rope": "absolute", "switch": "cut"})");
+                 "rope": "absolute", "switch": "cut", "recache_sink": true})");
   const auto o = load_causal_options(dir.path);
   EXPECT_EQ(o.window_frames, 12);
   EXPECT_EQ(o.sink_frames, 3);
   EXPECT_EQ(o.chunk_frames, 2);
   EXPECT_EQ(o.positions, RopePositions::Absolute);
   EXPECT_EQ(o.switch_method, SwitchMethod::Cut);
+  EXPECT_TRUE(o.recache_sink);
   const auto causvid = causal_defaults("causvid");
   EXPECT_EQ(causvid.steps.shift, 8.0);
   EXPECT_FALSE(causvid.steps.warp);

@@ -39,7 +39,7 @@ StreamOptions one_step(int64_t overlap, bool sharing) {
 // Every committed latent frame, window by window.
 std::vector<torch::Tensor> stream_commits(const StreamOptions& options) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1});
+  timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
   StreamGenerator g(tiny(), options, timeline);
   std::vector<torch::Tensor> committed;
   g.set_callbacks(

@@ -32,11 +32,13 @@ TEST(PromptFile, TextLinesWithSubjectsAndComments) {
 TEST(PromptFile, Json) {
   const auto p = parse_prompt_json(
       R"([{"start": 0, "prompt": "a"}, {"start": 2, "prompt": "b", "subjects": ["x"],)"
-      R"( "transition_windows": 3, "negative_prompt": "blur"}])",
+      R"( "transition_windows": 3, "negative_prompt": "blur", "switch": "ditctrl"}])",
       "f.json");
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[1].entry.transition_windows, 3);
   EXPECT_EQ(p[1].entry.negative_prompt, "blur");
+  EXPECT_EQ(p[1].entry.switch_method, "ditctrl");
+  EXPECT_EQ(p[0].entry.switch_method, "");
   EXPECT_EQ(to_entries(p, 30000, 1001)[1].frame, 60);
 }
 

@@ -40,7 +40,7 @@ StreamOptions quick(BlendMode mode = BlendMode::Deferred) {
 
 std::shared_ptr<PromptTimeline> timeline(const std::string& text = "a panda playing guitar") {
   auto t = std::make_shared<PromptTimeline>();
-  t->add({0, 0, text, "blurry", {}, {}, -1});
+  t->add({0, 0, text, "blurry", {}, {}, -1, ""});
   return t;
 }
 
@@ -66,7 +66,7 @@ double resident_mb() {
 
 TEST(WindowScheduler, InsertsTransitionsWithRisingBeta) {
   auto t = timeline();
-  const int64_t b = t->add({0, 100, "b", "", {}, {}, 2});
+  const int64_t b = t->add({0, 100, "b", "", {}, {}, 2, ""});
   WindowScheduler s(t, 1);
   std::vector<double> betas;
   std::vector<int64_t> ids;
@@ -187,7 +187,9 @@ TEST(StreamGenerator, PromptFromAnotherThreadStartsTransitionsAtItsFrame) {
   g.set_callbacks(callbacks);
   run(g, 2);
   int64_t new_id = 0;
-  std::thread writer([&] { new_id = t->add({0, stated, "a steam train", "blurry", {}, {}, -1}); });
+  std::thread writer([&] {
+    new_id = t->add({0, stated, "a steam train", "blurry", {}, {}, -1, ""});
+  });
   auto frames = g.next_window();  // window 2 runs while the writer may be adding
   writer.join();
   for (int n = 3; n < 6; ++n)
@@ -215,7 +217,7 @@ TEST(StreamGenerator, KvSharingChangesTheFirstWindowAfterAPromptChange) {
   off.kv_sharing = false;
   StreamGenerator shared(tiny(), quick(), t);
   StreamGenerator plain(tiny(), off, t);
-  t->add({0, shared.first_new_frame(1), "a steam train", "blurry", {}, {}, -1});
+  t->add({0, shared.first_new_frame(1), "a steam train", "blurry", {}, {}, -1, ""});
   EXPECT_TRUE(
       torch::equal(stacked_frames(shared.next_window()), stacked_frames(plain.next_window())));
   const auto a = shared.next_window();
@@ -283,7 +285,7 @@ TEST(StreamGenerator, MemoryStaysBoundedOverTwoHundredWindows) {
   options.steps = 2;
   StreamGenerator g(tiny(), options, t);
   for (int64_t k = 1; k < kWindows / 5; ++k)
-    t->add({0, g.first_new_frame(5 * k), "prompt number " + std::to_string(k), "", {}, {}, -1});
+    t->add({0, g.first_new_frame(5 * k), "prompt number " + std::to_string(k), "", {}, {}, -1, ""});
   bool transition = false;
   StreamCallbacks callbacks;
   callbacks.on_window_started = [&](int64_t, const WindowPlan& p) {

@@ -146,8 +146,8 @@ TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
   auto o = small_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red circle moving right", "", {"circle"}, {}, -1});
-  timeline->add({0, 5, "a blue circle moving up", "", {"circle"}, {}, 1});
+  timeline->add({0, 0, "a red circle moving right", "", {"circle"}, {}, -1, ""});
+  timeline->add({0, 5, "a blue circle moving up", "", {"circle"}, {}, 1, ""});
   StreamGenerator g(tiny_wan(), o, timeline);
   int64_t frames = 0;
   for (int window = 0; window < 3; ++window) frames += static_cast<int64_t>(g.next_window().size());
@@ -156,8 +156,8 @@ TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
 
 TEST(WanFamily, StreamChangesPromptThroughATransitionAndEmitsEveryFrameOnce) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red circle moving right", "", {}, {}, -1});
-  const int64_t second = timeline->add({0, 9, "a white square moving up", "", {}, {}, 1});
+  timeline->add({0, 0, "a red circle moving right", "", {}, {}, -1, ""});
+  const int64_t second = timeline->add({0, 9, "a white square moving up", "", {}, {}, 1, ""});
   StreamGenerator g(tiny_wan(), small_stream(), timeline);
   std::vector<std::pair<int64_t, int64_t>> transitions;
   StreamCallbacks callbacks;
