@@ -73,6 +73,8 @@ CausalOptions to_causal_options(const SessionSettings& s, const PipelineComponen
   if (s.switch_method != SwitchChoice::Auto)
     o.switch_method = parse_switch_method(switch_choice_name(s.switch_method));
   o.transition_chunks = s.transition_windows;
+  if (const auto layers = parse_index_range(s.kv_sharing_layers, "kv-sharing-layers"))
+    o.shared_from_layer = layers->start;  // ditctrl: the layers that keep the old K/V
   o.seed = s.seed;
   o.overlap_decode = model.runtime.device.is_cuda();
   o.latent_width = s.width / model.geometry().spatial_compression;

@@ -40,9 +40,10 @@ struct CausalOptions {
   int64_t sink_frames = 0;     // S
   RopePositions positions = RopePositions::Relative;
   SwitchMethod switch_method = SwitchMethod::Recache;
-  bool recache_sink = false;       // true: a recache re-encodes the sink too (global_sink false)
-  int64_t transition_chunks = 1;   // ditctrl: chunks with interpolated embeddings
-  int64_t shared_from_layer = -1;  // ditctrl: first layer keeping the old K/V; -1: 5/6 of them
+  bool recache_sink = false;      // true: a recache re-encodes the sink too (global_sink false)
+  int64_t transition_chunks = 1;  // ditctrl: chunks with interpolated embeddings
+  // ditctrl: first layer keeping the old K/V (the kv-sharing-layers start); -1: the last sixth
+  int64_t shared_from_layer = -1;
   int64_t seed = 42;
   // Decode chunk n while chunk n+1 is denoised (overlapped_decoder.h): frames come one
   // next_window() later. The session turns it on for CUDA.

@@ -212,6 +212,28 @@ TEST(CausalGenerator, AbsolutePositionsStopAtTheRopeTable) {
   }
 }
 
+// The session's settings on the causal path: seed, size, switch, transition chunks and the
+// KV-sharing layers' start.
+TEST(CausalGenerator, SessionSettingsMapOntoCausalOptions) {
+  SessionSettings s;
+  s.generator = GeneratorChoice::Causal;
+  s.switch_method = SwitchChoice::Ditctrl;
+  s.transition_windows = 2;
+  s.kv_sharing_layers = "1:2";
+  s.seed = 11;
+  s.width = 48;
+  s.height = 32;
+  const auto o = to_causal_options(s, *tiny_wan());
+  EXPECT_EQ(o.switch_method, SwitchMethod::Ditctrl);
+  EXPECT_EQ(o.transition_chunks, 2);
+  EXPECT_EQ(o.shared_from_layer, 1);
+  EXPECT_EQ(o.seed, 11);
+  EXPECT_EQ(o.latent_width, 6);
+  EXPECT_EQ(o.latent_height, 4);
+  EXPECT_FALSE(o.overlap_decode);  // CPU
+  EXPECT_EQ(o.window_frames, 21);  // a plain folder: Self-Forcing's settings
+}
+
 class TempDir {
  public:
   TempDir() : path(fs::temp_directory_path() / ("ditstream_causal_" + std::to_string(::getpid()))) {
