@@ -57,6 +57,7 @@ StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponen
   o.mask_guided = s.kv_sharing == KvSharingMode::MaskGuided;
   o.kv_gate = kv_gate(s, o.steps, num_layers);
   o.blend = blend_mode(s.blend);
+  o.overlap_decode = model.runtime.device.is_cuda();
   o.latent_frames = s.window_frames;
   o.latent_width = s.width / model.geometry().spatial_compression;
   o.latent_height = s.height / model.geometry().spatial_compression;

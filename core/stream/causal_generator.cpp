@@ -95,14 +95,12 @@ CausalGenerator::CausalGenerator(std::shared_ptr<const PipelineComponents> compo
       denoiser_(*components_->transformer, cache_, few_step_schedule(options_.steps)),
       scheduler_(timeline_, options_.transition_chunks),
       embeddings_(components_),
-      decoder_(components_->vae->stream_decoder(options_.chunk_frames)),
+      decoder_(
+          ditstream::stream_decoder(*components_, options_.chunk_frames, options_.overlap_decode)),
       times_(components_->runtime.device) {
   if (options_.chunk_frames > options_.window_frames - options_.sink_frames)
     throw std::runtime_error("chunk_frames (" + std::to_string(options_.chunk_frames) +
                              ") must fit window_frames - sink_frames");
-  if (options_.overlap_decode)
-    overlapped_ =
-        std::make_unique<OverlappedDecoder>(std::move(decoder_), components_->runtime.device);
 }
 
 int64_t CausalGenerator::first_new_frame(int64_t chunk) const {
@@ -203,10 +201,9 @@ std::vector<StreamFrame> CausalGenerator::next_window(const WindowCallbacks& cal
 
 std::vector<StreamFrame> CausalGenerator::decode(const torch::Tensor& latents,
                                                  const WindowPlan& plan) {
-  if (!overlapped_)
-    return to_frames(times_.time(Stage::Decode, [&] { return decoder_->push(latents); }), plan);
-  const auto previous = times_.time(Stage::Decode, [&] { return overlapped_->push(latents); });
-  auto frames = to_frames(previous, decoding_plan_);
+  const auto decoded = times_.time(Stage::Decode, [&] { return decoder_->push(latents); });
+  if (!options_.overlap_decode) return to_frames(decoded, plan);
+  auto frames = to_frames(decoded, decoding_plan_);
   decoding_plan_ = plan;
   return frames;
 }
@@ -223,7 +220,7 @@ std::vector<StreamFrame> CausalGenerator::to_frames(const torch::Tensor& decoded
 }
 
 std::vector<StreamFrame> CausalGenerator::finish() {
-  if (overlapped_) return to_frames(overlapped_->flush(), decoding_plan_);
+  if (options_.overlap_decode) return to_frames(decoder_->flush(), decoding_plan_);
   WindowPlan plan;
   if (current_) plan.to = *current_;
   return to_frames(decoder_->flush(), plan);

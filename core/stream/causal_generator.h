@@ -104,9 +104,8 @@ class CausalGenerator : public FrameGenerator {
   CausalDenoiser denoiser_;
   WindowScheduler scheduler_;
   PromptEmbeddings embeddings_;
-  std::unique_ptr<LatentDecoder> decoder_;
-  std::unique_ptr<OverlappedDecoder> overlapped_;  // owns the decoder when overlapping
-  WindowPlan decoding_plan_;                       // the plan of the chunk being decoded
+  std::unique_ptr<LatentDecoder> decoder_;  // an OverlappedDecoder with overlap_decode
+  WindowPlan decoding_plan_;                // overlap_decode: the plan of the chunk in flight
   StreamCallbacks callbacks_;
   StageTimes times_;
   std::optional<PromptEntry> current_;  // the prompt the cache was built under

@@ -1,5 +1,7 @@
 #include "core/stream/overlapped_decoder.h"
 
+#include "core/stream/pipeline_components.h"
+
 #include <c10/core/Event.h>
 #include <c10/core/StreamGuard.h>
 #include <c10/core/impl/VirtualGuardImpl.h>
@@ -51,6 +53,13 @@ torch::Tensor OverlappedDecoder::decode(const torch::Tensor& latents, const c10:
   auto frames = decoder_->push(latents);
   guard.synchronizeStream(stream);
   return frames;
+}
+
+std::unique_ptr<LatentDecoder> stream_decoder(const PipelineComponents& components,
+                                              int64_t window_frames, bool overlap) {
+  auto decoder = components.vae->stream_decoder(window_frames);
+  if (!overlap) return decoder;
+  return std::make_unique<OverlappedDecoder>(std::move(decoder), components.runtime.device);
 }
 
 }  // namespace ditstream

@@ -77,7 +77,7 @@ StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> compo
                 KvSharingOptions{gate_, options_.mask_guided, options_.mask_threshold}),
       scheduler_(timeline_, options_.transition_windows),
       embeddings_(components_),
-      decoder_(components_->vae->stream_decoder(frames_)),
+      decoder_(ditstream::stream_decoder(*components_, frames_, options_.overlap_decode)),
       times_(components_->runtime.device) {
   validate(options_, frames_);
 }

@@ -14,6 +14,7 @@
 #include "core/stream/deferred_window.h"
 #include "core/stream/frame_generator.h"
 #include "core/stream/guided_denoiser.h"
+#include "core/stream/overlapped_decoder.h"
 #include "core/stream/pipeline_components.h"
 #include "core/stream/prompt_embeddings.h"
 #include "core/stream/prompt_timeline.h"
@@ -53,6 +54,9 @@ struct StreamOptions {
   double mask_threshold = 0.3;
   std::optional<KvSharingGate> kv_gate;  // unset: KvSharingGate::defaults_for(layers, steps)
   BlendMode blend = BlendMode::Deferred;
+  // Decode window n while window n+1 is denoised (overlapped_decoder.h): frames come one
+  // next_window() later, finish() returns the rest. The session turns it on for CUDA.
+  bool overlap_decode = false;
   int64_t latent_frames = 0;  // T; 0: the family's window
   int64_t latent_height = 0;  // 0: the family's default size
   int64_t latent_width = 0;

@@ -314,3 +314,29 @@ TEST(StreamGenerator, MemoryStaysBoundedOverTwoHundredWindows) {
 
 }  // namespace
 }  // namespace ditstream
+
+namespace ditstream {
+namespace {
+
+// Decoding window n while window n+1 denoises (the CUDA default) gives the same frames with the
+// same labels, one next_window() later; finish() returns the rest.
+TEST(StreamGenerator, OverlappedDecodeGivesTheSameFramesOneWindowLater) {
+  StreamGenerator plain(tiny(), quick(), timeline());
+  auto reference = run(plain, 3);
+  for (auto& f : plain.finish()) reference.push_back(std::move(f));
+  auto o = quick();
+  o.overlap_decode = true;
+  StreamGenerator overlapped(tiny(), o, timeline());
+  EXPECT_TRUE(overlapped.next_window().empty());
+  auto frames = run(overlapped, 2);
+  for (auto& f : overlapped.finish()) frames.push_back(std::move(f));
+  ASSERT_EQ(frames.size(), reference.size());
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, reference[i].index);
+    EXPECT_EQ(frames[i].prompt_id, reference[i].prompt_id);
+    EXPECT_TRUE(torch::equal(frames[i].rgb, reference[i].rgb)) << "frame " << i;
+  }
+}
+
+}  // namespace
+}  // namespace ditstream
