@@ -22,8 +22,9 @@ struct CausalRun {
 struct SwitchCost {
   std::string method;
   double switch_seconds = 0;  // the switch pass alone
-  double chunk_seconds = 0;   // the switch chunk, pass included, text encoding not
-  double plain_seconds = 0;   // the chunk before it
+  // Denoising only (pass included; text encoding and VAE decode not, which would drown it).
+  double chunk_seconds = 0;  // the switch chunk
+  double plain_seconds = 0;  // the chunk before it
 };
 
 CausalRun run_causal(std::shared_ptr<const PipelineComponents> model, const CausalOptions& o,
