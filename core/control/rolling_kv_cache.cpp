@@ -97,13 +97,6 @@ void RollingKvCache::zero_rows() {
   }
 }
 
-void RollingKvCache::clear() {
-  layers_.clear();
-  std::fill(slots_.begin(), slots_.end(), -1);
-  global_end_ = local_end_ = 0;
-  write_ = {};
-}
-
 torch::Tensor RollingKvCache::attend(const AttentionSite& site, const torch::Tensor& q,
                                      const torch::Tensor& k, const torch::Tensor& v,
                                      const AttentionFn& attention) {

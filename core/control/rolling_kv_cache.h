@@ -55,7 +55,6 @@ class RollingKvCache : public AttentionControl {
   int64_t begin_forward(const CacheForward& forward);
   // Zeroes every row, bookkeeping kept (LongLive's global_sink = false before a recache).
   void zero_rows();
-  void clear();
 
   torch::Tensor attend(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k,
                        const torch::Tensor& v, const AttentionFn& attention) override;

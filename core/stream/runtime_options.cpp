@@ -26,7 +26,7 @@ torch::Device parse_device(const std::string& device) {
 }  // namespace
 
 RuntimeOptions parse_runtime_options(const std::string& device, const std::string& dtype) {
-  RuntimeOptions options{parse_device(device), parse_dtype(dtype)};
+  RuntimeOptions options{parse_device(device), parse_dtype(dtype), ""};
   if (options.device.is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("device '" + device + "': CUDA is not available in this libtorch");
   if (!options.device.is_cpu() && !options.device.is_cuda())

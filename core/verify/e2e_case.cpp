@@ -33,7 +33,7 @@ struct Trace {
 std::vector<TensorCheck> run_e2e_case(const GoldenCase& c) {
   const auto& t = *c.tensors;
   const auto options = options_from_name(c.name);
-  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat});
+  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat, ""});
   const WindowPipeline pipeline(components);
   Trace trace;
   WindowCallbacks callbacks;

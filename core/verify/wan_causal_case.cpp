@@ -101,7 +101,7 @@ class LoopRun {
 
   torch::Tensor denoise_chunk(const torch::Tensor& noise, int64_t chunk) {
     const int64_t f0 = chunk * plan_.chunk;
-    ChunkNoise n{noise.slice(1, f0, f0 + plan_.chunk)};
+    ChunkNoise n{noise.slice(1, f0, f0 + plan_.chunk), {}};
     const auto eps = c_.input("renoise_eps")[chunk];
     for (int64_t k = 0; k < eps.size(0); ++k) n.renoise.push_back(swap_channels_frames(eps[k]));
     ChunkCallbacks callbacks;
@@ -210,7 +210,7 @@ std::vector<TensorCheck> run_block_causal(const GoldenCase& c, const PipelineCom
 }  // namespace
 
 std::vector<TensorCheck> run_wan_causal_case(const GoldenCase& c) {
-  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat});
+  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat, ""});
   if (c.name.rfind("causal_F", 0) == 0) return run_block_causal(c, *components);
   return LoopRun(c, *components, loop_plan(c)).run();
 }

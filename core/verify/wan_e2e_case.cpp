@@ -45,7 +45,7 @@ TensorCheck check_timesteps(const GoldenCase& c, const PipelineComponents& compo
 std::vector<TensorCheck> run_wan_e2e_case(const GoldenCase& c) {
   const auto& t = *c.tensors;
   const auto options = wan_options_from_name(c.name);
-  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat});
+  const auto components = load_pipeline_components(c.model_dir, {c.device, torch::kFloat, ""});
   const WindowPipeline pipeline(components);
   Trace trace;
   WindowCallbacks callbacks;
