@@ -11,13 +11,20 @@
 namespace ditstream {
 namespace {
 
+// (1, F, C, h, w) of one chunk: the options' latent size, else the family's.
+std::vector<int64_t> chunk_shape_of(const CausalOptions& o, const ModelGeometry& g) {
+  return {1, o.chunk_frames, g.latent_channels,
+          o.latent_height > 0 ? o.latent_height : g.latent_height,
+          o.latent_width > 0 ? o.latent_width : g.latent_width};
+}
+
 KvCacheOptions cache_options(const PipelineComponents& components, const CausalOptions& o) {
   const auto& g = components.geometry();
   if (g.family != "wan")
     throw std::runtime_error("generator=causal needs a Wan2.1 model folder; this one is " +
                              g.family);
-  const int64_t h = o.latent_height > 0 ? o.latent_height : g.latent_height;
-  const int64_t w = o.latent_width > 0 ? o.latent_width : g.latent_width;
+  const auto shape = ditstream::chunk_shape_of(o, g);
+  const int64_t h = shape[3], w = shape[4];
   KvCacheOptions c;
   c.window_frames = o.window_frames;
   c.sink_frames = o.sink_frames;
@@ -155,10 +162,7 @@ ChunkNoise causal_chunk_noise(const std::vector<int64_t>& shape, int64_t seed, i
 }
 
 std::vector<int64_t> CausalGenerator::chunk_shape() const {
-  const auto& g = components_->geometry();
-  const int64_t h = options_.latent_height > 0 ? options_.latent_height : g.latent_height;
-  const int64_t w = options_.latent_width > 0 ? options_.latent_width : g.latent_width;
-  return {1, options_.chunk_frames, g.latent_channels, h, w};
+  return ditstream::chunk_shape_of(options_, components_->geometry());
 }
 
 void CausalGenerator::keep(const torch::Tensor& latents) {
