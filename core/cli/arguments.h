@@ -18,6 +18,7 @@ class Arguments {
   const std::vector<std::string>& positionals() const { return positionals_; }
   std::string positional(size_t i, const std::string& what) const;
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
+  bool has(const std::string& option) const { return values_.count(option) > 0; }
   std::string get(const std::string& name, const std::string& fallback) const;
   long long get_int(const std::string& name, long long fallback) const;
   double get_double(const std::string& name, double fallback) const;

@@ -11,8 +11,10 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 namespace ditstream {
 namespace {
@@ -97,14 +99,29 @@ double measure_scaling_factor(const AutoencoderKLCogVideoX& vae, const DemoRecip
   return 1.0 / torch::cat(means).std().item<double>();
 }
 
-TrainingSummary make_vae(const fs::path& out, const DemoRecipe& r) {
+fs::path state_dir(const fs::path& out) { return out / "training_state"; }
+
+// Whether `name` still has steps to train: no weights yet, or a training state short of `steps`
+// (continued only when the run asks to resume).
+bool needs_training(const fs::path& out, const std::string& name, const fs::path& weights,
+                    int64_t steps, bool resume) {
+  const auto saved = TrainingCheckpoint(state_dir(out), name).progress();
+  const bool unfinished = saved && saved->step < steps;
+  if (unfinished && !resume)
+    throw std::runtime_error((state_dir(out) / name).string() + " holds a stage at step " +
+                             std::to_string(saved->step) + " of " + std::to_string(steps) +
+                             ": pass --resume to continue it (or delete it to start over)");
+  return unfinished || !fs::exists(weights);
+}
+
+TrainingSummary make_vae(const fs::path& out, const DemoRecipe& r, TrainingBudget& budget) {
   VaeShape shape = r.vae;
   shape.scaling_factor = 1.0;
   AutoencoderKLCogVideoX vae(VaeConfig::from_json(JsonConfig{vae_config_json(shape), "vae"}),
                              torch::TensorOptions(torch::kFloat).device(r.device), true);
   auto gen = at::detail::createCPUGenerator(r.seed + 1);
   randomise(vae, gen);
-  const TrainingSummary summary = train_vae(vae, r.world, r.vae_training, out / "work");
+  const TrainingSummary summary = train_vae(vae, r.world, r.vae_training, state_dir(out), budget);
   shape.scaling_factor = measure_scaling_factor(vae, r);
   write_half(vae, out / "vae/diffusion_pytorch_model.safetensors");
   write_json(out / "vae/config.json", vae_config_json(shape));
@@ -138,7 +155,7 @@ LatentDataset make_dataset(const fs::path& out, const DemoRecipe& r) {
   return {parts[0], parts[1], parts[2]};
 }
 
-TrainingSummary make_transformer(const fs::path& out, const DemoRecipe& r) {
+TrainingSummary make_transformer(const fs::path& out, const DemoRecipe& r, TrainingBudget& budget) {
   write_json(out / "transformer/config.json", transformer_config_json(r.transformer));
   CogVideoXTransformer3DModel transformer(
       TransformerConfig::from_json(JsonConfig::load(out / "transformer/config.json")),
@@ -148,14 +165,60 @@ TrainingSummary make_transformer(const fs::path& out, const DemoRecipe& r) {
   const LatentDataset data = make_dataset(out, r);
   const NoiseSchedule schedule(
       SchedulerConfig::from_json(JsonConfig{scheduler_config_json(), "scheduler"}));
-  const TrainingSummary summary =
-      train_transformer(transformer, data, schedule, r.transformer_training, out / "work");
+  const TrainingSummary summary = train_transformer(transformer, data, schedule,
+                                                    r.transformer_training, state_dir(out), budget);
   write_half(transformer, out / "transformer/diffusion_pytorch_model.safetensors");
   return summary;
 }
 
 json summary_json(const TrainingSummary& s) {
   return {{"steps", s.steps}, {"final_loss", s.final_loss}, {"seconds", s.seconds}};
+}
+
+// One row of the stage table: what this run trained, where and how long.
+json stage_json(const std::string& component, const TrainingSummary& s, double seconds,
+                const DemoRecipe& r, const TrainingStage& stage) {
+  return {{"component", component},
+          {"from_step", s.first_step},
+          {"to_step", s.steps},
+          {"finished", s.finished},
+          {"loss", s.final_loss},
+          {"minutes", seconds / 60.0},
+          {"device", r.device.str()},
+          {"threads", stage.threads},
+          {"cores", std::thread::hardware_concurrency()}};
+}
+
+class SummaryFile {
+ public:
+  explicit SummaryFile(fs::path file)
+      : file_(std::move(file)),
+        json_(fs::exists(file_) ? json::parse(std::ifstream(file_)) : json::object()) {}
+  void record(const std::string& component, const TrainingSummary& s, const json& stage) {
+    json_[component] = summary_json(s);
+    json_["stages"].push_back(stage);
+    write_json(file_, json_);
+  }
+
+ private:
+  fs::path file_;
+  json json_;
+};
+
+// Trains one component if it needs it; false when the budget stopped it short.
+template <typename Make>
+bool train_component(const fs::path& out, const std::string& name, int64_t steps,
+                     const DemoRecipe& r, const TrainingStage& stage, TrainingBudget& budget,
+                     Make make) {
+  const fs::path weights = out / name / "diffusion_pytorch_model.safetensors";
+  if (!needs_training(out, name, weights, steps, stage.resume)) return true;
+  const auto began = std::chrono::steady_clock::now();
+  const TrainingSummary s = make(budget);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  SummaryFile(out / "training_summary.json")
+      .record(name, s, stage_json(name, s, seconds, r, stage));
+  return s.finished;
 }
 
 }  // namespace
@@ -197,17 +260,13 @@ DemoRecipe demo_recipe_v2() {
   return r;
 }
 
-void train_demo_model(const fs::path& out, const DemoRecipe& r) {
+void train_demo_model(const fs::path& out, const DemoRecipe& r, const TrainingStage& stage) {
   make_text_encoder(out, r);
-  json summary = fs::exists(out / "training_summary.json")
-                     ? json::parse(std::ifstream(out / "training_summary.json"))
-                     : json::object();
-  if (!fs::exists(out / "vae/diffusion_pytorch_model.safetensors"))
-    summary["vae"] = summary_json(make_vae(out, r));
-  write_json(out / "training_summary.json", summary);
-  if (!fs::exists(out / "transformer/diffusion_pytorch_model.safetensors"))
-    summary["transformer"] = summary_json(make_transformer(out, r));
-  write_json(out / "training_summary.json", summary);
+  TrainingBudget budget(stage.stop_after_steps, stage.stop_after_minutes);
+  const auto vae = [&](TrainingBudget& b) { return make_vae(out, r, b); };
+  const auto transformer = [&](TrainingBudget& b) { return make_transformer(out, r, b); };
+  if (!train_component(out, "vae", r.vae_training.steps, r, stage, budget, vae)) return;
+  train_component(out, "transformer", r.transformer_training.steps, r, stage, budget, transformer);
   write_json(out / "scheduler/scheduler_config.json", scheduler_config_json());
   write_world(out, r.world);
   write_json(out / "model_index.json", model_index_json());  // last: marks the folder complete

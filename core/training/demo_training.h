@@ -1,7 +1,7 @@
 #pragma once
 // The recipe of the embedded demo model and the command that reproduces it: a diffusers-layout
-// CogVideoX folder trained on the shapes world. Every stage is resumable: finished components are
-// kept, the running one continues from OUT/work/ checkpoints.
+// CogVideoX folder trained on the shapes world. Finished components are kept; the running one
+// continues exactly from OUT/training_state/ (the latent dataset is cached in OUT/work/).
 
 #include "core/shapes/shapes_world.h"
 #include "core/training/model_recipe.h"
@@ -9,6 +9,7 @@
 #include "core/training/vae_training.h"
 
 #include <filesystem>
+#include <optional>
 
 namespace ditstream {
 
@@ -31,9 +32,20 @@ DemoRecipe demo_recipe();
 // (wrap-around) at 96 x 64 px with shapes 18 px across.
 DemoRecipe demo_recipe_v2();
 
+// How much of the recipe one run trains. A budget that runs out ends the run after saving the
+// state (out/training_state/) and writing the fp16 weights reached so far.
+struct TrainingStage {
+  bool resume = false;  // continue an unfinished state (required when one is there)
+  std::optional<int64_t> stop_after_steps;
+  std::optional<double> stop_after_minutes;
+  int threads = 0;  // recorded in the stage table (0: libtorch's default)
+};
+
 // Trains every missing component into `out`, writes model_index.json last and
-// out/training_summary.json (steps, losses and times per stage). A folder with every weight but
-// no tokenizer only gets the tokenizer (how the build completes the committed model).
-void train_demo_model(const std::filesystem::path& out, const DemoRecipe& recipe);
+// out/training_summary.json (steps, losses and times per component, and a row per stage). A
+// folder with every weight but no tokenizer only gets the tokenizer (how the build completes the
+// committed model).
+void train_demo_model(const std::filesystem::path& out, const DemoRecipe& recipe,
+                      const TrainingStage& stage = {});
 
 }  // namespace ditstream

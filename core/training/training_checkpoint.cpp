@@ -2,45 +2,96 @@
 
 #include "core/io/checkpoint.h"
 #include "core/io/module_loader.h"
-#include "core/io/safetensors.h"
+#include "core/io/safetensors_shards.h"
 #include "core/training/model_recipe.h"
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 namespace ditstream {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path part_path(const fs::path& dir, size_t k) {
+  char name[32];
+  std::snprintf(name, sizeof name, "optimizer.pt.%03zu", k);
+  return dir / name;
+}
+
+void write_optimizer(torch::optim::Optimizer& optimizer, const fs::path& dir) {
+  std::ostringstream archive;
+  torch::save(optimizer, archive);
+  const std::string bytes = archive.str();
+  for (size_t k = 0; k * kMaxStateFileBytes < bytes.size(); ++k) {
+    std::ofstream out(part_path(dir, k), std::ios::binary);
+    out << bytes.substr(k * kMaxStateFileBytes, kMaxStateFileBytes);
+    if (!out) throw std::runtime_error(part_path(dir, k).string() + ": write failed");
+  }
+}
+
+void read_optimizer(torch::optim::Optimizer& optimizer, const fs::path& dir) {
+  std::string bytes;
+  for (size_t k = 0; fs::exists(part_path(dir, k)); ++k) {
+    std::ifstream in(part_path(dir, k), std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), {});
+  }
+  if (bytes.empty()) throw std::runtime_error(part_path(dir, 0).string() + ": missing");
+  std::istringstream archive(bytes);
+  torch::load(optimizer, archive);
+}
+
+json progress_json(const CheckpointProgress& p) {
+  return {{"step", p.step},
+          {"loss", p.loss},
+          {"seconds", p.seconds},
+          {"learning_rate", p.learning_rate},
+          {"curve", p.curve}};
+}
+
+}  // namespace
 
 TrainingCheckpoint::TrainingCheckpoint(fs::path dir, std::string name)
     : dir_(std::move(dir)), name_(std::move(name)) {}
 
-fs::path TrainingCheckpoint::path(const std::string& suffix) const {
-  return dir_ / (name_ + suffix);
-}
-
 void TrainingCheckpoint::save(torch::nn::Module& module, torch::optim::Optimizer& optimizer,
                               const CheckpointProgress& progress) const {
-  fs::create_directories(dir_);
-  write_safetensors(path(".tmp.safetensors"), module_state(module), {{"format", "pt"}});
-  torch::save(optimizer, path(".optimizer.tmp.pt").string());
-  write_json(path(".tmp.json"),
-             {{"step", progress.step}, {"loss", progress.loss}, {"seconds", progress.seconds}});
-  fs::rename(path(".tmp.safetensors"), path(".safetensors"));
-  fs::rename(path(".optimizer.tmp.pt"), path(".optimizer.pt"));
-  fs::rename(path(".tmp.json"), path(".json"));  // last: the checkpoint is complete
+  const fs::path saving = dir_ / (name_ + ".saving"), old = dir_ / (name_ + ".old");
+  fs::remove_all(saving);
+  fs::create_directories(saving);
+  write_safetensors_shards(saving, "weights", module_state(module), kMaxStateFileBytes,
+                           {{"format", "pt"}});
+  write_optimizer(optimizer, saving);
+  write_json(saving / "progress.json", progress_json(progress));
+  fs::remove_all(old);
+  if (fs::exists(folder())) fs::rename(folder(), old);
+  fs::rename(saving, folder());  // the new state is complete
+  fs::remove_all(old);
+}
+
+std::optional<CheckpointProgress> TrainingCheckpoint::progress() const {
+  const fs::path file = folder() / "progress.json";
+  if (!fs::exists(file)) return std::nullopt;
+  const auto j = json::parse(std::ifstream(file));
+  return CheckpointProgress{j.at("step").get<int64_t>(), j.at("loss").get<double>(),
+                            j.value("seconds", 0.0), j.value("learning_rate", 0.0),
+                            j.value("curve", std::vector<std::pair<int64_t, double>>{})};
 }
 
 std::optional<CheckpointProgress> TrainingCheckpoint::load(
     torch::nn::Module& module, torch::optim::Optimizer& optimizer) const {
-  if (!fs::exists(path(".json"))) return std::nullopt;
-  const auto state = nlohmann::json::parse(std::ifstream(path(".json")));
-  load_module(module, Checkpoint::open_file(path(".safetensors")),
+  auto saved = progress();
+  if (!saved) return saved;
+  load_module(module, Checkpoint::open(folder(), "weights"),
               LoadOptions{torch::TensorOptions(torch::kFloat), {}, {}});
-  torch::load(optimizer, path(".optimizer.pt").string());
-  return CheckpointProgress{state.at("step").get<int64_t>(), state.at("loss").get<double>(),
-                            state.value("seconds", 0.0)};
+  read_optimizer(optimizer, folder());
+  return saved;
 }
 
 void make_trainable(torch::nn::Module& module) {

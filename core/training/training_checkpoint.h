@@ -1,7 +1,10 @@
 #pragma once
-// Resumable training state in a work folder: NAME.safetensors (fp32 weights), NAME.optimizer.pt
-// (Adam moments) and NAME.json (the step reached and the running loss). Written to temporary
-// names and renamed, so an interrupted save leaves the previous checkpoint intact.
+// Resumable training state: DIR/NAME/ holds the fp32 weights (weights*.safetensors), the
+// optimizer's state (optimizer.pt.000, .001, ...: torch::save's archive cut into parts) and
+// progress.json (step, running loss, time, learning rate, loss curve). Every file stays under
+// kMaxStateFileBytes so the state can be committed. Written to DIR/NAME.saving/ and swapped in
+// by renames, so an interrupted save leaves the previous state intact. Batches and noise derive
+// from (seed, step), so nothing else is needed to go on exactly.
 
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
@@ -9,13 +12,19 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ditstream {
+
+constexpr uint64_t kMaxStateFileBytes = 4'500'000;
 
 struct CheckpointProgress {
   int64_t step = 0;
   double loss = 0.0;
   double seconds = 0.0;  // training time spent so far, over all resumptions
+  double learning_rate = 0.0;
+  std::vector<std::pair<int64_t, double>> curve;  // (step, mean loss since the previous point)
 };
 
 class TrainingCheckpoint {
@@ -27,9 +36,11 @@ class TrainingCheckpoint {
   // Restores module and optimizer when a checkpoint exists; nullopt otherwise.
   std::optional<CheckpointProgress> load(torch::nn::Module& module,
                                          torch::optim::Optimizer& optimizer) const;
+  // The saved progress alone (nullopt without a checkpoint).
+  std::optional<CheckpointProgress> progress() const;
 
  private:
-  std::filesystem::path path(const std::string& suffix) const;
+  std::filesystem::path folder() const { return dir_ / name_; }
 
   std::filesystem::path dir_;
   std::string name_;

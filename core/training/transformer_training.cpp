@@ -63,15 +63,16 @@ torch::Tensor v_prediction_loss(const CogVideoXTransformer3DModel& transformer,
 TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
                                   const LatentDataset& data, const NoiseSchedule& schedule,
                                   const TransformerTrainingOptions& o,
-                                  const std::filesystem::path& work_dir) {
+                                  const std::filesystem::path& state_dir, TrainingBudget& budget) {
   torch::optim::AdamW optimizer(
       transformer.parameters(),
       torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   auto generator = at::detail::createCPUGenerator(o.seed);
   const auto device = transformer.parameters().front().device();
   return run_training_loop(
-      "transformer", transformer, optimizer, TrainingCheckpoint(work_dir, "transformer"), o.steps,
-      o.checkpoint_every, [&](int64_t step) {
+      "transformer", transformer, optimizer, TrainingCheckpoint(state_dir, "transformer"), o.steps,
+      o.checkpoint_every,
+      [&](int64_t step) {
         generator.set_current_seed(o.seed * 1000003 + step);
         for (auto& group : optimizer.param_groups())
           group.options().set_lr(learning_rate_at(o, step));
@@ -79,7 +80,8 @@ TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
         auto loss = v_prediction_loss(transformer, b.latents, b.embeddings, b.timesteps, b.noise,
                                       schedule, o.motion_weight);
         return std::make_pair(loss, loss.item<double>());
-      });
+      },
+      budget);
 }
 
 }  // namespace ditstream

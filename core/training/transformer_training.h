@@ -33,11 +33,11 @@ struct TransformerTrainingOptions {
   int64_t checkpoint_every = 500;
 };
 
-// Resumes from work_dir/transformer.*.
+// Resumes from state_dir/transformer/ and stops early when `budget` runs out.
 TrainingSummary train_transformer(CogVideoXTransformer3DModel& transformer,
                                   const LatentDataset& data, const NoiseSchedule& schedule,
                                   const TransformerTrainingOptions& options,
-                                  const std::filesystem::path& work_dir);
+                                  const std::filesystem::path& state_dir, TrainingBudget& budget);
 
 // The v-prediction loss of one batch at the given timesteps and noise, exposed for tests: the
 // mean squared error plus motion_weight times that of the error's deviation from its mean over

@@ -39,7 +39,8 @@ VaeLoss vae_loss(const AutoencoderKLCogVideoX& vae, const torch::Tensor& video,
 }
 
 TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& world,
-                          const VaeTrainingOptions& o, const std::filesystem::path& work_dir) {
+                          const VaeTrainingOptions& o, const std::filesystem::path& state_dir,
+                          TrainingBudget& budget) {
   if (!vae.has_encoder() || vae.config().scaling_factor != 1.0)
     throw std::logic_error("train_vae: needs the encoder and scaling_factor 1");
   WorldGeometry geometry = world;
@@ -48,7 +49,7 @@ TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& worl
   const auto device = vae.parameters().front().device();
   auto generator = at::detail::createCPUGenerator(o.seed);
   return run_training_loop(
-      "vae", vae, optimizer, TrainingCheckpoint(work_dir, "vae"), o.steps, o.checkpoint_every,
+      "vae", vae, optimizer, TrainingCheckpoint(state_dir, "vae"), o.steps, o.checkpoint_every,
       [&](int64_t step) {
         generator.set_current_seed(o.seed * 1000003 + step);
         const auto video =
@@ -56,7 +57,8 @@ TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& worl
                 .to(device);
         const VaeLoss loss = vae_loss(vae, video, o, generator);
         return std::make_pair(loss.total, loss.reconstruction.item<double>());
-      });
+      },
+      budget);
 }
 
 }  // namespace ditstream

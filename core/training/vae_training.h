@@ -25,9 +25,11 @@ struct VaeTrainingOptions {
   int64_t checkpoint_every = 250;
 };
 
-// `vae` must have its encoder and config().scaling_factor == 1. Resumes from work_dir/vae.*.
+// `vae` must have its encoder and config().scaling_factor == 1. Resumes from state_dir/vae/ and
+// stops early when `budget` runs out.
 TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& geometry,
-                          const VaeTrainingOptions& options, const std::filesystem::path& work_dir);
+                          const VaeTrainingOptions& options, const std::filesystem::path& state_dir,
+                          TrainingBudget& budget);
 
 // One step's loss terms, exposed for tests: total = weighted MSE + kl_weight KL.
 struct VaeLoss {

@@ -76,8 +76,9 @@ TEST_F(CudaTraining, VaeStepsMatchCpu) {
   WorldGeometry world;
   auto cpu = vae_on("cpu"), gpu = vae_on("cuda");
   const auto initial = weights(*cpu);
-  const auto cpu_run = train_vae(*cpu, world, o, work_ / "cpu");
-  const auto gpu_run = train_vae(*gpu, world, o, work_ / "cuda");
+  TrainingBudget unlimited;
+  const auto cpu_run = train_vae(*cpu, world, o, work_ / "cpu", unlimited);
+  const auto gpu_run = train_vae(*gpu, world, o, work_ / "cuda", unlimited);
   EXPECT_EQ(gpu_run.steps, 3);
   EXPECT_NEAR(gpu_run.final_loss, cpu_run.final_loss, 1e-3 * cpu_run.final_loss);
   expect_same_training(initial, *cpu, *gpu);
@@ -109,8 +110,9 @@ TEST_F(CudaTraining, TransformerStepsMatchCpu) {
   o.checkpoint_every = 100;
   auto cpu = transformer_on("cpu"), gpu = transformer_on("cuda");
   const auto initial = weights(*cpu);
-  const auto cpu_run = train_transformer(*cpu, data, schedule, o, work_ / "cpu");
-  const auto gpu_run = train_transformer(*gpu, data, schedule, o, work_ / "cuda");
+  TrainingBudget unlimited;
+  const auto cpu_run = train_transformer(*cpu, data, schedule, o, work_ / "cpu", unlimited);
+  const auto gpu_run = train_transformer(*gpu, data, schedule, o, work_ / "cuda", unlimited);
   EXPECT_NEAR(gpu_run.final_loss, cpu_run.final_loss, 1e-3 * cpu_run.final_loss);
   expect_same_training(initial, *cpu, *gpu);
 }

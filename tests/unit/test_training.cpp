@@ -1,6 +1,8 @@
 // Training with core's own modules: the VAE encoder's shapes, losses that fall when a few steps
 // are taken on a fixed batch, resumable checkpoints, and `ditstream train-demo` end to end.
+#include "core/io/checkpoint.h"
 #include "core/io/json_config.h"
+#include "core/io/safetensors_shards.h"
 #include "core/model/cogvideox/family.h"
 #include "core/model/cogvideox/transformer.h"
 #include "core/model/cogvideox/vae_decoder.h"
@@ -135,7 +137,7 @@ TEST(TrainingCheckpoint, ResumesWeightsAndOptimizer) {
   torch::optim::Adam opt_a(a->parameters()), opt_b(b->parameters());
   const TrainingCheckpoint checkpoint(dir, "vae");
   EXPECT_FALSE(checkpoint.load(*b, opt_b).has_value());
-  checkpoint.save(*a, opt_a, {17, 0.25, 3.0});
+  checkpoint.save(*a, opt_a, {17, 0.25, 3.0, 1e-3, {{17, 0.25}}});
   const auto progress = checkpoint.load(*b, opt_b);
   ASSERT_TRUE(progress.has_value());
   EXPECT_EQ(progress->step, 17);
@@ -143,6 +145,21 @@ TEST(TrainingCheckpoint, ResumesWeightsAndOptimizer) {
   const auto restored = b->named_parameters();
   for (const auto& item : a->named_parameters())
     EXPECT_TRUE(torch::equal(item.value(), restored[item.key()])) << item.key();
+  fs::remove_all(dir);
+}
+
+TEST(SafetensorsShards, SplitUnderTheLimitAndReadBackWhole) {
+  const fs::path dir = fs::temp_directory_path() / "ditstream-shards-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (int i = 0; i < 5; ++i) tensors.emplace_back("t" + std::to_string(i), torch::randn({250}));
+  write_safetensors_shards(dir, "weights", tensors, 2600);  // two tensors (1000 bytes each) a file
+  EXPECT_TRUE(fs::exists(dir / "weights-00003-of-00003.safetensors"));
+  const Checkpoint c = Checkpoint::open(dir, "weights");
+  ASSERT_EQ(c.names().size(), 5u);
+  for (const auto& [name, t] : tensors) EXPECT_TRUE(torch::equal(c.tensor(name), t)) << name;
+  EXPECT_THROW(write_safetensors_shards(dir, "big", tensors, 1200), std::invalid_argument);
   fs::remove_all(dir);
 }
 
@@ -165,6 +182,55 @@ TEST(TrainDemoCommand, WritesALoadableModelAndResumes) {
   ASSERT_EQ(std::system(command.c_str()), 0);
   EXPECT_EQ(fs::last_write_time(dir / "transformer/diffusion_pytorch_model.safetensors"), before);
   fs::remove_all(dir);
+}
+
+// Every fp32 tensor of a component's training state.
+std::map<std::string, torch::Tensor> state_weights(const fs::path& dir, const std::string& name) {
+  const Checkpoint c = Checkpoint::open(dir / "training_state" / name, "weights");
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& key : c.names()) out[key] = c.tensor(key);
+  return out;
+}
+
+void expect_identical(const std::map<std::string, torch::Tensor>& a,
+                      const std::map<std::string, torch::Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [key, t] : a) EXPECT_TRUE(torch::equal(t, b.at(key))) << key;
+}
+
+int train_demo(const fs::path& dir, const std::string& extra) {
+  const std::string command = std::string(DITSTREAM_CLI) + " train-demo " + dir.string() +
+                              " --vae-steps 3 --transformer-steps 3 --clips 8 --batch 2" +
+                              " --threads 1 " + extra + " 2>&1";
+  return std::system(command.c_str());
+}
+
+// Stages of 2 steps (the VAE's last step and the transformer's first share the second) end
+// bit-identical to one run: the state holds everything, every draw comes from (seed, step).
+TEST(TrainDemoCommand, ResumedStagesEndBitIdenticalToOneRun) {
+  const fs::path whole = fs::temp_directory_path() / "ditstream-train-whole";
+  const fs::path staged = fs::temp_directory_path() / "ditstream-train-staged";
+  fs::remove_all(whole), fs::remove_all(staged);
+  ASSERT_EQ(train_demo(whole, ""), 0);
+  ASSERT_EQ(train_demo(staged, "--stop-after-steps 2"), 0);
+  EXPECT_TRUE(fs::exists(staged / "vae/diffusion_pytorch_model.safetensors"));  // stage's fp16
+  EXPECT_FALSE(fs::exists(staged / "transformer"));
+  EXPECT_NE(train_demo(staged, "--stop-after-steps 2"), 0);  // a state to go on: needs --resume
+  ASSERT_EQ(train_demo(staged, "--resume --stop-after-steps 2"), 0);
+  ASSERT_EQ(train_demo(staged, "--resume"), 0);
+  expect_identical(state_weights(whole, "vae"), state_weights(staged, "vae"));
+  expect_identical(state_weights(whole, "transformer"), state_weights(staged, "transformer"));
+  const auto summary = nlohmann::json::parse(std::ifstream(staged / "training_summary.json"));
+  ASSERT_EQ(summary["stages"].size(), 4u);
+  EXPECT_EQ(summary["stages"][1]["component"], "vae");
+  EXPECT_EQ(summary["stages"][1]["from_step"], 2);
+  EXPECT_EQ(summary["stages"][2]["to_step"], 1);
+  EXPECT_EQ(summary["stages"][3]["finished"], true);
+  for (const auto& file : fs::recursive_directory_iterator(staged / "training_state")) {
+    if (!file.is_regular_file()) continue;
+    EXPECT_LT(file.file_size(), 5'000'000u) << file.path();
+  }
+  fs::remove_all(whole), fs::remove_all(staged);
 }
 
 // The v2 recipe (the endless 96x64 world): a loadable folder whose shapes_world.json is the
