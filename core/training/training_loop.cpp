@@ -67,6 +67,9 @@ TrainingSummary run_training_loop(const std::string& label, torch::nn::Module& m
       checkpoint.save(module, optimizer, progress);
     }
   }
+  // A stage that ran out before its first step still leaves a state, so the next one resumes.
+  if (progress.step == first_step && progress.step < steps)
+    checkpoint.save(module, optimizer, progress);
   bar.finish();
   return {progress.step, progress.loss, progress.seconds, first_step, progress.step >= steps};
 }
