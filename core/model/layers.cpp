@@ -1,5 +1,7 @@
 #include "core/model/layers.h"
 
+#include <ATen/Context.h>
+#include <ATen/Functions.h>
 #include <torch/nn/functional.h>
 
 namespace ditstream {
@@ -45,8 +47,22 @@ Conv::Conv(int64_t in, int64_t out, std::vector<int64_t> kernel, std::vector<int
   if (has_bias) bias = register_parameter("bias", torch::empty({out}, options), false);
 }
 
+namespace {
+
+// libtorch 1.13 sends every CPU Conv3d to slow_conv3d (vol2col + GEMM) although it uses oneDNN
+// for Conv2d; oneDNN's 3-D kernel is 20-60x faster on the project's CPUs (VAE decode).
+bool onednn_conv3d(const torch::Tensor& x, const torch::Tensor& weight) {
+  return x.dim() == 5 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+         weight.scalar_type() == torch::kFloat && at::hasMKLDNN() &&
+         at::globalContext().userEnabledMkldnn();
+}
+
+}  // namespace
+
 torch::Tensor Conv::forward(const torch::Tensor& x) const {
   if (weight.dim() == 4) return torch::conv2d(x, weight, bias, stride, padding);
+  if (onednn_conv3d(x, weight))
+    return at::mkldnn_convolution(x.contiguous(), weight, bias, padding, stride, {1, 1, 1}, 1);
   return torch::conv3d(x, weight, bias, stride, padding);
 }
 
