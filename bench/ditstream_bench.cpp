@@ -32,7 +32,8 @@ constexpr const char* kHelp =
     "  --scenario steady|transitions|ablation|element   (default steady)\n"
     "      steady:      one prompt, deferred blending with KV-sharing\n"
     "      transitions: a new prompt every third window (transition windows vs plain ones)\n"
-    "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off\n"
+    "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off,\n"
+    "                   step-cache (deferred with --step-cache T, default 0.1)\n"
     "      element:     ditstreamsrc ! fakesink vs the core generator on the same windows\n"
     "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
     "      prompt-delay: live ditstreamsrc; --changes N (3) prompt changes, each sent after\n"
@@ -61,7 +62,8 @@ struct Variant {
   StreamOptions options;
 };
 
-std::vector<Variant> variants(const std::string& scenario, const StreamOptions& base) {
+std::vector<Variant> variants(const std::string& scenario, const StreamOptions& base,
+                              double step_cache) {
   if (scenario == "steady" || scenario == "transitions") return {{scenario, base}};
   if (scenario != "ablation") throw std::runtime_error("unknown --scenario '" + scenario + "'");
   std::vector<Variant> out{{"deferred", base}};
@@ -73,6 +75,8 @@ std::vector<Variant> variants(const std::string& scenario, const StreamOptions& 
   out.back().options.blend = BlendMode::PrefixPinned;
   out.push_back({"blending-off", base});
   out.back().options.blend = BlendMode::Off;
+  out.push_back({"step-cache", base});
+  out.back().options.step_cache = step_cache;
   return out;
 }
 
@@ -259,7 +263,7 @@ int run(const std::vector<std::string>& args) {
                                           "spacing",       "family",        "ffn-dim",
                                           "latent-frames", "width",         "height",
                                           "chunks",        "switch-at",     "windowed-windows",
-                                          "element-frames"});
+                                          "step-cache",    "element-frames"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
@@ -277,7 +281,8 @@ int run(const std::vector<std::string>& args) {
   if (scenario == "element") return run_element(a, model, base_options(a, *model), windows);
   std::vector<VariantSummary> table;
   for (const auto& v :
-       select_variants(variants(scenario, base_options(a, *model)), a.get("variants", ""))) {
+       select_variants(variants(scenario, base_options(a, *model), a.get_double("step-cache", 0.1)),
+                       a.get("variants", ""))) {
     const auto samples = run_variant(v, scenario, model, windows, [&](const WindowSample& w) {
       if (!a.get("json", "").empty()) append_json_lines(a.get("json", ""), info, {w});
     });

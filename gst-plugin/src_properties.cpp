@@ -25,6 +25,7 @@ enum PropertyId : guint {
   PROP_SAMPLER,
   PROP_OVERLAP,
   PROP_BLEND,
+  PROP_STEP_CACHE,
   PROP_GENERATOR,
   PROP_SWITCH,
   PROP_TRANSFORMER_CHECKPOINT,
@@ -202,6 +203,13 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
       g_param_spec_enum("blend", "Blend", "How overlapping windows are fused", blend_type(),
                         int(d.blend), kReady));
   g_object_class_install_property(
+      k, PROP_STEP_CACHE,
+      g_param_spec_double("step-cache", "Step cache",
+                          "First-Block-Cache threshold: skip the blocks after the first while its "
+                          "residual changes less than this between steps (approximate; "
+                          "blend=deferred; 0: off)",
+                          0.0, 1.0, d.step_cache, kReady));
+  g_object_class_install_property(
       k, PROP_GENERATOR,
       g_param_spec_enum("generator", "Generator", "Which stream generator runs", generator_type(),
                         int(d.generator), kReady));
@@ -322,6 +330,9 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_BLEND:
       s.blend = BlendChoice(g_value_get_enum(value));
       break;
+    case PROP_STEP_CACHE:
+      s.step_cache = g_value_get_double(value);
+      break;
     case PROP_GENERATOR:
       s.generator = GeneratorChoice(g_value_get_enum(value));
       break;
@@ -404,6 +415,9 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_BLEND:
       g_value_set_enum(value, int(s.blend));
+      break;
+    case PROP_STEP_CACHE:
+      g_value_set_double(value, s.step_cache);
       break;
     case PROP_GENERATOR:
       g_value_set_enum(value, int(s.generator));

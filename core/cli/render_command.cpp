@@ -43,6 +43,8 @@ constexpr const char* kHelp =
     "  --mode offline|stream  offline: joint algorithm (default); stream: the streaming\n"
     "                         generator follows the file's start times\n"
     "  --blend deferred|prefix-pinned|off   stream mode's overlap handling (default deferred)\n"
+    "  --step-cache T         stream mode: skip the blocks after the first while its residual\n"
+    "                         changes < T between steps (approximate; default 0: off)\n"
     "  --seconds N            stream mode: length of the video (default: last start + 6)\n"
     "  --generator auto|windowed|causal   stream mode (auto: causal for causal checkpoints)\n"
     "  --switch auto|recache|ditctrl|cut  causal generator's prompt switch (auto: the\n"
@@ -127,6 +129,7 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
                                          : KvSharingMode::Plain;
   s.blend =
       a.flag("no-blending") ? BlendChoice::Off : parse_blend_choice(a.get("blend", "deferred"));
+  s.step_cache = a.get_double("step-cache", 0.0);
   return s;
 }
 
@@ -196,31 +199,19 @@ torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 
 int render_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
-                    {"model",
-                     "prompt",
-                     "negative-prompt",
-                     "seed",
-                     "steps",
-                     "guidance",
-                     "sampler",
-                     "frames",
-                     "device",
-                     "dtype",
-                     "threads",
-                     "fps",
-                     "output",
-                     "png-dir",
-                     "prompts",
-                     "overlap",
-                     "transitions",
-                     "mode",
-                     "seconds",
-                     "blend",
-                     "width",
-                     "height",
-                     "generator",
-                     "switch",
-                     "transformer-checkpoint"});
+                    {"model",           "prompt",
+                     "negative-prompt", "seed",
+                     "steps",           "guidance",
+                     "sampler",         "frames",
+                     "device",          "dtype",
+                     "threads",         "fps",
+                     "output",          "png-dir",
+                     "prompts",         "overlap",
+                     "transitions",     "mode",
+                     "seconds",         "blend",
+                     "step-cache",      "width",
+                     "height",          "generator",
+                     "switch",          "transformer-checkpoint"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");

@@ -99,12 +99,20 @@ torch::Tensor share_rows(const torch::Tensor& kv, const KvSharingLayout& layout)
 KvSharingControl::KvSharingControl(KvSharingGate gate, KvSharingLayout layout)
     : gate_(gate), layout_(std::move(layout)) {}
 
+void check_forked(const AttentionSite& site) {
+  if (site.pending_fork)
+    throw std::logic_error("KV-sharing gate at layer " + std::to_string(site.layer) +
+                           " before the batch fork at layer " +
+                           std::to_string(site.pending_fork->layer));
+}
+
 torch::Tensor KvSharingControl::attend(const AttentionSite& site, const torch::Tensor& q,
                                        const torch::Tensor& k, const torch::Tensor& v,
                                        const AttentionFn& attention) {
   if (site.kind == AttentionKind::Cross) return attention(q, k, v);  // text K/V stay the row's
   ++calls_;
   if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
+  check_forked(site);
   layout_.validate(q.size(0), site.roles);
   shared_.push_back({site.step, site.layer});
   return attention(q, share_rows(k, layout_), share_rows(v, layout_));

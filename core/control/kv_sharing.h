@@ -92,6 +92,9 @@ class KvSharingControl : public AttentionControl {
   std::vector<SharedCall> shared_;
 };
 
+// Throws when the batch has not forked yet at a gated site (the layout names rows after the fork).
+void check_forked(const AttentionSite& site);
+
 // k (or v) with each target row replaced by its source row; one attention call over the result
 // keeps non-target rows bit-identical to a plain forward of the same batch.
 torch::Tensor share_rows(const torch::Tensor& kv, const KvSharingLayout& layout);

@@ -54,6 +54,7 @@ torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, cons
   if (site.kind == AttentionKind::Cross) return attention(q, k, v);
   ++calls_;
   if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
+  check_forked(site);
   layout_.validate(q.size(0), site.roles);
   shared_.push_back({site.step, site.layer});
   return fuse(site, q, k, v, attention);
@@ -71,10 +72,11 @@ void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const tor
   map_step_ = site.step;
   map_last_layer_ = site.layer;
   const auto add = [&](const MapKey& key, const std::vector<int64_t>& tokens) {
-    const auto mass = cross ? cross_attention_subject_mass(q[key.first], k[key.first], tokens,
-                                                           options_.max_score_elements)
-                            : subject_attention_mass(q[key.first], k[key.first], site.text_len,
-                                                     tokens, options_.max_score_elements);
+    const int64_t row = row_before(site, key.first);
+    const auto mass =
+        cross ? cross_attention_subject_mass(q[row], k[row], tokens, options_.max_score_elements)
+              : subject_attention_mass(q[row], k[row], site.text_len, tokens,
+                                       options_.max_score_elements);
     auto& sum = map_sums_[key];
     sum = sum.defined() ? sum + mass : mass;
   };

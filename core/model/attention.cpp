@@ -22,6 +22,23 @@ torch::Tensor attention_math(const torch::Tensor& q, const torch::Tensor& k,
 
 }  // namespace
 
+torch::Tensor BatchFork::apply(const torch::Tensor& t, int64_t batch) const {
+  if (t.size(0) != batch) return t;
+  return t.index_select(0,
+                        torch::tensor(rows, torch::TensorOptions(torch::kLong).device(t.device())));
+}
+
+void fork_at_block(const AttentionContext& ctx, int64_t layer, AttentionSite& site,
+                   std::vector<torch::Tensor*> rows) {
+  site.layer = layer;
+  if (!ctx.fork.active()) return;
+  site.pending_fork = layer < ctx.fork.layer ? &ctx.fork : nullptr;
+  if (layer != ctx.fork.layer) return;
+  const int64_t batch = rows.front()->size(0);
+  for (auto* t : rows) *t = ctx.fork.apply(*t, batch);
+  site.roles = &ctx.fork.roles;
+}
+
 torch::Tensor attention_query_chunked(const torch::Tensor& q, const torch::Tensor& k,
                                       const torch::Tensor& v, int64_t max_score_elements) {
   const int64_t scores_per_query = std::max<int64_t>(1, q.size(0) * q.size(1) * k.size(2));

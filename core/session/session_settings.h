@@ -52,6 +52,7 @@ struct SessionSettings {
   std::string kv_sharing_steps;   // "START:END" or empty
   std::string kv_sharing_layers;  // "START:END" or empty
   BlendChoice blend = BlendChoice::Deferred;
+  double step_cache = 0.0;  // > 0: First-Block-Cache threshold (approximate); 0: off
   GeneratorChoice generator = GeneratorChoice::Auto;
   SwitchChoice switch_method = SwitchChoice::Auto;
   std::string transformer_checkpoint;  // a causal generator checkpoint beside a plain Wan folder

@@ -1,9 +1,11 @@
 #include "core/stream/deferred_window.h"
 
 #include "core/control/latent_blending.h"
+#include "core/control/step_cache.h"
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace ditstream {
@@ -55,22 +57,27 @@ class DeferredBlend {
   torch::Tensor predict(const torch::Tensor& x, double t, int64_t step) {
     const int64_t steps = sampler_.num_steps();
     const WindowInput target{x, window_.cond, window_.uncond};
-    const auto plain = denoiser_.predict(target, t, step, steps);
-    if (!previous_) {
+    if (!previous_ || !gated(step)) {
+      const auto plain = denoiser_.predict(target, t, step, steps, cache_.get());
+      if (previous_) return blend(x, step, plain, plain, {});
       record(x, step, plain, plain, {});
       return plain;
     }
-    auto shared = plain;
-    torch::Tensor source;  // Pl_{n-1} on the provisional frames, when evaluated afresh
-    if (gated(step)) {
-      const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1),
-                             previous_->cond, previous_->uncond};
-      auto pair = time_stage(times_, Stage::KvSharing, [&] {
-        return denoiser_.predict_pair(past, target, t, step, steps, subjects_);
-      });
-      source = pair.first.narrow(1, stride_, overlap_);
-      shared = pair.second;
-    }
+    const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1), previous_->cond,
+                           previous_->uncond};
+    const auto passes = time_stage(times_, Stage::KvSharing, [&] {
+      return denoiser_.predict_gated(past, target, t, step, steps, subjects_);
+    });
+    return blend(x, step, passes.plain, passes.shared, passes.source.narrow(1, stride_, overlap_));
+  }
+
+  ProvisionalFrames take() { return std::move(next_); }
+  void use_step_cache(double threshold) { cache_ = std::make_unique<FirstBlockCache>(threshold); }
+
+ private:
+  // `source`: Pl_{n-1} on the provisional frames when evaluated afresh (undefined otherwise).
+  torch::Tensor blend(const torch::Tensor& x, int64_t step, const torch::Tensor& plain,
+                      const torch::Tensor& shared, const torch::Tensor& source) {
     return time_stage(times_, Stage::Blending, [&] {
       const auto carried = carried_sum(x, step, source);
       auto out = (plain + shared) / 2;
@@ -80,9 +87,6 @@ class DeferredBlend {
     });
   }
 
-  ProvisionalFrames take() { return std::move(next_); }
-
- private:
   bool gated(int64_t step) const {
     const auto& gate = denoiser_.sharing().gate;
     return !gate.empty() && gate.has_step(step);
@@ -151,6 +155,7 @@ class DeferredBlend {
   torch::Tensor w_head_, w_tail_;  // w[0, O) and w[S, T) as per-frame columns
   torch::Tensor carried_weight_;   // with a previous run
   ProvisionalFrames next_;
+  std::unique_ptr<FirstBlockCache> cache_;  // plain passes only: one batch layout
 };
 
 }  // namespace
@@ -158,7 +163,7 @@ class DeferredBlend {
 DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
                                 const WindowInput& window, int64_t overlap,
                                 const ProvisionalFrames* previous, const SubjectTokens* subjects,
-                                const WindowCallbacks& callbacks) {
+                                const WindowCallbacks& callbacks, double step_cache) {
   torch::NoGradGuard no_grad;
   const int64_t frames = window.latents.size(1), n = sampler.num_steps();
   if (overlap < 0 || overlap >= frames)
@@ -171,6 +176,7 @@ DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler
         torch::cat({previous->noise, window.latents.narrow(1, overlap, frames - overlap)}, 1);
   }
   DeferredBlend blend(denoiser, sampler, start, overlap, previous, subjects, callbacks.times);
+  if (step_cache > 0.0) blend.use_step_cache(step_cache);
   const auto dtype = start.latents.scalar_type();
   auto x = start.latents;
   sampler.reset();

@@ -43,10 +43,11 @@ struct DeferredWindow {
 
 // `window.latents` is the window's fresh initial noise; its first O frames are replaced by
 // `previous->noise`. `subjects` is needed for mask-guided sharing only. Throws SamplingCancelled
-// when callbacks.cancelled() turns true before a step.
+// when callbacks.cancelled() turns true before a step. `step_cache` > 0 turns on a
+// FirstBlockCache for the window's plain passes.
 DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
                                 const WindowInput& window, int64_t overlap,
                                 const ProvisionalFrames* previous, const SubjectTokens* subjects,
-                                const WindowCallbacks& callbacks);
+                                const WindowCallbacks& callbacks, double step_cache = 0.0);
 
 }  // namespace ditstream

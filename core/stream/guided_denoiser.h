@@ -32,16 +32,26 @@ struct KvSharingOptions {
   double mask_threshold = 0.3;
 };
 
+// The three guided passes of a deferred window at a gated step (ditctrl-spec §8.3).
+struct GatedPrediction {
+  torch::Tensor source;  // the source window's plain pass
+  torch::Tensor plain;   // the target's plain pass
+  torch::Tensor shared;  // the target reading the source's K/V inside the gate
+};
+
 class GuidedDenoiser {
  public:
   GuidedDenoiser(std::shared_ptr<const PipelineComponents> components, GuidanceOptions guidance,
                  KvSharingOptions sharing);
 
-  // Guided v of one window at timestep t (step index `step` of `num_steps`).
-  torch::Tensor predict(const WindowInput& window, double t, int64_t step, int64_t num_steps) const;
+  // Guided v of one window at timestep t (step index `step` of `num_steps`); `cache` (a step
+  // cache kept over the window's steps) may skip blocks.
+  torch::Tensor predict(const WindowInput& window, double t, int64_t step, int64_t num_steps,
+                        BlockCache* cache = nullptr) const;
   // The transformer's raw output (fp32) for one window: rows [uncond, cond] when guided, else
   // [cond]; `guide` combines the rows with the step's scale.
-  torch::Tensor predict_raw(const WindowInput& window, double t, int64_t step) const;
+  torch::Tensor predict_raw(const WindowInput& window, double t, int64_t step,
+                            BlockCache* cache = nullptr) const;
   double scale(double t, int64_t num_steps) const;
   torch::Tensor guide(const torch::Tensor& raw, double t, int64_t num_steps) const;
   // Guided v of a source and a target window evaluated together; the source's result is an
@@ -51,6 +61,13 @@ class GuidedDenoiser {
       const WindowInput& source, const WindowInput& target, double t, int64_t step,
       int64_t num_steps, const SubjectTokens* subjects = nullptr) const;
 
+  // The same three passes as predict_pair plus predict(target) in one forward: the target's
+  // shared pass forks off its plain pass where the gate's layers begin, so the layers below
+  // the gate run once for both (the floor: 2 + (L - layer_start) / L plain passes).
+  GatedPrediction predict_gated(const WindowInput& source, const WindowInput& target, double t,
+                                int64_t step, int64_t num_steps,
+                                const SubjectTokens* subjects = nullptr) const;
+
   bool guided() const { return guidance_.scale > 1.0; }
   // Between windows only: a window keeps the scale it started with.
   void set_scale(double scale) { guidance_.scale = scale; }
@@ -59,9 +76,11 @@ class GuidedDenoiser {
  private:
   torch::Tensor forward(const std::vector<torch::Tensor>& latents,
                         const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles,
-                        double t, int64_t step, AttentionControl* control) const;
+                        double t, int64_t step, AttentionControl* control, BatchFork fork = {},
+                        BlockCache* cache = nullptr) const;
   std::unique_ptr<AttentionControl> make_control(int64_t step, const SubjectTokens* subjects,
-                                                 const torch::Tensor& latents) const;
+                                                 const torch::Tensor& latents,
+                                                 const KvSharingLayout& layout) const;
 
   std::shared_ptr<const PipelineComponents> components_;
   GuidanceOptions guidance_;

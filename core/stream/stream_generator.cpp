@@ -28,6 +28,10 @@ void validate(const StreamOptions& o, int64_t frames) {
     throw std::runtime_error("StreamGenerator: overlap must be in [0, " + std::to_string(frames) +
                              "), got " + std::to_string(o.overlap));
   if (o.steps < 1) throw std::runtime_error("StreamGenerator: steps must be >= 1");
+  if (o.step_cache < 0.0 || (o.step_cache > 0.0 && o.blend != StreamOptions::BlendMode::Deferred))
+    throw std::runtime_error(
+        "StreamGenerator: step-cache takes a threshold >= 0 and works with "
+        "blend=deferred only");
 }
 
 KvSharingGate gate_for(const PipelineComponents& c, const StreamOptions& o) {
@@ -143,7 +147,8 @@ torch::Tensor StreamGenerator::generate_deferred(const WindowInput& window, Samp
                                                  const SubjectTokens* subjects,
                                                  const WindowCallbacks& callbacks) {
   auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap,
-                              provisional_ ? &*provisional_ : nullptr, subjects, callbacks);
+                              provisional_ ? &*provisional_ : nullptr, subjects, callbacks,
+                              options_.step_cache);
   if (options_.overlap > 0) provisional_ = std::move(run.provisional);
   provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
   return run.latents.narrow(1, 0, stride());

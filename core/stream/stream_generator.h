@@ -54,6 +54,9 @@ struct StreamOptions {
   double mask_threshold = 0.3;
   std::optional<KvSharingGate> kv_gate;  // unset: KvSharingGate::defaults_for(layers, steps)
   BlendMode blend = BlendMode::Deferred;
+  // > 0: a window's plain passes reuse the blocks' residual while the first block's changes less
+  // than this (step_cache.h; approximate, deferred blending only). 0: off.
+  double step_cache = 0.0;
   // Decode window n while window n+1 is denoised (overlapped_decoder.h): frames come one
   // next_window() later, finish() returns the rest. The session turns it on for CUDA.
   bool overlap_decode = false;

@@ -3,6 +3,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/json_config.h"
 #include "core/io/module_loader.h"
+#include "core/model/block_cache.h"
 #include "core/model/cogvideox/block.h"
 #include "core/model/cogvideox/embeddings.h"
 #include "core/model/layers.h"
@@ -141,13 +142,19 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
   auto video = tokens.slice(1, text_len);
   const auto rotary = positions(x).rotary;
   AttentionSite site{ctx.step, 0, text_len, ctx.roles.empty() ? nullptr : &ctx.roles};
+  auto temb = temb_silu;
+  BlockCacheRun cache(ctx.block_cache, video);
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    site.layer = static_cast<int64_t>(i);
+    fork_at_block(ctx, static_cast<int64_t>(i), site, {&video, &text, &temb});
     std::tie(video, text) =
-        blocks_[i]->forward(video, text, temb_silu, rotary ? &*rotary : nullptr, site, ctx.control);
+        blocks_[i]->forward(video, text, temb, rotary ? &*rotary : nullptr, site, ctx.control);
+    if (cache.skip_rest(static_cast<int64_t>(i), video)) break;
+    if (i + 1 == blocks_.size()) cache.finish(video);
   }
-  const auto out = proj_out_->forward(norm_out_->forward(norm_final_->forward(video), temb_silu));
-  return unpatchify(out, x.sizes());
+  const auto out = proj_out_->forward(norm_out_->forward(norm_final_->forward(video), temb));
+  auto shape = x.sizes().vec();
+  shape[0] = out.size(0);  // more rows after a fork
+  return unpatchify(out, shape);
 }
 
 std::shared_ptr<CogVideoXTransformer3DModel> load_transformer(const std::filesystem::path& dir,

@@ -3,6 +3,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/json_config.h"
 #include "core/io/module_loader.h"
+#include "core/model/block_cache.h"
 #include "core/model/layers.h"
 #include "core/model/positional_embeddings.h"
 #include "core/model/wan/block.h"
@@ -217,14 +218,18 @@ WanConditions WanTransformer3DModel::embed_conditions(const torch::Tensor& times
   return cond;
 }
 
-torch::Tensor WanTransformer3DModel::run_blocks(torch::Tensor tokens, const WanConditions& cond,
+torch::Tensor WanTransformer3DModel::run_blocks(torch::Tensor tokens, WanConditions& cond,
                                                 const WanRopeTables& rope,
                                                 const AttentionContext& ctx,
                                                 WanDebug* debug) const {
   AttentionSite site{ctx.step, 0, 0, ctx.roles.empty() ? nullptr : &ctx.roles};
+  BlockCacheRun cache(ctx.block_cache, tokens);
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    site.layer = static_cast<int64_t>(i);
+    fork_at_block(ctx, static_cast<int64_t>(i), site,
+                  {&tokens, &cond.text, &cond.timestep_proj, &cond.temb});
     tokens = blocks_[i]->forward(tokens, cond.text, cond.timestep_proj, rope, site, ctx.control);
+    if (cache.skip_rest(static_cast<int64_t>(i), tokens)) break;
+    if (i + 1 == blocks_.size()) cache.finish(tokens);
     if (debug) debug->block_outputs.push_back(tokens);
   }
   return tokens;
@@ -261,13 +266,15 @@ torch::Tensor WanTransformer3DModel::forward(const torch::Tensor& hidden_states,
   const int64_t tokens = ditstream::check_latents(config_, x);
   ditstream::check_conditions(config_, timestep, encoder_hidden_states, x.size(0), tokens);
   const auto patches = embed_patches(x, options.debug);
-  const auto cond = embed_conditions(timestep, encoder_hidden_states, options.debug);
+  auto cond = embed_conditions(timestep, encoder_hidden_states, options.debug);
   const auto& p = config_.patch_size;
   const auto rope =
       rope_tables(x.size(2) / p[0], x.size(3) / p[1], x.size(4) / p[2], options.frame_offset);
   if (options.debug) options.debug->rope = rope;
-  return unpatchify(head(run_blocks(patches, cond, rope, ctx, options.debug), cond.temb),
-                    x.sizes());
+  const auto out = head(run_blocks(patches, cond, rope, ctx, options.debug), cond.temb);
+  auto shape = x.sizes().vec();
+  shape[0] = out.size(0);  // more rows after a fork
+  return unpatchify(out, shape);
 }
 
 }  // namespace ditstream

@@ -79,9 +79,9 @@ class WanTransformer3DModel : public torch::nn::Module {
   torch::Tensor embed_patches(const torch::Tensor& x, WanDebug* debug) const;
   WanConditions embed_conditions(const torch::Tensor& timestep, const torch::Tensor& text,
                                  WanDebug* debug) const;
-  torch::Tensor run_blocks(torch::Tensor tokens, const WanConditions& cond,
-                           const WanRopeTables& rope, const AttentionContext& ctx,
-                           WanDebug* debug) const;
+  // A fork (ctx.fork) re-indexes the rows of `cond` as well as the tokens.
+  torch::Tensor run_blocks(torch::Tensor tokens, WanConditions& cond, const WanRopeTables& rope,
+                           const AttentionContext& ctx, WanDebug* debug) const;
   torch::Tensor head(const torch::Tensor& tokens, const torch::Tensor& temb) const;
   torch::Tensor unpatchify(const torch::Tensor& out, c10::IntArrayRef input_shape) const;
 

@@ -1,0 +1,95 @@
+// The one-forward gated step (the target's shared pass forks off its plain pass at the gate's
+// first layer) against the separate passes it replaces, and the opt-in step cache.
+#include "core/control/step_cache.h"
+#include "core/stream/guided_denoiser.h"
+#include "core/stream/stream_generator.h"
+#include "core/stream/window_pipeline.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace ditstream {
+namespace {
+
+std::shared_ptr<const PipelineComponents> tiny() {
+  static const auto components =
+      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
+  return components;
+}
+
+WindowInput window(int64_t seed, const std::string& prompt) {
+  const WindowPipeline pipeline(tiny());
+  return {pipeline.initial_latents(seed, 13), pipeline.encode_prompt(prompt),
+          pipeline.encode_prompt("blurry")};
+}
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+class GatedForward : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
+
+INSTANTIATE_TEST_SUITE_P(Modes, GatedForward,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param) ? "Cfg" : "NoCfg") +
+                                  (std::get<1>(info.param) ? "MaskGuided" : "Plain");
+                         });
+
+TEST_P(GatedForward, EqualsThePlainPassAndThePairForward) {
+  const auto [cfg, mask_guided] = GetParam();
+  KvSharingOptions sharing{KvSharingGate{0, 1, 1, 2}, mask_guided, 0.3};
+  const GuidedDenoiser denoiser(tiny(), {cfg ? 6.0 : 1.0, false}, sharing);
+  const auto source = window(1, "a panda playing guitar");
+  const auto target = window(2, "a panda playing drums");
+  const SubjectTokens subjects{{1, 2}, {1, 2}};
+  const double t = 500;
+  const auto pair = denoiser.predict_pair(source, target, t, 0, 4, &subjects);
+  const auto plain = denoiser.predict(target, t, 0, 4);
+  const auto gated = denoiser.predict_gated(source, target, t, 0, 4, &subjects);
+  EXPECT_LT(max_diff(gated.source, pair.first), 1e-5);
+  EXPECT_LT(max_diff(gated.shared, pair.second), 1e-5);
+  EXPECT_LT(max_diff(gated.plain, plain), 1e-5);
+  EXPECT_GT(max_diff(gated.shared, gated.plain), 1e-3);  // the gate changed the shared pass
+}
+
+TEST(StepCache, ReusesTheResidualWhileTheFirstBlockBarelyMoves) {
+  const GuidedDenoiser denoiser(tiny(), {6.0, false}, {});
+  const auto w = window(3, "a panda playing guitar");
+  FirstBlockCache cache(0.05);
+  const auto full = denoiser.predict(w, 500, 0, 4, &cache);
+  const auto again = denoiser.predict(w, 500, 1, 4, &cache);  // same input: the block 0 change is 0
+  EXPECT_EQ(cache.hits(), 1);
+  EXPECT_LT(max_diff(again, full), 1e-4);
+  WindowInput moved = w;
+  moved.latents = torch::randn_like(w.latents);
+  const auto fresh = denoiser.predict(moved, 100, 2, 4, &cache);
+  EXPECT_EQ(cache.hits(), 1);  // a new state: everything ran
+  EXPECT_GT(cache.last_change(), 0.05);
+  EXPECT_LT(max_diff(fresh, denoiser.predict(moved, 100, 2, 4)), 1e-6);
+  EXPECT_THROW(FirstBlockCache(0.0), std::invalid_argument);
+}
+
+TEST(StepCache, AStreamWithoutHitsIsUnchangedAndOtherBlendsRefuseIt) {
+  StreamOptions o;
+  o.steps = 3;
+  o.sampler = "ddim";
+  auto frames = [&](double threshold) {
+    o.step_cache = threshold;
+    auto timeline = std::make_shared<PromptTimeline>();
+    timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
+    StreamGenerator g(tiny(), o, timeline);
+    return g.next_window();
+  };
+  const auto plain = frames(0.0);
+  const auto cached = frames(1e-9);  // no step is that close to the last one: every block runs
+  ASSERT_EQ(plain.size(), cached.size());
+  for (size_t i = 0; i < plain.size(); ++i)
+    EXPECT_TRUE(torch::equal(plain[i].rgb, cached[i].rgb)) << "frame " << i;
+  o.blend = StreamOptions::BlendMode::PrefixPinned;
+  EXPECT_THROW(frames(0.1), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ditstream
