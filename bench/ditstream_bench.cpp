@@ -33,7 +33,8 @@ constexpr const char* kHelp =
     "      steady:      one prompt, deferred blending with KV-sharing\n"
     "      transitions: a new prompt every third window (transition windows vs plain ones)\n"
     "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off,\n"
-    "                   step-cache (deferred with --step-cache T, default 0.1)\n"
+    "                   step-cache (deferred with --step-cache T, default 0.1), overlap-decode\n"
+    "                   (window n decodes on a thread while n+1 denoises)\n"
     "      element:     ditstreamsrc ! fakesink vs the core generator on the same windows\n"
     "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
     "      prompt-delay: live ditstreamsrc; --changes N (3) prompt changes, each sent after\n"
@@ -77,6 +78,8 @@ std::vector<Variant> variants(const std::string& scenario, const StreamOptions& 
   out.back().options.blend = BlendMode::Off;
   out.push_back({"step-cache", base});
   out.back().options.step_cache = step_cache;
+  out.push_back({"overlap-decode", base});
+  out.back().options.overlap_decode = true;
   return out;
 }
 

@@ -34,6 +34,7 @@ constexpr const char* kHelp =
     "  --out DIR (default bench/out/shapesbench)  --pairs N (default 50)  --captions N (48)\n"
     "  --seed N (7)  --steps N (20)  --sampler ddim|dpm|dpmpp-2m-sde (ddim)\n"
     "  --overlap O (default: half the window's latent frames)\n"
+    "  --step-cache T (default 0: off): the deferred stream variants with a First-Block cache\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
     "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -54,6 +55,7 @@ struct Settings {
   std::string sampler;
   int64_t pairs = 0, captions = 0, seed = 0, steps = 0, overlap = 0;
   int64_t long_streams = 0, long_windows = 0;
+  double step_cache = 0.0;  // for the deferred stream variants
 };
 
 struct StreamVariant {
@@ -90,6 +92,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.sampler = a.get("sampler", "ddim");
   s.steps = a.get_int("steps", a.flag("quick") ? kQuickSteps : 20);
   s.overlap = resolve_overlap(a.get_int("overlap", kAutoOverlap), model.geometry().latent_frames);
+  s.step_cache = a.get_double("step-cache", 0.0);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return s;
 }
@@ -116,6 +119,7 @@ StreamOptions stream_options(const Bench& bench, int64_t seed, const StreamVaria
   auto o = to_stream_options(base, *bench.model);
   o.kv_sharing = v.kv_sharing;
   o.blend = v.blend;
+  if (v.blend == BlendMode::Deferred) o.step_cache = s.step_cache;
   return o;
 }
 
@@ -234,14 +238,16 @@ std::string report_header(const Settings& s, const RunInfo& info) {
   return "ShapesBench: model `" + info.model + "`, " + info.device + " " + info.dtype + ", " +
          std::to_string(info.threads) + " threads, libtorch " + info.torch_version + ", " +
          std::to_string(info.steps) + " " + s.sampler + " steps, overlap " +
-         std::to_string(s.overlap) + ", seed " + std::to_string(s.seed) + ", " +
-         std::to_string(s.pairs) + " pairs, " + std::to_string(s.captions) + " captions\n\n";
+         std::to_string(s.overlap) + ", seed " + std::to_string(s.seed) + ", step cache " +
+         std::to_string(s.step_cache) + ", " + std::to_string(s.pairs) + " pairs, " +
+         std::to_string(s.captions) + " captions\n\n";
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(args, {"help", "quick"},
-                         {"model", "out", "pairs", "captions", "seed", "steps", "sampler",
-                          "overlap", "threads", "device", "dtype", "long-streams", "long-windows"});
+  const cli::Arguments a(
+      args, {"help", "quick"},
+      {"model", "out", "pairs", "captions", "seed", "steps", "sampler", "overlap", "threads",
+       "device", "dtype", "long-streams", "long-windows", "step-cache"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)
