@@ -148,6 +148,7 @@ LatentDataset make_dataset(const fs::path& out, const DemoRecipe& r) {
   } else {
     const LatentDataset data = build_dataset(out, r);
     parts = {data.latents, data.embeddings, data.empty_embedding};
+    fs::create_directories(cache.parent_path());
     torch::save(parts, cache.string());
   }
   if (parts.size() != 3 || parts[0].size(0) != r.dataset_clips)
