@@ -61,8 +61,11 @@ bool onednn_conv3d(const torch::Tensor& x, const torch::Tensor& weight) {
 
 torch::Tensor Conv::forward(const torch::Tensor& x) const {
   if (weight.dim() == 4) return torch::conv2d(x, weight, bias, stride, padding);
-  if (onednn_conv3d(x, weight))
-    return at::mkldnn_convolution(x.contiguous(), weight, bias, padding, stride, {1, 1, 1}, 1);
+  if (onednn_conv3d(x, weight)) {
+    // Named vectors, not braced lists: torch 2's SymInt overloads must not become candidates.
+    const std::vector<int64_t> dilation{1, 1, 1};
+    return at::mkldnn_convolution(x.contiguous(), weight, bias, padding, stride, dilation, 1);
+  }
   return torch::conv3d(x, weight, bias, stride, padding);
 }
 

@@ -49,8 +49,8 @@ void ProgressBar::draw(int64_t step) {
   std::fflush(stderr);
 }
 
-void ProgressBar::finish() {
-  if (last_drawn_ != total_) draw(total_);
+void ProgressBar::finish(int64_t step) {
+  if (last_drawn_ != step) draw(step);
   if (terminal_) std::fputc('\n', stderr);
 }
 

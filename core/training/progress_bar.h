@@ -12,7 +12,7 @@ class ProgressBar {
  public:
   ProgressBar(std::string label, int64_t total, int64_t start = 0);
   void update(int64_t step, double loss);
-  void finish();
+  void finish(int64_t step);  // the step reached (a stage may end early)
   double mean_loss() const { return mean_loss_; }
 
  private:

@@ -70,7 +70,7 @@ TrainingSummary run_training_loop(const std::string& label, torch::nn::Module& m
   // A stage that ran out before its first step still leaves a state, so the next one resumes.
   if (progress.step == first_step && progress.step < steps)
     checkpoint.save(module, optimizer, progress);
-  bar.finish();
+  bar.finish(progress.step);
   return {progress.step, progress.loss, progress.seconds, first_step, progress.step >= steps};
 }
 
