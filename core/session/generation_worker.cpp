@@ -1,6 +1,6 @@
 #include "core/session/generation_worker.h"
 
-#include "core/model/cogvideox/transformer.h"
+#include "core/model/forward_cancellation.h"
 #include "core/sampling/sampler.h"
 #include "core/session/stream_settings.h"
 
@@ -92,7 +92,9 @@ void GenerationWorker::run() {
     try {
       generate_window();
     } catch (const SamplingCancelled&) {
-      return;  // only stop() cancels
+      return;  // only close() cancels
+    } catch (const ForwardCancelled&) {
+      return;
     } catch (const PromptRejected& e) {
       timeline_->remove(e.prompt_id);  // the window is planned again without it
       listener_.on_prompt_dropped(e.prompt_id, e.what());
@@ -119,6 +121,7 @@ void GenerationWorker::generate_window() {
   callbacks.cancelled = [this] { return queue_.cancelled(); };
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
+  ForwardCancellation cancellation(callbacks.cancelled);
   const auto frames = generator_->next_window(callbacks);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   std::vector<GeneratedFrame> out;

@@ -6,7 +6,7 @@
 #include "core/control/latent_blending.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/stream_generator.h"
-#include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -17,12 +17,6 @@ namespace ditstream {
 namespace {
 
 constexpr int64_t kFrames = 13, kWindows = 4, kSeed = 3;
-
-std::shared_ptr<const PipelineComponents> tiny() {
-  static const auto components =
-      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
-  return components;
-}
 
 StreamOptions one_step(int64_t overlap, bool sharing) {
   StreamOptions o;
@@ -40,7 +34,7 @@ StreamOptions one_step(int64_t overlap, bool sharing) {
 std::vector<torch::Tensor> stream_commits(const StreamOptions& options) {
   auto timeline = std::make_shared<PromptTimeline>();
   timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
-  StreamGenerator g(tiny(), options, timeline);
+  StreamGenerator g(testing::tiny_components(), options, timeline);
   std::vector<torch::Tensor> committed;
   g.set_callbacks(
       {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
@@ -73,16 +67,16 @@ TEST_P(DeferredBlending, CommittedFramesEqualTheOfflineBlend) {
   const auto committed = stream_commits(options);
   const int64_t stride = kFrames - overlap;
 
-  const WindowPipeline pipeline(tiny());
+  const WindowPipeline pipeline(testing::tiny_components());
   const auto noise = global_noise(pipeline, overlap);
   const auto window = [&](int64_t k) {
     return WindowInput{noise.narrow(1, k * stride, kFrames),
                        pipeline.encode_prompt("a panda playing guitar"),
                        pipeline.encode_prompt("blurry")};
   };
-  const GuidedDenoiser denoiser(tiny(), options.guidance,
+  const GuidedDenoiser denoiser(testing::tiny_components(), options.guidance,
                                 {sharing ? *options.kv_gate : KvSharingGate{}});
-  const auto sampler = tiny()->samplers->make("ddim", 1, {});
+  const auto sampler = testing::tiny_components()->samplers->make("ddim", 1, {});
   const double t = sampler->timesteps()[0];
   const auto x0 = [&](const torch::Tensor& v, int64_t k) {
     return sampler->to_x0(v, 0, window(k).latents);

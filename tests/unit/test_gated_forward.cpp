@@ -4,7 +4,7 @@
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
-#include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -12,14 +12,8 @@
 namespace ditstream {
 namespace {
 
-std::shared_ptr<const PipelineComponents> tiny() {
-  static const auto components =
-      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
-  return components;
-}
-
 WindowInput window(int64_t seed, const std::string& prompt) {
-  const WindowPipeline pipeline(tiny());
+  const WindowPipeline pipeline(testing::tiny_components());
   return {pipeline.initial_latents(seed, 13), pipeline.encode_prompt(prompt),
           pipeline.encode_prompt("blurry")};
 }
@@ -40,7 +34,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, GatedForward,
 TEST_P(GatedForward, EqualsThePlainPassAndThePairForward) {
   const auto [cfg, mask_guided] = GetParam();
   KvSharingOptions sharing{KvSharingGate{0, 1, 1, 2}, mask_guided, 0.3};
-  const GuidedDenoiser denoiser(tiny(), {cfg ? 6.0 : 1.0, false}, sharing);
+  const GuidedDenoiser denoiser(testing::tiny_components(), {cfg ? 6.0 : 1.0, false}, sharing);
   const auto source = window(1, "a panda playing guitar");
   const auto target = window(2, "a panda playing drums");
   const SubjectTokens subjects{{1, 2}, {1, 2}};
@@ -55,7 +49,7 @@ TEST_P(GatedForward, EqualsThePlainPassAndThePairForward) {
 }
 
 TEST(StepCache, ReusesTheResidualWhileTheFirstBlockBarelyMoves) {
-  const GuidedDenoiser denoiser(tiny(), {6.0, false}, {});
+  const GuidedDenoiser denoiser(testing::tiny_components(), {6.0, false}, {});
   const auto w = window(3, "a panda playing guitar");
   FirstBlockCache cache(0.05);
   const auto full = denoiser.predict(w, 500, 0, 4, &cache);
@@ -79,7 +73,7 @@ TEST(StepCache, AStreamWithoutHitsIsUnchangedAndOtherBlendsRefuseIt) {
     o.step_cache = threshold;
     auto timeline = std::make_shared<PromptTimeline>();
     timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
-    StreamGenerator g(tiny(), o, timeline);
+    StreamGenerator g(testing::tiny_components(), o, timeline);
     return g.next_window();
   };
   const auto plain = frames(0.0);

@@ -3,18 +3,13 @@
 #include "core/metrics/transition_quality.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/offline_renderer.h"
-#include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 namespace ditstream {
 namespace {
-
-std::shared_ptr<const PipelineComponents> tiny() {
-  static auto components = load_pipeline_components(testing::tiny_model_dir(), {});
-  return components;
-}
 
 OfflineOptions quick() {
   OfflineOptions o;
@@ -37,14 +32,15 @@ TEST(OfflineRenderer, OnePromptIsTheOneWindowPipeline) {
   for (const char* sampler : {"ddim", "dpmpp-2m-sde"}) {
     auto o = quick();
     o.sampler = sampler;
-    const auto offline = OfflineRenderer(tiny()).render({"a panda"}, "blurry", o);
+    const auto offline =
+        OfflineRenderer(testing::tiny_components()).render({"a panda"}, "blurry", o);
     WindowOptions w;
     w.prompt = "a panda";
     w.negative_prompt = "blurry";
     w.steps = o.steps;
     w.seed = o.seed;
     w.sampler = sampler;
-    const auto window = WindowPipeline(tiny()).render(w);
+    const auto window = WindowPipeline(testing::tiny_components()).render(w);
     EXPECT_EQ(offline.layout.K, 1);
     EXPECT_TRUE(torch::equal(offline.latents, window.latents)) << sampler;
     EXPECT_TRUE(torch::equal(offline.frames, window.frames)) << sampler;
@@ -52,7 +48,7 @@ TEST(OfflineRenderer, OnePromptIsTheOneWindowPipeline) {
 }
 
 TEST(OfflineRenderer, TwoPromptsAtSixOneMake105DeterministicFrames) {
-  const OfflineRenderer renderer(tiny());
+  const OfflineRenderer renderer(testing::tiny_components());
   const auto a = renderer.render(kTwoPrompts, "", quick());
   EXPECT_EQ(a.layout.K, 3);
   EXPECT_EQ(a.layout.L, 27);
@@ -64,7 +60,7 @@ TEST(OfflineRenderer, NineTwoLayoutAndKvSharingMatter) {
   auto o = quick();
   o.overlap = 9;
   o.transition_windows = 2;
-  const OfflineRenderer renderer(tiny());
+  const OfflineRenderer renderer(testing::tiny_components());
   const auto shared = renderer.render(kTwoPrompts, "", o);
   EXPECT_EQ(shared.layout.L, 25);
   EXPECT_EQ(shared.frames.size(0), 97);
@@ -80,7 +76,7 @@ TEST(OfflineRenderer, MaskGuidedSharingUsesTheEntriesSubjects) {
   prompts[1].subject_words = {"horse"};
   auto o = quick();
   o.mask_guided = true;
-  const OfflineRenderer renderer(tiny());
+  const OfflineRenderer renderer(testing::tiny_components());
   const auto masked = renderer.render(prompts, "", o);
   o.mask_guided = false;
   EXPECT_FALSE(torch::equal(masked.latents, renderer.render(prompts, "", o).latents));
@@ -95,7 +91,7 @@ TEST(OfflineRenderer, MaskGuidedSharingUsesTheEntriesSubjects) {
 }
 
 TEST(OfflineRenderer, BlendingChangesTheWindowSeams) {
-  const OfflineRenderer renderer(tiny());
+  const OfflineRenderer renderer(testing::tiny_components());
   auto o = quick();
   const auto blended = renderer.render(kTwoPrompts, "", o);
   o.blending = false;
@@ -117,8 +113,9 @@ TEST(OfflineRenderer, CancelsBetweenSteps) {
   int64_t steps = 0;
   callbacks.on_step = [&](int64_t, int64_t) { ++steps; };
   callbacks.cancelled = [&] { return steps == 2; };
-  EXPECT_THROW(OfflineRenderer(tiny()).render(kTwoPrompts, "", quick(), callbacks),
-               SamplingCancelled);
+  EXPECT_THROW(
+      OfflineRenderer(testing::tiny_components()).render(kTwoPrompts, "", quick(), callbacks),
+      SamplingCancelled);
   EXPECT_EQ(steps, 2);
 }
 

@@ -7,7 +7,7 @@
 #include "core/sampling/sampler.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
-#include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -20,12 +20,6 @@
 
 namespace ditstream {
 namespace {
-
-std::shared_ptr<const PipelineComponents> tiny() {
-  static const auto components =
-      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
-  return components;
-}
 
 using BlendMode = StreamOptions::BlendMode;
 
@@ -91,12 +85,12 @@ INSTANTIATE_TEST_SUITE_P(StreamGenerator, EachMode,
                          });
 
 TEST_P(EachMode, WindowZeroEqualsWindowPipeline) {
-  StreamGenerator g(tiny(), quick(GetParam()), timeline());
+  StreamGenerator g(testing::tiny_components(), quick(GetParam()), timeline());
   torch::Tensor committed;
   g.set_callbacks({{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed = l; }});
   const auto frames = g.next_window();
 
-  const WindowPipeline pipeline(tiny());
+  const WindowPipeline pipeline(testing::tiny_components());
   WindowOptions w;
   w.seed = 5;
   w.steps = 4;
@@ -119,7 +113,7 @@ TEST_P(EachMode, WindowZeroEqualsWindowPipeline) {
 }
 
 TEST(StreamGenerator, FramesAreContiguousAndEqualOneChunkedDecode) {
-  StreamGenerator g(tiny(), quick(BlendMode::PrefixPinned), timeline());
+  StreamGenerator g(testing::tiny_components(), quick(BlendMode::PrefixPinned), timeline());
   std::vector<torch::Tensor> committed;
   g.set_callbacks(
       {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
@@ -130,7 +124,7 @@ TEST(StreamGenerator, FramesAreContiguousAndEqualOneChunkedDecode) {
     counts.push_back(frames.size());
     for (auto& f : frames) all.push_back(std::move(f));
     if (n == 2) {  // L = 27 latent frames: the reference decode's first chunk is 3, as here
-      const WindowPipeline pipeline(tiny());
+      const WindowPipeline pipeline(testing::tiny_components());
       const auto reference =
           to_uint8_rgb(pipeline.decode(torch::cat(committed, 1)).unsqueeze(0))[0];
       EXPECT_TRUE(torch::equal(stacked_frames(all), reference));
@@ -148,7 +142,7 @@ TEST(StreamGenerator, FramesAreContiguousAndEqualOneChunkedDecode) {
 }
 
 TEST(StreamGenerator, DeferredFramesEqualOneChunkedDecodeOfEverythingCommitted) {
-  StreamGenerator g(tiny(), quick(), timeline());
+  StreamGenerator g(testing::tiny_components(), quick(), timeline());
   std::vector<torch::Tensor> committed;
   g.set_callbacks(
       {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
@@ -156,18 +150,18 @@ TEST(StreamGenerator, DeferredFramesEqualOneChunkedDecodeOfEverythingCommitted) 
   for (auto& f : g.finish()) all.push_back(std::move(f));  // commits the 6 provisional frames
   const auto latents = torch::cat(committed, 1);
   ASSERT_EQ(latents.size(1), 3 * 7 + 6);
-  const WindowPipeline pipeline(tiny());
+  const WindowPipeline pipeline(testing::tiny_components());
   EXPECT_TRUE(
       torch::equal(stacked_frames(all), to_uint8_rgb(pipeline.decode(latents).unsqueeze(0))[0]));
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].index, static_cast<int64_t>(i));
 }
 
 TEST(StreamGenerator, SameSeedSameFramesOtherSeedOtherFrames) {
-  StreamGenerator a(tiny(), quick(), timeline());
-  StreamGenerator b(tiny(), quick(), timeline());
+  StreamGenerator a(testing::tiny_components(), quick(), timeline());
+  StreamGenerator b(testing::tiny_components(), quick(), timeline());
   auto other_options = quick();
   other_options.seed = 6;
-  StreamGenerator c(tiny(), other_options, timeline());
+  StreamGenerator c(testing::tiny_components(), other_options, timeline());
   const auto fa = stacked_frames(run(a, 3));
   EXPECT_TRUE(torch::equal(fa, stacked_frames(run(b, 3))));
   EXPECT_FALSE(torch::equal(fa, stacked_frames(run(c, 3))));
@@ -177,7 +171,7 @@ TEST(StreamGenerator, PromptFromAnotherThreadStartsTransitionsAtItsFrame) {
   auto t = timeline();
   auto options = quick();
   options.transition_windows = 2;
-  StreamGenerator g(tiny(), options, t);
+  StreamGenerator g(testing::tiny_components(), options, t);
   const int64_t stated = g.first_new_frame(3) - 2;  // inside window 2's frames
   ASSERT_LT(g.first_new_frame(2), stated);
   std::vector<std::pair<int64_t, int64_t>> started, ended;
@@ -215,8 +209,8 @@ TEST(StreamGenerator, KvSharingChangesTheFirstWindowAfterAPromptChange) {
   auto t = timeline();
   auto off = quick();
   off.kv_sharing = false;
-  StreamGenerator shared(tiny(), quick(), t);
-  StreamGenerator plain(tiny(), off, t);
+  StreamGenerator shared(testing::tiny_components(), quick(), t);
+  StreamGenerator plain(testing::tiny_components(), off, t);
   t->add({0, shared.first_new_frame(1), "a steam train", "blurry", {}, {}, -1, ""});
   EXPECT_TRUE(
       torch::equal(stacked_frames(shared.next_window()), stacked_frames(plain.next_window())));
@@ -230,8 +224,8 @@ TEST(StreamGenerator, KvSharingChangesTheFirstWindowAfterAPromptChange) {
 
 TEST(StreamGenerator, BlendOffDiffersFromPrefixPinned) {
   auto off = quick(BlendMode::Off);
-  StreamGenerator pinned(tiny(), quick(BlendMode::PrefixPinned), timeline());
-  StreamGenerator unpinned(tiny(), off, timeline());
+  StreamGenerator pinned(testing::tiny_components(), quick(BlendMode::PrefixPinned), timeline());
+  StreamGenerator unpinned(testing::tiny_components(), off, timeline());
   EXPECT_TRUE(
       torch::equal(stacked_frames(pinned.next_window()), stacked_frames(unpinned.next_window())));
   EXPECT_FALSE(
@@ -239,7 +233,7 @@ TEST(StreamGenerator, BlendOffDiffersFromPrefixPinned) {
 }
 
 TEST(StreamGenerator, ReportsStageTimesPerWindow) {
-  StreamGenerator g(tiny(), quick(), timeline());
+  StreamGenerator g(testing::tiny_components(), quick(), timeline());
   g.next_window();
   const auto first = g.last_window_times();
   EXPECT_GT(first.seconds(Stage::TextEncode), 0.0);
@@ -258,13 +252,14 @@ TEST(StreamGenerator, ReportsStageTimesPerWindow) {
 TEST(StreamGenerator, RejectsOversizedOverlap) {
   auto overlap = quick();
   overlap.overlap = 13;
-  EXPECT_THROW(StreamGenerator(tiny(), overlap, timeline()), std::runtime_error);
+  EXPECT_THROW(StreamGenerator(testing::tiny_components(), overlap, timeline()),
+               std::runtime_error);
 }
 
 TEST(StreamGenerator, CancelledWindowCanBeGeneratedAgain) {
-  StreamGenerator reference(tiny(), quick(), timeline());
+  StreamGenerator reference(testing::tiny_components(), quick(), timeline());
   const auto expected = stacked_frames(run(reference, 2));
-  StreamGenerator g(tiny(), quick(), timeline());
+  StreamGenerator g(testing::tiny_components(), quick(), timeline());
   auto frames = g.next_window();
   int64_t steps = 0;
   WindowCallbacks cancel;
@@ -283,7 +278,7 @@ TEST(StreamGenerator, MemoryStaysBoundedOverTwoHundredWindows) {
   auto t = timeline();
   auto options = quick();
   options.steps = 2;
-  StreamGenerator g(tiny(), options, t);
+  StreamGenerator g(testing::tiny_components(), options, t);
   for (int64_t k = 1; k < kWindows / 5; ++k)
     t->add({0, g.first_new_frame(5 * k), "prompt number " + std::to_string(k), "", {}, {}, -1, ""});
   bool transition = false;
@@ -321,12 +316,12 @@ namespace {
 // Decoding window n while window n+1 denoises (the CUDA default) gives the same frames with the
 // same labels, one next_window() later; finish() returns the rest.
 TEST(StreamGenerator, OverlappedDecodeGivesTheSameFramesOneWindowLater) {
-  StreamGenerator plain(tiny(), quick(), timeline());
+  StreamGenerator plain(testing::tiny_components(), quick(), timeline());
   auto reference = run(plain, 3);
   for (auto& f : plain.finish()) reference.push_back(std::move(f));
   auto o = quick();
   o.overlap_decode = true;
-  StreamGenerator overlapped(tiny(), o, timeline());
+  StreamGenerator overlapped(testing::tiny_components(), o, timeline());
   EXPECT_TRUE(overlapped.next_window().empty());
   auto frames = run(overlapped, 2);
   for (auto& f : overlapped.finish()) frames.push_back(std::move(f));

@@ -67,7 +67,7 @@ TEST(StreamSession, FillsTheQueueToItsBoundAndWaits) {
 }
 
 // Window 1 done and drained, window 2 is denoising (60 steps) while the queue is empty: a flush
-// wakes the waiting consumer, and close cancels window 2 between sampler steps.
+// wakes the waiting consumer, and close cancels window 2 between transformer blocks.
 TEST(StreamSession, FlushAndCloseReturnWithin100Milliseconds) {
   QuietListener listener;
   StreamSession session(listener);
@@ -89,7 +89,7 @@ TEST(StreamSession, FlushAndCloseReturnWithin100Milliseconds) {
   const double woke_ms = std::chrono::duration<double, std::milli>(woke - flushed).count();
   EXPECT_LT(woke_ms, 100);
   const auto closing = Clock::now();
-  session.close();  // cancels between sampler steps: one tiny-model step is well under 100 ms
+  session.close();  // cancels between transformer blocks: a tiny-model block is milliseconds
   const double close_ms = milliseconds_since(closing);
   std::cout << "flush woke the consumer after " << woke_ms << " ms, close took " << close_ms
             << " ms\n";

@@ -3,7 +3,7 @@
 #include "core/metrics/frame_features.h"
 #include "core/metrics/transition_quality.h"
 #include "core/stream/stream_generator.h"
-#include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -15,12 +15,6 @@ namespace {
 
 using BlendMode = StreamOptions::BlendMode;
 constexpr int64_t kWindows = 6;
-
-std::shared_ptr<const PipelineComponents> tiny() {
-  static const auto components =
-      load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
-  return components;
-}
 
 StreamOptions options(BlendMode mode, bool kv_sharing = true) {
   StreamOptions o;
@@ -40,7 +34,7 @@ struct StreamRun {
 // The fox prompt, then the horse prompt from window 2 on (a transition window, then the horse).
 StreamRun stream(const StreamOptions& o) {
   auto timeline = std::make_shared<PromptTimeline>();
-  StreamGenerator g(tiny(), o, timeline);
+  StreamGenerator g(testing::tiny_components(), o, timeline);
   timeline->add({0, 0, "a red fox running in the snow", "", {}, {}, -1, ""});
   timeline->add({0, g.first_new_frame(2), "a white horse running in the snow", "", {}, {}, -1, ""});
   std::vector<torch::Tensor> committed, frames;

@@ -6,6 +6,7 @@
 #include "core/model/block_cache.h"
 #include "core/model/cogvideox/block.h"
 #include "core/model/cogvideox/embeddings.h"
+#include "core/model/forward_cancellation.h"
 #include "core/model/layers.h"
 
 #include <torch/torch.h>
@@ -145,6 +146,7 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
   auto temb = temb_silu;
   BlockCacheRun cache(ctx.block_cache, video);
   for (size_t i = 0; i < blocks_.size(); ++i) {
+    throw_if_forward_cancelled();
     fork_at_block(ctx, static_cast<int64_t>(i), site, {&video, &text, &temb});
     std::tie(video, text) =
         blocks_[i]->forward(video, text, temb, rotary ? &*rotary : nullptr, site, ctx.control);

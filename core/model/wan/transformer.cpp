@@ -4,6 +4,7 @@
 #include "core/io/json_config.h"
 #include "core/io/module_loader.h"
 #include "core/model/block_cache.h"
+#include "core/model/forward_cancellation.h"
 #include "core/model/layers.h"
 #include "core/model/positional_embeddings.h"
 #include "core/model/wan/block.h"
@@ -225,6 +226,7 @@ torch::Tensor WanTransformer3DModel::run_blocks(torch::Tensor tokens, WanConditi
   AttentionSite site{ctx.step, 0, 0, ctx.roles.empty() ? nullptr : &ctx.roles};
   BlockCacheRun cache(ctx.block_cache, tokens);
   for (size_t i = 0; i < blocks_.size(); ++i) {
+    throw_if_forward_cancelled();
     fork_at_block(ctx, static_cast<int64_t>(i), site,
                   {&tokens, &cond.text, &cond.timestep_proj, &cond.temb});
     tokens = blocks_[i]->forward(tokens, cond.text, cond.timestep_proj, rope, site, ctx.control);
