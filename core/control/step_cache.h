@@ -22,14 +22,13 @@ class FirstBlockCache : public BlockCache {
              const torch::Tensor& last) override;
 
   int64_t hits() const { return hits_; }
-  int64_t misses() const { return misses_; }
   double last_change() const { return last_change_; }
 
  private:
   double threshold_;
   torch::Tensor first_residual_;  // block 0's output - input, at the last full forward
   torch::Tensor rest_residual_;   // the last block's output - block 0's output, then
-  int64_t hits_ = 0, misses_ = 0;
+  int64_t hits_ = 0;
   double last_change_ = -1.0;
 };
 

@@ -65,7 +65,7 @@ TEST(StepCache, ReusesTheResidualWhileTheFirstBlockBarelyMoves) {
   EXPECT_THROW(FirstBlockCache(0.0), std::invalid_argument);
 }
 
-TEST(StepCache, AStreamWithoutHitsIsUnchangedAndOtherBlendsRefuseIt) {
+TEST(StepCache, AStreamWithoutHitsIsUnchangedWithHitsChangedAndOtherBlendsRefuseIt) {
   StreamOptions o;
   o.steps = 3;
   o.sampler = "ddim";
@@ -81,6 +81,8 @@ TEST(StepCache, AStreamWithoutHitsIsUnchangedAndOtherBlendsRefuseIt) {
   ASSERT_EQ(plain.size(), cached.size());
   for (size_t i = 0; i < plain.size(); ++i)
     EXPECT_TRUE(torch::equal(plain[i].rgb, cached[i].rgb)) << "frame " << i;
+  const auto reused = frames(1e9);  // every step after the first reuses its blocks' residual
+  EXPECT_FALSE(torch::equal(plain[0].rgb, reused[0].rgb));
   o.blend = StreamOptions::BlendMode::PrefixPinned;
   EXPECT_THROW(frames(0.1), std::runtime_error);
 }
