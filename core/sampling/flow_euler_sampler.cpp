@@ -11,6 +11,11 @@ VParametrisation FlowEulerSampler::parametrisation(int64_t step_index) const {
   return {1.0, sigmas_.at(static_cast<size_t>(step_index))};
 }
 
+NoiseLevel FlowEulerSampler::noise_level(int64_t step_index) const {
+  const double sigma = sigmas_.at(static_cast<size_t>(step_index));
+  return {1.0 - sigma, sigma};
+}
+
 // The reference upcasts the sample to fp32, takes σ' − σ in fp32 and returns model_output's dtype.
 torch::Tensor FlowEulerSampler::do_step(const torch::Tensor& model_output, int64_t step_index,
                                         const torch::Tensor& sample) {

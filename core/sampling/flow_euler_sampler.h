@@ -14,6 +14,7 @@ class FlowEulerSampler : public Sampler {
 
   const std::vector<float>& sigmas() const { return sigmas_; }
   VParametrisation parametrisation(int64_t step_index) const override;
+  NoiseLevel noise_level(int64_t step_index) const override;
 
  private:
   torch::Tensor do_step(const torch::Tensor& model_output, int64_t step_index,

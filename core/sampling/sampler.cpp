@@ -43,6 +43,19 @@ torch::Tensor Sampler::to_model_output(const torch::Tensor& x0, int64_t step_ind
          schedule_scalar(p.output_scale);
 }
 
+NoiseLevel Sampler::noise_level(int64_t step_index) const {
+  const auto p = parametrisation(step_index);
+  return {p.sample_scale, p.output_scale};
+}
+
+torch::Tensor Sampler::noised(const torch::Tensor& x0, const torch::Tensor& noise,
+                              int64_t step_index) const {
+  const auto level = noise_level(step_index);
+  const auto work = torch::promote_types(x0.scalar_type(), torch::kFloat);
+  return schedule_scalar(level.signal) * x0.to(work) +
+         schedule_scalar(level.noise) * noise.to(work);
+}
+
 void Sampler::reset() {
   next_step_ = 0;
   pred_original_ = torch::Tensor();

@@ -28,6 +28,12 @@ struct VParametrisation {
   double output_scale = 0.0;
 };
 
+// A step's forward process: x_t = signal * x0 + noise * eps.
+struct NoiseLevel {
+  double signal = 1.0;
+  double noise = 0.0;
+};
+
 class Sampler {
  public:
   virtual ~Sampler() = default;
@@ -51,6 +57,12 @@ class Sampler {
                       const torch::Tensor& sample) const;
   torch::Tensor to_model_output(const torch::Tensor& x0, int64_t step_index,
                                 const torch::Tensor& sample) const;
+  // v-prediction's: sqrt(alpha_bar) and sqrt(1 - alpha_bar), the parametrisation's scales; flow
+  // matching samplers return (1 - sigma, sigma).
+  virtual NoiseLevel noise_level(int64_t step_index) const;
+  // `x0` brought to step `step_index`'s noise level with `noise` (fp32 or wider).
+  torch::Tensor noised(const torch::Tensor& x0, const torch::Tensor& noise,
+                       int64_t step_index) const;
 
  protected:
   explicit Sampler(std::vector<double> timesteps) : timesteps_(std::move(timesteps)) {}

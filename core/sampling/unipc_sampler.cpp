@@ -75,6 +75,11 @@ VParametrisation UniPCSampler::parametrisation(int64_t step_index) const {
   return {1.0, sigmas_.at(static_cast<size_t>(step_index))};
 }
 
+NoiseLevel UniPCSampler::noise_level(int64_t step_index) const {
+  const double sigma = sigmas_.at(static_cast<size_t>(step_index));
+  return {1.0 - sigma, sigma};
+}
+
 UniPCSampler::Coefficients UniPCSampler::coefficients(int64_t s0, int64_t t, int64_t order) const {
   const float lambda_s0 = half_log_snr(sigmas_[s0]);
   const float h = half_log_snr(sigmas_[t]) - lambda_s0;

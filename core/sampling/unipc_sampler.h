@@ -17,6 +17,7 @@ class UniPCSampler : public Sampler {
 
   const std::vector<float>& sigmas() const { return sigmas_; }
   VParametrisation parametrisation(int64_t step_index) const override;
+  NoiseLevel noise_level(int64_t step_index) const override;
 
   // Of the last step: the sample after the corrector (its input where none ran) and the order
   // of its predictor.

@@ -56,7 +56,8 @@ class DeferredBlend {
   // The blended model output at state x of step `step`.
   torch::Tensor predict(const torch::Tensor& x, double t, int64_t step) {
     const int64_t steps = sampler_.num_steps();
-    const WindowInput target{x, window_.cond, window_.uncond};
+    const auto* anchor = anchor_ ? anchor_->at(step, t) : nullptr;
+    const WindowInput target{x, window_.cond, window_.uncond, anchor};
     if (!previous_ || !gated(step)) {
       const auto plain = denoiser_.predict(target, t, step, steps, cache_.get());
       if (previous_) return blend(x, step, plain, plain, {});
@@ -64,7 +65,7 @@ class DeferredBlend {
       return plain;
     }
     const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1), previous_->cond,
-                           previous_->uncond};
+                           previous_->uncond, anchor};
     const auto passes = time_stage(times_, Stage::KvSharing, [&] {
       return denoiser_.predict_gated(past, target, t, step, steps, subjects_);
     });
@@ -72,7 +73,10 @@ class DeferredBlend {
   }
 
   ProvisionalFrames take() { return std::move(next_); }
-  void use_step_cache(double threshold) { cache_ = std::make_unique<FirstBlockCache>(threshold); }
+  void use(const DeferredControls& controls) {
+    if (controls.step_cache > 0.0) cache_ = std::make_unique<FirstBlockCache>(controls.step_cache);
+    anchor_ = controls.anchor;
+  }
 
  private:
   // `source`: Pl_{n-1} on the provisional frames when evaluated afresh (undefined otherwise).
@@ -156,6 +160,7 @@ class DeferredBlend {
   torch::Tensor carried_weight_;   // with a previous run
   ProvisionalFrames next_;
   std::unique_ptr<FirstBlockCache> cache_;  // plain passes only: one batch layout
+  AnchorSteps* anchor_ = nullptr;
 };
 
 }  // namespace
@@ -163,7 +168,8 @@ class DeferredBlend {
 DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
                                 const WindowInput& window, int64_t overlap,
                                 const ProvisionalFrames* previous, const SubjectTokens* subjects,
-                                const WindowCallbacks& callbacks, double step_cache) {
+                                const WindowCallbacks& callbacks,
+                                const DeferredControls& controls) {
   torch::NoGradGuard no_grad;
   const int64_t frames = window.latents.size(1), n = sampler.num_steps();
   if (overlap < 0 || overlap >= frames)
@@ -176,7 +182,7 @@ DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler
         torch::cat({previous->noise, window.latents.narrow(1, overlap, frames - overlap)}, 1);
   }
   DeferredBlend blend(denoiser, sampler, start, overlap, previous, subjects, callbacks.times);
-  if (step_cache > 0.0) blend.use_step_cache(step_cache);
+  blend.use(controls);
   const auto dtype = start.latents.scalar_type();
   auto x = start.latents;
   sampler.reset();

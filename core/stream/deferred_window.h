@@ -16,6 +16,7 @@
 
 #include "core/control/subject_tokens.h"
 #include "core/sampling/sampler.h"
+#include "core/stream/anchor_memory.h"
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/window_pipeline.h"
 
@@ -41,13 +42,19 @@ struct DeferredWindow {
   ProvisionalFrames provisional;
 };
 
+// Opt-in controls of a run.
+struct DeferredControls {
+  double step_cache = 0.0;        // > 0: a FirstBlockCache for the window's plain passes
+  AnchorSteps* anchor = nullptr;  // anchor memory read by every pass at its steps
+};
+
 // `window.latents` is the window's fresh initial noise; its first O frames are replaced by
 // `previous->noise`. `subjects` is needed for mask-guided sharing only. Throws SamplingCancelled
-// when callbacks.cancelled() turns true before a step. `step_cache` > 0 turns on a
-// FirstBlockCache for the window's plain passes.
+// when callbacks.cancelled() turns true before a step.
 DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
                                 const WindowInput& window, int64_t overlap,
                                 const ProvisionalFrames* previous, const SubjectTokens* subjects,
-                                const WindowCallbacks& callbacks, double step_cache = 0.0);
+                                const WindowCallbacks& callbacks,
+                                const DeferredControls& controls = {});
 
 }  // namespace ditstream

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 namespace ditstream {
 
 GuidedDenoiser::GuidedDenoiser(std::shared_ptr<const PipelineComponents> components,
@@ -13,8 +15,10 @@ GuidedDenoiser::GuidedDenoiser(std::shared_ptr<const PipelineComponents> compone
 torch::Tensor GuidedDenoiser::forward(const std::vector<torch::Tensor>& latents,
                                       const std::vector<torch::Tensor>& text,
                                       std::vector<BatchRole> roles, double t, int64_t step,
-                                      AttentionControl* control, BatchFork fork,
-                                      BlockCache* cache) const {
+                                      AttentionControl* control, const AnchorStep* anchor,
+                                      BatchFork fork, BlockCache* cache) const {
+  std::optional<AnchorAttention> anchored;
+  if (anchor) control = &anchored.emplace(*anchor, control);
   AttentionContext ctx;
   ctx.control = control;
   ctx.step = step;
@@ -23,6 +27,14 @@ torch::Tensor GuidedDenoiser::forward(const std::vector<torch::Tensor>& latents,
   ctx.block_cache = cache;
   return components_->transformer->predict(torch::cat(latents), torch::cat(text), t, ctx)
       .to(torch::kFloat);
+}
+
+AnchorKv GuidedDenoiser::anchor_kv(const torch::Tensor& latents, const torch::Tensor& cond,
+                                   double t, int64_t step, const KvSharingGate& gate) const {
+  torch::NoGradGuard no_grad;
+  AnchorRecorder recorder(gate);
+  forward({latents}, {cond}, {BatchRole::Cond}, t, step, &recorder, nullptr);
+  return recorder.take();
 }
 
 double GuidedDenoiser::scale(double t, int64_t num_steps) const {
@@ -38,9 +50,9 @@ torch::Tensor GuidedDenoiser::predict_raw(const WindowInput& w, double t, int64_
                                           BlockCache* cache) const {
   torch::NoGradGuard no_grad;
   if (!guided())
-    return forward({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, nullptr, {}, cache);
+    return forward({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, nullptr, w.anchor, {}, cache);
   return forward({w.latents, w.latents}, {w.uncond, w.cond}, {BatchRole::Uncond, BatchRole::Cond},
-                 t, step, nullptr, {}, cache);
+                 t, step, nullptr, w.anchor, {}, cache);
 }
 
 torch::Tensor GuidedDenoiser::predict(const WindowInput& w, double t, int64_t step,
@@ -74,13 +86,13 @@ std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(
   const auto control = make_control(step, subjects, s.latents, layout);
   if (!guided()) {
     const auto raw = forward({s.latents, g.latents}, {s.cond, g.cond},
-                             {BatchRole::Cond, BatchRole::Cond}, t, step, control.get());
+                             {BatchRole::Cond, BatchRole::Cond}, t, step, control.get(), g.anchor);
     return {raw[0].unsqueeze(0), raw[1].unsqueeze(0)};
   }
   const auto raw =
       forward({s.latents, g.latents, s.latents, g.latents}, {s.uncond, g.uncond, s.cond, g.cond},
               {BatchRole::Uncond, BatchRole::Uncond, BatchRole::Cond, BatchRole::Cond}, t, step,
-              control.get());
+              control.get(), g.anchor);
   const double guidance = scale(t, num_steps);
   return {apply_guidance(raw.slice(0, 0, 1), raw.slice(0, 2, 3), guidance),
           apply_guidance(raw.slice(0, 1, 2), raw.slice(0, 3, 4), guidance)};
@@ -97,8 +109,9 @@ GatedPrediction GuidedDenoiser::predict_gated(const WindowInput& s, const Window
   if (!guided()) {
     const KvSharingLayout layout{{{0, 2, 0, 2}}};
     const auto control = make_control(step, subjects, s.latents, layout);
-    const auto raw = forward({s.latents, g.latents}, {s.cond, g.cond},
-                             {BatchRole::Cond, BatchRole::Cond}, t, step, control.get(), fork);
+    const auto raw =
+        forward({s.latents, g.latents}, {s.cond, g.cond}, {BatchRole::Cond, BatchRole::Cond}, t,
+                step, control.get(), g.anchor, fork);
     return {raw.slice(0, 0, 1), raw.slice(0, 1, 2), raw.slice(0, 2, 3)};
   }
   fork.rows = {0, 1, 1, 2, 3, 3};
@@ -109,7 +122,7 @@ GatedPrediction GuidedDenoiser::predict_gated(const WindowInput& s, const Window
   const auto raw =
       forward({s.latents, g.latents, s.latents, g.latents}, {s.uncond, g.uncond, s.cond, g.cond},
               {BatchRole::Uncond, BatchRole::Uncond, BatchRole::Cond, BatchRole::Cond}, t, step,
-              control.get(), fork);
+              control.get(), g.anchor, fork);
   const double guidance = scale(t, num_steps);
   const auto row = [&](int64_t uncond) {
     return apply_guidance(raw.slice(0, uncond, uncond + 1), raw.slice(0, uncond + 3, uncond + 4),

@@ -3,6 +3,7 @@
 // pairs in which a target window reads its source window's K/V. Returns guided v-predictions
 // (fp32), which blend per frame exactly like x0-predictions (same coefficients at a step).
 
+#include "core/control/anchor_attention.h"
 #include "core/control/kv_sharing.h"
 #include "core/control/mask_guided.h"
 #include "core/control/subject_tokens.h"
@@ -19,6 +20,8 @@ struct WindowInput {
   torch::Tensor latents;  // (1, F, C, h, w)
   torch::Tensor cond;     // (1, text_len, text_dim)
   torch::Tensor uncond;   // (1, text_len, text_dim)
+  // The step's anchor memory (anchor_attention.h); every row of the window's forwards reads it.
+  const AnchorStep* anchor = nullptr;
 };
 
 struct GuidanceOptions {
@@ -68,6 +71,11 @@ class GuidedDenoiser {
                                 int64_t step, int64_t num_steps,
                                 const SubjectTokens* subjects = nullptr) const;
 
+  // The K/V at `gate`'s layers of one forward of `latents` (an anchor at step `step`'s noise
+  // level) conditioned on `cond`.
+  AnchorKv anchor_kv(const torch::Tensor& latents, const torch::Tensor& cond, double t,
+                     int64_t step, const KvSharingGate& gate) const;
+
   bool guided() const { return guidance_.scale > 1.0; }
   // Between windows only: a window keeps the scale it started with.
   void set_scale(double scale) { guidance_.scale = scale; }
@@ -76,8 +84,8 @@ class GuidedDenoiser {
  private:
   torch::Tensor forward(const std::vector<torch::Tensor>& latents,
                         const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles,
-                        double t, int64_t step, AttentionControl* control, BatchFork fork = {},
-                        BlockCache* cache = nullptr) const;
+                        double t, int64_t step, AttentionControl* control, const AnchorStep* anchor,
+                        BatchFork fork = {}, BlockCache* cache = nullptr) const;
   std::unique_ptr<AttentionControl> make_control(int64_t step, const SubjectTokens* subjects,
                                                  const torch::Tensor& latents,
                                                  const KvSharingLayout& layout) const;

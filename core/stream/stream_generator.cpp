@@ -32,11 +32,18 @@ void validate(const StreamOptions& o, int64_t frames) {
     throw std::runtime_error(
         "StreamGenerator: step-cache takes a threshold >= 0 and works with "
         "blend=deferred only");
+  if (o.anchor.enabled() && o.blend != StreamOptions::BlendMode::Deferred)
+    throw std::runtime_error("StreamGenerator: anchor works with blend=deferred only");
 }
 
 KvSharingGate gate_for(const PipelineComponents& c, const StreamOptions& o) {
   if (!o.kv_sharing) return {};
   return o.kv_gate ? *o.kv_gate : KvSharingGate::defaults_for(c.geometry().num_layers, o.steps);
+}
+
+KvSharingGate anchor_gate_for(const PipelineComponents& c, const StreamOptions& o) {
+  return o.anchor.gate ? *o.anchor.gate
+                       : AnchorOptions::default_gate(c.geometry().num_layers, o.steps);
 }
 
 }  // namespace
@@ -81,6 +88,8 @@ StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> compo
                 KvSharingOptions{gate_, options_.mask_guided, options_.mask_threshold}),
       scheduler_(timeline_, options_.transition_windows),
       embeddings_(components_),
+      anchors_(options_.anchor, options_.seed),
+      anchor_gate_(anchor_gate_for(*components_, options_)),
       decoder_(ditstream::stream_decoder(*components_, frames_, options_.overlap_decode)),
       times_(components_->runtime.device) {
   validate(options_, frames_);
@@ -138,17 +147,20 @@ torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const SubjectTok
   timed.times = &times_;
   return times_.time(Stage::Denoise, [&] {
     if (options_.blend == StreamOptions::BlendMode::Deferred)
-      return generate_deferred(window, *sampler, subjects, timed);
+      return generate_deferred(plan, window, *sampler, subjects, timed);
     return generate_pinned(window, *sampler, subjects, timed);
   });
 }
 
-torch::Tensor StreamGenerator::generate_deferred(const WindowInput& window, Sampler& sampler,
-                                                 const SubjectTokens* subjects,
+torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const WindowInput& window,
+                                                 Sampler& sampler, const SubjectTokens* subjects,
                                                  const WindowCallbacks& callbacks) {
+  std::optional<AnchorSteps> anchor;
+  if (const auto read = anchors_.for_plan(plan))
+    anchor.emplace(denoiser_, sampler, *read->first, read->second, anchor_gate_);
   auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap,
                               provisional_ ? &*provisional_ : nullptr, subjects, callbacks,
-                              options_.step_cache);
+                              {options_.step_cache, anchor ? &*anchor : nullptr});
   if (options_.overlap > 0) provisional_ = std::move(run.provisional);
   provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
   return run.latents.narrow(1, 0, stride());
@@ -212,7 +224,10 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
   if (callbacks_.on_window_started) callbacks_.on_window_started(window_, plan);
   if (plan.starts_transition() && callbacks_.on_transition_started)
     callbacks_.on_transition_started(plan.from.id, plan.to.id);
-  auto frames = commit(generate(plan, subjects ? &*subjects : nullptr, callbacks), plan);
+  const auto latents = generate(plan, subjects ? &*subjects : nullptr, callbacks);
+  if (options_.anchor.enabled() && !plan.is_transition())
+    anchors_.offer(plan, latents, embeddings_.for_plan(plan).cond);
+  auto frames = commit(latents, plan);
   scheduler_.advance(plan);
   embeddings_.retain({plan.from.id, plan.to.id});
   timeline_->prune_before(first_new_frame(window_));  // plans hold copies of their entries

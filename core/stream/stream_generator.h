@@ -11,6 +11,7 @@
 #include "core/control/kv_sharing.h"
 #include "core/control/window_layout.h"
 #include "core/model/video_vae.h"
+#include "core/stream/anchor_memory.h"
 #include "core/stream/deferred_window.h"
 #include "core/stream/frame_generator.h"
 #include "core/stream/guided_denoiser.h"
@@ -60,6 +61,8 @@ struct StreamOptions {
   // Decode window n while window n+1 is denoised (overlapped_decoder.h): frames come one
   // next_window() later, finish() returns the rest. The session turns it on for CUDA.
   bool overlap_decode = false;
+  // Anchor memory (anchor_memory.h; deferred blending only).
+  AnchorOptions anchor;
   int64_t latent_frames = 0;  // T; 0: the family's window
   int64_t latent_height = 0;  // 0: the family's default size
   int64_t latent_width = 0;
@@ -117,8 +120,9 @@ class StreamGenerator : public FrameGenerator {
   // it returns.
   torch::Tensor generate(const WindowPlan& plan, const SubjectTokens* subjects,
                          const WindowCallbacks& callbacks);
-  torch::Tensor generate_deferred(const WindowInput& window, Sampler& sampler,
-                                  const SubjectTokens* subjects, const WindowCallbacks& callbacks);
+  torch::Tensor generate_deferred(const WindowPlan& plan, const WindowInput& window,
+                                  Sampler& sampler, const SubjectTokens* subjects,
+                                  const WindowCallbacks& callbacks);
   torch::Tensor generate_pinned(const WindowInput& window, Sampler& sampler,
                                 const SubjectTokens* subjects, const WindowCallbacks& callbacks);
   // Throws PromptRejected for plan.to when its subjects cannot be resolved.
@@ -136,6 +140,8 @@ class StreamGenerator : public FrameGenerator {
   GuidedDenoiser denoiser_;
   WindowScheduler scheduler_;
   PromptEmbeddings embeddings_;
+  AnchorMemory anchors_;
+  KvSharingGate anchor_gate_;
   std::unique_ptr<LatentDecoder> decoder_;
   StreamCallbacks callbacks_;
   StageTimes times_;

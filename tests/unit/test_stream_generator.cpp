@@ -273,11 +273,13 @@ TEST(StreamGenerator, CancelledWindowCanBeGeneratedAgain) {
 
 // The endurance check: 200 windows with a prompt change every 5 (transitions included).
 // Two sampler steps keep it to a few minutes on two cores; carried state does not depend on it.
+// With anchor memory on: every fifth window re-anchors on a new prompt.
 TEST(StreamGenerator, MemoryStaysBoundedOverTwoHundredWindows) {
   constexpr int64_t kWindows = 200, kWarmUp = 20;
   auto t = timeline();
   auto options = quick();
   options.steps = 2;
+  options.anchor.mode = AnchorMode::FirstFrame;
   StreamGenerator g(testing::tiny_components(), options, t);
   for (int64_t k = 1; k < kWindows / 5; ++k)
     t->add({0, g.first_new_frame(5 * k), "prompt number " + std::to_string(k), "", {}, {}, -1, ""});
