@@ -26,6 +26,8 @@ enum PropertyId : guint {
   PROP_OVERLAP,
   PROP_BLEND,
   PROP_STEP_CACHE,
+  PROP_ANCHOR,
+  PROP_ANCHOR_STRENGTH,
   PROP_GENERATOR,
   PROP_SWITCH,
   PROP_TRANSFORMER_CHECKPOINT,
@@ -80,6 +82,17 @@ GType blend_type() {
       {int(BlendChoice::Off), "No blending (ablation)", "off"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcBlend", values);
+}
+
+GType anchor_type() {
+  static const GEnumValue values[] = {
+      {int(AnchorMode::Off), "No anchor memory", "off"},
+      {int(AnchorMode::FirstFrame), "The first latent frame of the prompt's first window",
+       "first-frame"},
+      {int(AnchorMode::FirstWindow), "All committed frames of the prompt's first window",
+       "first-window"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcAnchor", values);
 }
 
 GType generator_type() {
@@ -210,6 +223,17 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
                           "blend=deferred; 0: off)",
                           0.0, 1.0, d.step_cache, kReady));
   g_object_class_install_property(
+      k, PROP_ANCHOR,
+      g_param_spec_enum("anchor", "Anchor",
+                        "Anchor memory: every window also attends to the keys and values of its "
+                        "prompt's first window (blend=deferred)",
+                        anchor_type(), int(d.anchor), kReady));
+  g_object_class_install_property(
+      k, PROP_ANCHOR_STRENGTH,
+      g_param_spec_double("anchor-strength", "Anchor strength",
+                          "Log-weight added to the anchor keys' attention scores", -G_MAXDOUBLE,
+                          10.0, d.anchor_strength, kReady));
+  g_object_class_install_property(
       k, PROP_GENERATOR,
       g_param_spec_enum("generator", "Generator", "Which stream generator runs", generator_type(),
                         int(d.generator), kReady));
@@ -333,6 +357,12 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_STEP_CACHE:
       s.step_cache = g_value_get_double(value);
       break;
+    case PROP_ANCHOR:
+      s.anchor = AnchorMode(g_value_get_enum(value));
+      break;
+    case PROP_ANCHOR_STRENGTH:
+      s.anchor_strength = g_value_get_double(value);
+      break;
     case PROP_GENERATOR:
       s.generator = GeneratorChoice(g_value_get_enum(value));
       break;
@@ -418,6 +448,12 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_STEP_CACHE:
       g_value_set_double(value, s.step_cache);
+      break;
+    case PROP_ANCHOR:
+      g_value_set_enum(value, int(s.anchor));
+      break;
+    case PROP_ANCHOR_STRENGTH:
+      g_value_set_double(value, s.anchor_strength);
       break;
     case PROP_GENERATOR:
       g_value_set_enum(value, int(s.generator));

@@ -45,6 +45,9 @@ constexpr const char* kHelp =
     "  --blend deferred|prefix-pinned|off   stream mode's overlap handling (default deferred)\n"
     "  --step-cache T         stream mode: skip the blocks after the first while its residual\n"
     "                         changes < T between steps (approximate; default 0: off)\n"
+    "  --anchor off|first-frame|first-window  stream mode: every window also attends to its\n"
+    "                         prompt's first window (anchor memory; default off)\n"
+    "  --anchor-strength S    log-weight on the anchor's attention scores (default 0)\n"
     "  --seconds N            stream mode: length of the video (default: last start + 6)\n"
     "  --generator auto|windowed|causal   stream mode (auto: causal for causal checkpoints)\n"
     "  --switch auto|recache|ditctrl|cut  causal generator's prompt switch (auto: the\n"
@@ -130,6 +133,8 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   s.blend =
       a.flag("no-blending") ? BlendChoice::Off : parse_blend_choice(a.get("blend", "deferred"));
   s.step_cache = a.get_double("step-cache", 0.0);
+  s.anchor = parse_anchor_mode(a.get("anchor", anchor_mode_name(s.anchor)));
+  s.anchor_strength = a.get_double("anchor-strength", s.anchor_strength);
   return s;
 }
 
@@ -199,19 +204,13 @@ torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 
 int render_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
-                    {"model",           "prompt",
-                     "negative-prompt", "seed",
-                     "steps",           "guidance",
-                     "sampler",         "frames",
-                     "device",          "dtype",
-                     "threads",         "fps",
-                     "output",          "png-dir",
-                     "prompts",         "overlap",
-                     "transitions",     "mode",
-                     "seconds",         "blend",
-                     "step-cache",      "width",
-                     "height",          "generator",
-                     "switch",          "transformer-checkpoint"});
+                    {"model",       "prompt",    "negative-prompt", "seed",
+                     "steps",       "guidance",  "sampler",         "frames",
+                     "device",      "dtype",     "threads",         "fps",
+                     "output",      "png-dir",   "prompts",         "overlap",
+                     "transitions", "mode",      "seconds",         "blend",
+                     "step-cache",  "anchor",    "anchor-strength", "width",
+                     "height",      "generator", "switch",          "transformer-checkpoint"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");

@@ -2,6 +2,8 @@
 // A stream's settings as plain C++ values (no GStreamer, no torch): the one set of defaults the
 // element's properties, `ditstream render --mode stream` and bench start from.
 
+#include "core/control/anchor_mode.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,7 +54,9 @@ struct SessionSettings {
   std::string kv_sharing_steps;   // "START:END" or empty
   std::string kv_sharing_layers;  // "START:END" or empty
   BlendChoice blend = BlendChoice::Deferred;
-  double step_cache = 0.0;  // > 0: First-Block-Cache threshold (approximate); 0: off
+  double step_cache = 0.0;              // > 0: First-Block-Cache threshold (approximate); 0: off
+  AnchorMode anchor = AnchorMode::Off;  // anchor memory (blend=deferred)
+  double anchor_strength = 0.0;         // log-weight on the anchor's attention scores
   GeneratorChoice generator = GeneratorChoice::Auto;
   SwitchChoice switch_method = SwitchChoice::Auto;
   std::string transformer_checkpoint;  // a causal generator checkpoint beside a plain Wan folder

@@ -58,6 +58,8 @@ StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponen
   o.kv_gate = kv_gate(s, o.steps, num_layers);
   o.blend = blend_mode(s.blend);
   o.step_cache = s.step_cache;
+  o.anchor.mode = s.anchor;
+  o.anchor.strength = s.anchor_strength;
   o.overlap_decode = model.runtime.device.is_cuda();
   o.latent_frames = s.window_frames;
   o.latent_width = s.width / model.geometry().spatial_compression;

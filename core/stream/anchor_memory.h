@@ -11,6 +11,7 @@
 // text: the anchor is seen at the noise level of the window that reads it.
 
 #include "core/control/anchor_attention.h"
+#include "core/control/anchor_mode.h"
 #include "core/stream/guided_denoiser.h"
 #include "core/stream/window_scheduler.h"
 
@@ -23,16 +24,6 @@
 namespace ditstream {
 
 class Sampler;
-
-enum class AnchorMode {
-  Off,
-  FirstFrame,   // the first latent frame of the prompt's first plain window
-  FirstWindow,  // all of that window's committed latent frames
-};
-
-// "off" | "first-frame" | "first-window"; throws naming the accepted names.
-AnchorMode parse_anchor_mode(const std::string& name);
-std::string anchor_mode_name(AnchorMode mode);
 
 struct AnchorOptions {
   AnchorMode mode = AnchorMode::Off;
