@@ -80,6 +80,8 @@ GType blend_type() {
       {int(BlendChoice::Deferred), "Deferred commit (latency: overlap latent frames)", "deferred"},
       {int(BlendChoice::PrefixPinned), "Prefix-pinned overlap (no extra latency)", "prefix-pinned"},
       {int(BlendChoice::Off), "No blending (ablation)", "off"},
+      {int(BlendChoice::Randomized),
+       "Deferred commit, each step's overlap split at a random frame (StreamingT2V)", "randomized"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcBlend", values);
 }

@@ -75,7 +75,9 @@ BlendChoice parse_blend_choice(const std::string& name) {
   if (name == "deferred") return BlendChoice::Deferred;
   if (name == "prefix-pinned") return BlendChoice::PrefixPinned;
   if (name == "off") return BlendChoice::Off;
-  throw std::runtime_error("blend '" + name + "' is not one of deferred, prefix-pinned, off");
+  if (name == "randomized") return BlendChoice::Randomized;
+  throw std::runtime_error("blend '" + name +
+                           "' is not one of deferred, prefix-pinned, off, randomized");
 }
 
 std::optional<IndexRange> parse_index_range(const std::string& text, const char* property) {

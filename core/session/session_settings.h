@@ -12,7 +12,7 @@
 namespace ditstream {
 
 enum class KvSharingMode { Off, Plain, MaskGuided };
-enum class BlendChoice { Deferred, PrefixPinned, Off };
+enum class BlendChoice { Deferred, PrefixPinned, Off, Randomized };
 // Auto: causal for a causal checkpoint (transformer/causal_config.json or a
 // transformer-checkpoint), windowed for diffusers Wan and CogVideoX folders.
 enum class GeneratorChoice { Auto, Windowed, Causal };
@@ -65,7 +65,8 @@ struct SessionSettings {
 };
 
 const char* sampler_name(SamplerChoice sampler);
-// "auto", "ddim", "dpm", "dpmpp-2m-sde", "unipc", "euler" / "deferred", "prefix-pinned", "off";
+// "auto", "ddim", "dpm", "dpmpp-2m-sde", "unipc", "euler" / "deferred", "prefix-pinned", "off",
+// "randomized";
 // throws naming the choices.
 SamplerChoice parse_sampler_choice(const std::string& name);
 BlendChoice parse_blend_choice(const std::string& name);

@@ -14,6 +14,8 @@ StreamOptions::BlendMode blend_mode(BlendChoice blend) {
       return StreamOptions::BlendMode::PrefixPinned;
     case BlendChoice::Off:
       return StreamOptions::BlendMode::Off;
+    case BlendChoice::Randomized:
+      return StreamOptions::BlendMode::Randomized;
     case BlendChoice::Deferred:
       break;
   }

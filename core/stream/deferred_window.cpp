@@ -76,6 +76,7 @@ class DeferredBlend {
   void use(const DeferredControls& controls) {
     if (controls.step_cache > 0.0) cache_ = std::make_unique<FirstBlockCache>(controls.step_cache);
     anchor_ = controls.anchor;
+    seam_ = controls.seam;
   }
 
  private:
@@ -112,8 +113,19 @@ class DeferredBlend {
   torch::Tensor blend_head(const torch::Tensor& x, int64_t step, const torch::Tensor& plain,
                            const torch::Tensor& shared, const torch::Tensor& carried) const {
     const auto own = x0(head(plain), step, head(x)) + x0(head(shared), step, head(x));
-    const auto blended = (w_head_ * own + carried) / (2 * w_head_ + carried_weight_);
+    const auto blended = seam_ ? split_at_seam(own / 2, carried / carried_weight_, step)
+                               : (w_head_ * own + carried) / (2 * w_head_ + carried_weight_);
     return sampler_.to_model_output(blended, step, head(x));
+  }
+
+  // Frames [0, r) from `carried`, [r, O) from `own`.
+  torch::Tensor split_at_seam(const torch::Tensor& own, const torch::Tensor& carried,
+                              int64_t step) const {
+    const int64_t r = seam_(step);
+    if (r < 0 || r > overlap_)
+      throw std::runtime_error("denoise_deferred: seam " + std::to_string(r) + " outside [0, " +
+                               std::to_string(overlap_) + "]");
+    return torch::cat({carried.narrow(1, 0, r), own.narrow(1, r, overlap_ - r)}, 1);
   }
 
   // Frames [S, T) become the next run's frames [0, O): Sh_n and, where they cover those frames,
@@ -161,6 +173,7 @@ class DeferredBlend {
   ProvisionalFrames next_;
   std::unique_ptr<FirstBlockCache> cache_;  // plain passes only: one batch layout
   AnchorSteps* anchor_ = nullptr;
+  std::function<int64_t(int64_t)> seam_;
 };
 
 }  // namespace

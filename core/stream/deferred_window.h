@@ -22,6 +22,7 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <vector>
 
 namespace ditstream {
@@ -46,6 +47,10 @@ struct DeferredWindow {
 struct DeferredControls {
   double step_cache = 0.0;        // > 0: a FirstBlockCache for the window's plain passes
   AnchorSteps* anchor = nullptr;  // anchor memory read by every pass at its steps
+  // StreamingT2V's randomized blending: at step s the provisional frames before seam(s) (in
+  // [0, O]) take the carried passes' prediction (their weighted mean), the frames from it on
+  // this window's own passes; unset: the triangular weights.
+  std::function<int64_t(int64_t step)> seam;
 };
 
 // `window.latents` is the window's fresh initial noise; its first O frames are replaced by

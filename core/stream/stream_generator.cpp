@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include <random>
 #include <stdexcept>
 
 namespace ditstream {
@@ -28,12 +29,15 @@ void validate(const StreamOptions& o, int64_t frames) {
     throw std::runtime_error("StreamGenerator: overlap must be in [0, " + std::to_string(frames) +
                              "), got " + std::to_string(o.overlap));
   if (o.steps < 1) throw std::runtime_error("StreamGenerator: steps must be >= 1");
-  if (o.step_cache < 0.0 || (o.step_cache > 0.0 && o.blend != StreamOptions::BlendMode::Deferred))
+  using Mode = StreamOptions::BlendMode;
+  const bool deferred = o.blend == Mode::Deferred || o.blend == Mode::Randomized;
+  if (o.step_cache < 0.0 || (o.step_cache > 0.0 && !deferred))
     throw std::runtime_error(
         "StreamGenerator: step-cache takes a threshold >= 0 and works with "
-        "blend=deferred only");
-  if (o.anchor.enabled() && o.blend != StreamOptions::BlendMode::Deferred)
-    throw std::runtime_error("StreamGenerator: anchor works with blend=deferred only");
+        "blend=deferred or randomized only");
+  if (o.anchor.enabled() && !deferred)
+    throw std::runtime_error(
+        "StreamGenerator: anchor works with blend=deferred or randomized only");
 }
 
 KvSharingGate gate_for(const PipelineComponents& c, const StreamOptions& o) {
@@ -50,9 +54,10 @@ KvSharingGate anchor_gate_for(const PipelineComponents& c, const StreamOptions& 
 
 StreamOptions::BlendMode parse_blend_mode(const std::string& name) {
   using Mode = StreamOptions::BlendMode;
-  for (const auto mode : {Mode::Deferred, Mode::PrefixPinned, Mode::Off})
+  for (const auto mode : {Mode::Deferred, Mode::PrefixPinned, Mode::Off, Mode::Randomized})
     if (name == blend_mode_name(mode)) return mode;
-  throw std::runtime_error("blend mode must be deferred, prefix-pinned or off, got '" + name + "'");
+  throw std::runtime_error("blend mode must be deferred, prefix-pinned, off or randomized, got '" +
+                           name + "'");
 }
 
 std::string blend_mode_name(StreamOptions::BlendMode mode) {
@@ -63,6 +68,8 @@ std::string blend_mode_name(StreamOptions::BlendMode mode) {
       return "prefix-pinned";
     case StreamOptions::BlendMode::Off:
       return "off";
+    case StreamOptions::BlendMode::Randomized:
+      return "randomized";
   }
   return "?";
 }
@@ -96,8 +103,23 @@ StreamGenerator::StreamGenerator(std::shared_ptr<const PipelineComponents> compo
 }
 
 int64_t StreamGenerator::first_committed_latent(int64_t window) const {
-  if (options_.blend == StreamOptions::BlendMode::Deferred) return window * stride();
+  if (deferred()) return window * stride();
   return window == 0 ? 0 : frames_ + (window - 1) * stride();
+}
+
+bool StreamGenerator::deferred() const {
+  return options_.blend == StreamOptions::BlendMode::Deferred ||
+         options_.blend == StreamOptions::BlendMode::Randomized;
+}
+
+// r_s uniform in [0, O) (StreamingT2V), the same for a seed on every machine (no
+// std::uniform_int_distribution, whose algorithm the standard leaves open).
+std::function<int64_t(int64_t)> StreamGenerator::seams(int64_t seed) const {
+  if (options_.overlap == 0) return {};  // no provisional frames to split
+  std::mt19937_64 rng(static_cast<uint64_t>(seed) + 3);
+  std::vector<int64_t> r(static_cast<size_t>(options_.steps));
+  for (auto& seam : r) seam = static_cast<int64_t>(rng() % static_cast<uint64_t>(options_.overlap));
+  return [r](int64_t step) { return r.at(static_cast<size_t>(step)); };
 }
 
 int64_t StreamGenerator::first_new_frame(int64_t window) const {
@@ -146,8 +168,7 @@ torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const SubjectTok
   auto timed = callbacks;
   timed.times = &times_;
   return times_.time(Stage::Denoise, [&] {
-    if (options_.blend == StreamOptions::BlendMode::Deferred)
-      return generate_deferred(plan, window, *sampler, subjects, timed);
+    if (deferred()) return generate_deferred(plan, window, *sampler, subjects, timed);
     return generate_pinned(window, *sampler, subjects, timed);
   });
 }
@@ -158,9 +179,12 @@ torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const W
   std::optional<AnchorSteps> anchor;
   if (const auto read = anchors_.for_plan(plan))
     anchor.emplace(denoiser_, sampler, *read->first, read->second, anchor_gate_);
-  auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap,
-                              provisional_ ? &*provisional_ : nullptr, subjects, callbacks,
-                              {options_.step_cache, anchor ? &*anchor : nullptr});
+  DeferredControls controls{options_.step_cache, anchor ? &*anchor : nullptr};
+  if (options_.blend == StreamOptions::BlendMode::Randomized)
+    controls.seam = seams(stream_window_seed(options_.seed, window_));
+  auto run =
+      denoise_deferred(denoiser_, sampler, window, options_.overlap,
+                       provisional_ ? &*provisional_ : nullptr, subjects, callbacks, controls);
   if (options_.overlap > 0) provisional_ = std::move(run.provisional);
   provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
   return run.latents.narrow(1, 0, stride());

@@ -42,6 +42,8 @@ struct StreamOptions {
                    // has blended them; latency O latent frames
     PrefixPinned,  // option A: the overlap replays the previous window's trajectory
     Off,           // ablation: every window from its own noise, its last S frames appended
+    Randomized,    // StreamingT2V: Deferred, each step's overlap split at a frame drawn from the
+                   // seed: the carried prediction before it, the new window's from it on
   };
 
   int64_t overlap = kAutoOverlap;  // O latent frames, < T (auto: T / 2)
@@ -68,7 +70,7 @@ struct StreamOptions {
   int64_t latent_width = 0;
 };
 
-// "deferred" | "prefix-pinned" | "off"; throws naming the accepted names.
+// "deferred" | "prefix-pinned" | "off" | "randomized"; throws naming the accepted names.
 StreamOptions::BlendMode parse_blend_mode(const std::string& name);
 std::string blend_mode_name(StreamOptions::BlendMode mode);
 
@@ -116,6 +118,9 @@ class StreamGenerator : public FrameGenerator {
 
  private:
   int64_t first_committed_latent(int64_t window) const;
+  bool deferred() const;  // Deferred or Randomized: the last O frames stay provisional
+  // Randomized blending's seam per step of this window, drawn from the window's seed.
+  std::function<int64_t(int64_t)> seams(int64_t seed) const;
   // Denoises the window and returns the latents it commits; the carried state changes only when
   // it returns.
   torch::Tensor generate(const WindowPlan& plan, const SubjectTokens* subjects,

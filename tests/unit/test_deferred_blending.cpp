@@ -1,11 +1,14 @@
-// Option B, deferred-commit blending (ditctrl-spec §8.3), against the offline blend formula.
+// Option B, deferred-commit blending (ditctrl-spec §8.3), against the offline blend formula;
+// StreamingT2V's randomized blending on the same runs.
 // With one sampler step every run starts each frame from the same stored noise, so no carried
 // prediction is stale: the frames window k commits must equal the blend (spec §3) of window 0's
 // plain pass and, for each window 1..k, its plain pass and its pass reading the previous
 // window's K/V, each with the triangular weights.
 #include "core/control/latent_blending.h"
 #include "core/sampling/sampler.h"
+#include "core/stream/deferred_window.h"
 #include "core/stream/stream_generator.h"
+#include "core/stream/window_pipeline.h"
 #include "tiny_components.h"
 
 #include <gtest/gtest.h>
@@ -98,6 +101,58 @@ TEST_P(DeferredBlending, CommittedFramesEqualTheOfflineBlend) {
   }
   std::cout << "max |stream - offline blend| over " << kWindows << " windows: " << worst << "\n";
   EXPECT_LT(worst, 1e-5);
+}
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+// StreamingT2V's randomized blending at its two ends (KV-sharing off, CFG on, three DDIM steps):
+// seam 0 at every step takes the new window wholly, seam O the carried (previous) one.
+TEST(RandomizedBlending, SeamZeroTakesTheNewWindowWhollyAndSeamOThePreviousOne) {
+  const auto components = testing::tiny_components();
+  const WindowPipeline pipeline(components);
+  const GuidedDenoiser denoiser(components, {6.0, false}, {});
+  constexpr int64_t kOverlap = 6, kStride = kFrames - kOverlap;
+  const auto cond = pipeline.encode_prompt("a panda playing guitar");
+  const auto uncond = pipeline.encode_prompt("blurry");
+  auto sampler = components->samplers->make("ddim", 3, {});
+  const WindowInput first{pipeline.initial_latents(1, kFrames), cond, uncond};
+  const auto run0 = denoise_deferred(denoiser, *sampler, first, kOverlap, nullptr, nullptr, {});
+  const WindowInput second{pipeline.initial_latents(2, kFrames), cond, uncond};
+  const auto with_seam = [&](int64_t r) {
+    DeferredControls controls;
+    controls.seam = [r](int64_t) { return r; };
+    return denoise_deferred(denoiser, *sampler, second, kOverlap, &run0.provisional, nullptr, {},
+                            controls);
+  };
+  WindowInput alone = second;  // the new window by itself, from the provisional frames' noise
+  alone.latents =
+      torch::cat({run0.provisional.noise, second.latents.narrow(1, kOverlap, kStride)}, 1);
+  const auto new_wholly = with_seam(0);
+  EXPECT_LT(
+      max_diff(new_wholly.latents,
+               denoise_deferred(denoiser, *sampler, alone, kOverlap, nullptr, nullptr, {}).latents),
+      1e-4);
+  const auto previous_wholly = with_seam(kOverlap);
+  EXPECT_LT(max_diff(previous_wholly.latents.narrow(1, 0, kOverlap),
+                     run0.latents.narrow(1, kStride, kOverlap)),
+            1e-4);
+  EXPECT_GT(max_diff(with_seam(3).latents, new_wholly.latents), 1e-3);
+  EXPECT_THROW(with_seam(kOverlap + 1), std::runtime_error);
+}
+
+TEST(RandomizedBlending, StreamIsDeterministicForASeedAndDiffersFromDeferred) {
+  auto options = one_step(6, true);
+  options.steps = 3;
+  const auto deferred = stream_commits(options);
+  options.blend = StreamOptions::BlendMode::Randomized;
+  const auto a = stream_commits(options), b = stream_commits(options);
+  ASSERT_EQ(a.size(), deferred.size());
+  for (size_t k = 0; k < a.size(); ++k) EXPECT_TRUE(torch::equal(a[k], b[k])) << "window " << k;
+  EXPECT_TRUE(torch::equal(a[0], deferred[0]));  // window 0 has no provisional frames to split
+  EXPECT_GT(max_diff(a.back(), deferred.back()), 1e-4);
+  EXPECT_EQ(parse_blend_mode("randomized"), StreamOptions::BlendMode::Randomized);
 }
 
 }  // namespace
