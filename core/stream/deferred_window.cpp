@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -176,6 +177,16 @@ class DeferredBlend {
   std::function<int64_t(int64_t)> seam_;
 };
 
+// v with the x0-prediction of frames [first, F) steered (latent_motion.h).
+torch::Tensor steered(const Sampler& sampler, const torch::Tensor& v, int64_t step,
+                      const torch::Tensor& x, int64_t first, const LatentMotion& motion) {
+  const int64_t moved = x.size(1) - first;
+  const auto x0 = steer_x0(sampler.to_x0(v, step, x), first, motion).narrow(1, first, moved);
+  auto out = v.clone();
+  out.narrow(1, first, moved).copy_(sampler.to_model_output(x0, step, x.narrow(1, first, moved)));
+  return out;
+}
+
 }  // namespace
 
 DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
@@ -201,7 +212,9 @@ DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler
   sampler.reset();
   for (int64_t i = 0; i < n; ++i) {
     if (callbacks.cancelled && callbacks.cancelled()) throw SamplingCancelled(i);
-    const auto v = blend.predict(x, sampler.timesteps()[static_cast<size_t>(i)], i);
+    auto v = blend.predict(x, sampler.timesteps()[static_cast<size_t>(i)], i);
+    if (controls.motion.moves() && is_motion_step(i, n))
+      v = steered(sampler, v, i, x, previous ? std::max<int64_t>(overlap, 1) : 1, controls.motion);
     x = sampler.step(v, i, x).to(dtype);
     if (callbacks.on_step) callbacks.on_step(i, n);
   }

@@ -14,6 +14,7 @@
 // x0-predictions, not on model outputs. Window 0 has its plain pass only. After the run, frames
 // [0, S) are final and [S, T) are the next run's provisional frames.
 
+#include "core/control/latent_motion.h"
 #include "core/control/subject_tokens.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/anchor_memory.h"
@@ -51,6 +52,9 @@ struct DeferredControls {
   // [0, O]) take the carried passes' prediction (their weighted mean), the frames from it on
   // this window's own passes; unset: the triangular weights.
   std::function<int64_t(int64_t step)> seam;
+  // Motion control (latent_motion.h) at the motion steps; the reference frame is the last
+  // provisional one (frame 0 in a run without a previous one).
+  LatentMotion motion;
 };
 
 // `window.latents` is the window's fresh initial noise; its first O frames are replaced by

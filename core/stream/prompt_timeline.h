@@ -2,6 +2,7 @@
 // The prompts of a stream and the frames they take effect at. Thread-safe: a control thread
 // appends while the generator reads.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -20,6 +21,8 @@ struct PromptEntry {
   std::vector<int64_t> subject_tokens;     // explicit token indices, if given
   int64_t transition_windows = -1;         // -1: the generator's default
   std::string switch_method;  // causal path: "recache" | "ditctrl" | "cut"; "": the stream's
+  // Motion control (dx, dy) in latent pixels per latent frame; unset: the stream's.
+  std::optional<std::array<double, 2>> motion;
 };
 
 class PromptTimeline {

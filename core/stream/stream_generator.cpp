@@ -35,6 +35,9 @@ void validate(const StreamOptions& o, int64_t frames) {
     throw std::runtime_error(
         "StreamGenerator: step-cache takes a threshold >= 0 and works with "
         "blend=deferred or randomized only");
+  if (o.motion.moves() && !deferred)
+    throw std::runtime_error(
+        "StreamGenerator: motion works with blend=deferred or randomized only");
   if (o.anchor.enabled() && !deferred)
     throw std::runtime_error(
         "StreamGenerator: anchor works with blend=deferred or randomized only");
@@ -143,6 +146,8 @@ void StreamGenerator::check_prompt(const PromptEntry& entry) const {
   if (entry.transition_windows > kMaxTransitionWindows)
     throw std::invalid_argument("transition-windows " + std::to_string(entry.transition_windows) +
                                 " is more than " + std::to_string(kMaxTransitionWindows));
+  if (entry.motion && !deferred())
+    throw std::invalid_argument("motion: works with blend=deferred or randomized only");
   if (!options_.mask_guided) return;
   if (!components_->text)
     throw std::invalid_argument("mask-guided KV-sharing needs the model's tokenizer");
@@ -180,6 +185,8 @@ torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const W
   if (const auto read = anchors_.for_plan(plan))
     anchor.emplace(denoiser_, sampler, *read->first, read->second, anchor_gate_);
   DeferredControls controls{options_.step_cache, anchor ? &*anchor : nullptr};
+  controls.motion =
+      plan.to.motion ? LatentMotion{(*plan.to.motion)[0], (*plan.to.motion)[1]} : options_.motion;
   if (options_.blend == StreamOptions::BlendMode::Randomized)
     controls.seam = seams(stream_window_seed(options_.seed, window_));
   auto run =

@@ -65,6 +65,8 @@ struct StreamOptions {
   bool overlap_decode = false;
   // Anchor memory (anchor_memory.h; deferred blending only).
   AnchorOptions anchor;
+  // Motion control (latent_motion.h; deferred blending only); a prompt's own motion wins.
+  LatentMotion motion;
   int64_t latent_frames = 0;  // T; 0: the family's window
   int64_t latent_height = 0;  // 0: the family's default size
   int64_t latent_width = 0;

@@ -1,0 +1,40 @@
+#include "core/control/latent_motion.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace ditstream {
+
+torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double dy) {
+  const int64_t d = frames.dim();
+  const double fx = std::floor(dx), fy = std::floor(dy);
+  const double ax = dx - fx, ay = dy - fy;
+  const auto shifted = [&](double sx, double sy) {
+    return torch::roll(frames, {static_cast<int64_t>(sy), static_cast<int64_t>(sx)},
+                       {d - 2, d - 1});
+  };
+  auto out = shifted(fx, fy) * ((1 - ax) * (1 - ay));
+  if (ax > 0) out += shifted(fx + 1, fy) * (ax * (1 - ay));
+  if (ay > 0) out += shifted(fx, fy + 1) * ((1 - ax) * ay);
+  if (ax > 0 && ay > 0) out += shifted(fx + 1, fy + 1) * (ax * ay);
+  return out;
+}
+
+torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion) {
+  const int64_t frames = x0.size(1);
+  if (first < 1 || first > frames)
+    throw std::runtime_error("motion: the first moved frame " + std::to_string(first) +
+                             " is outside [1, " + std::to_string(frames) + "]");
+  auto out = x0.clone();
+  const auto reference = x0.select(1, first - 1);
+  for (int64_t j = first; j < frames; ++j) {
+    const double k = static_cast<double>(j - first + 1);
+    out.select(1, j).copy_(translate_wrapped(reference, k * motion.dx, k * motion.dy));
+  }
+  return out;
+}
+
+}  // namespace ditstream

@@ -1,0 +1,33 @@
+#pragma once
+// Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics): at the
+// motion steps of a window, the x0-prediction of each new frame j is replaced by the reference
+// frame's (the one before the new frames) translated by (j - ref)·(dx, dy) latent pixels, with
+// wrap-around, and the sampler goes on from there; the later steps refine the moved content.
+// Each window's reference frame is the last frame it shares with the previous window, so the
+// translation continues from window to window.
+
+#include <torch/types.h>
+
+#include <cstdint>
+
+namespace ditstream {
+
+struct LatentMotion {
+  double dx = 0.0;  // latent pixels per latent frame, + is right
+  double dy = 0.0;  // + is down
+
+  bool moves() const { return dx != 0.0 || dy != 0.0; }
+};
+
+// (..., h, w) moved by (dx, dy) pixels on the torus: bilinear between the four integer shifts
+// (grid_sample with circular padding, which grid_sample itself does not offer).
+torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double dy);
+
+// x0 (1, F, C, h, w) with frames [first, F) replaced by frame first - 1 moved j - first + 1
+// steps of `motion`.
+torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion);
+
+// The motion steps of an N-step window: the first quarter, at least one.
+inline bool is_motion_step(int64_t step, int64_t num_steps) { return step < (num_steps + 3) / 4; }
+
+}  // namespace ditstream

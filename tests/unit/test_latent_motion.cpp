@@ -1,0 +1,106 @@
+// Motion control: the wrapped translation, the steered x0, and one-step windows whose new frames
+// are the reference frame moved k·(dx, dy), continuing from window to window.
+#include "core/control/latent_motion.h"
+#include "core/stream/deferred_window.h"
+#include "core/stream/stream_generator.h"
+#include "core/stream/window_pipeline.h"
+#include "tiny_components.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace ditstream {
+namespace {
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+TEST(LatentMotion, TranslationWrapsAroundAndInterpolatesBetweenPixels) {
+  const auto f = torch::randn({2, 4, 6, 9});
+  EXPECT_TRUE(torch::equal(translate_wrapped(f, 2, -1), torch::roll(f, {-1, 2}, {2, 3})));
+  EXPECT_TRUE(torch::equal(translate_wrapped(f, 9, 6), f));
+  const auto half = (f + torch::roll(f, {1}, {3})) / 2;
+  EXPECT_LT(max_diff(translate_wrapped(f, 0.5, 0), half), 1e-6);
+  const auto back = translate_wrapped(translate_wrapped(f, 1.25, -2.5), -1.25, 2.5);
+  EXPECT_LT(max_diff(back.mean(), f.mean()), 1e-5);  // mass kept; bilinear blurs a little
+}
+
+TEST(LatentMotion, SteersTheFramesAfterTheReferenceByMultiplesOfTheMotion) {
+  const auto x0 = torch::randn({1, 5, 4, 6, 8});
+  const auto out = steer_x0(x0, 2, {1.0, -1.0});
+  EXPECT_TRUE(torch::equal(out.narrow(1, 0, 2), x0.narrow(1, 0, 2)));
+  for (int64_t j = 2; j < 5; ++j)
+    EXPECT_LT(max_diff(out.select(1, j),
+                       translate_wrapped(x0.select(1, 1), double(j - 1), -double(j - 1))),
+              1e-6);
+  EXPECT_THROW(steer_x0(x0, 0, {1.0, 0.0}), std::runtime_error);
+  EXPECT_TRUE((LatentMotion{0.0, 0.5}.moves()));
+  EXPECT_FALSE(LatentMotion{}.moves());
+  EXPECT_TRUE(is_motion_step(0, 1) && is_motion_step(1, 8) && !is_motion_step(2, 8));
+}
+
+// One DDIM step ends at the steered x0, so the new frames are exact translations.
+TEST(LatentMotion, OneStepWindowsMoveTheirNewFramesFromTheLastSharedOne) {
+  const auto components = testing::tiny_components();
+  const WindowPipeline pipeline(components);
+  const GuidedDenoiser denoiser(components, {6.0, false}, {});
+  const auto cond = pipeline.encode_prompt("a panda playing guitar");
+  const auto uncond = pipeline.encode_prompt("blurry");
+  auto sampler = components->samplers->make("ddim", 1, {});
+  constexpr int64_t kFrames = 13, kOverlap = 6;
+  DeferredControls controls;
+  controls.motion = {2.0, 1.0};
+  const WindowInput first{pipeline.initial_latents(1, kFrames), cond, uncond};
+  const auto run0 =
+      denoise_deferred(denoiser, *sampler, first, kOverlap, nullptr, nullptr, {}, controls);
+  const WindowInput second{pipeline.initial_latents(2, kFrames), cond, uncond};
+  const auto run1 = denoise_deferred(denoiser, *sampler, second, kOverlap, &run0.provisional,
+                                     nullptr, {}, controls);
+  const auto check = [](const torch::Tensor& x, int64_t first) {
+    for (int64_t j = first; j < kFrames; ++j) {
+      const double k = double(j - first + 1);
+      EXPECT_LT(max_diff(x.select(1, j), translate_wrapped(x.select(1, first - 1), 2 * k, k)), 1e-4)
+          << "frame " << j;
+    }
+  };
+  check(run0.latents, 1);
+  check(run1.latents, kOverlap);
+  const auto still = denoise_deferred(denoiser, *sampler, first, kOverlap, nullptr, nullptr, {});
+  EXPECT_GT(max_diff(still.latents, run0.latents), 1e-2);
+}
+
+std::vector<torch::Tensor> stream_latents(const StreamOptions& o,
+                                          std::optional<std::array<double, 2>> own) {
+  auto timeline = std::make_shared<PromptTimeline>();
+  PromptEntry entry{0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""};
+  entry.motion = own;
+  timeline->add(entry);
+  StreamGenerator g(testing::tiny_components(), o, timeline);
+  std::vector<torch::Tensor> committed;
+  g.set_callbacks(
+      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
+  for (int n = 0; n < 2; ++n) g.next_window();
+  return committed;
+}
+
+TEST(LatentMotion, StreamMotionZeroIsNoMotionAndAPromptsOwnMotionWins) {
+  StreamOptions o;
+  o.steps = 2;
+  o.sampler = "ddim";
+  const auto plain = stream_latents(o, std::nullopt);
+  o.motion = {0.0, 0.0};
+  const auto zero = stream_latents(o, std::nullopt);
+  for (size_t k = 0; k < plain.size(); ++k) EXPECT_TRUE(torch::equal(plain[k], zero[k]));
+  o.motion = {1.0, 0.0};
+  const auto moving = stream_latents(o, std::nullopt);
+  EXPECT_GT(max_diff(moving[0], plain[0]), 1e-3);
+  const auto overridden = stream_latents(o, std::array<double, 2>{0.0, 0.0});
+  for (size_t k = 0; k < plain.size(); ++k) EXPECT_TRUE(torch::equal(plain[k], overridden[k]));
+  o.blend = StreamOptions::BlendMode::PrefixPinned;
+  EXPECT_THROW(StreamGenerator(testing::tiny_components(), o, std::make_shared<PromptTimeline>()),
+               std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ditstream
