@@ -41,6 +41,8 @@ gboolean read_fields(const GstStructure* s, DitstreamSetPrompt* out, GError** er
     return fail(error, "'subject-words' must be a string");
   if (!read_string(s, "switch", &out->switch_method))
     return fail(error, "'switch' must be a string: recache, ditctrl or cut");
+  if (!read_string(s, "motion", &out->motion))
+    return fail(error, "'motion' must be a string: DX,DY");
   gint64 running_time = -1, windows = -1;
   if (!read_integer(s, "frame", &out->frame) || out->frame < -1 ||
       (gst_structure_has_field(s, "frame") && out->frame < 0))
@@ -92,7 +94,8 @@ gboolean ditstream_event_is_set_prompt(GstEvent* event) {
 gboolean ditstream_event_parse_set_prompt(GstEvent* event, DitstreamSetPrompt* out,
                                           GError** error) {
   g_return_val_if_fail(out != nullptr, FALSE);
-  *out = DitstreamSetPrompt{nullptr, nullptr, nullptr, -1, GST_CLOCK_TIME_NONE, -1, nullptr};
+  *out =
+      DitstreamSetPrompt{nullptr, nullptr, nullptr, -1, GST_CLOCK_TIME_NONE, -1, nullptr, nullptr};
   if (!ditstream_event_is_set_prompt(event))
     return fail(error, "not a " DITSTREAM_EVENT_SET_PROMPT " event");
   if (read_fields(gst_event_get_structure(event), out, error)) return TRUE;
@@ -106,6 +109,7 @@ void ditstream_set_prompt_clear(DitstreamSetPrompt* parsed) {
   g_clear_pointer(&parsed->negative_prompt, g_free);
   g_clear_pointer(&parsed->subject_words, g_free);
   g_clear_pointer(&parsed->switch_method, g_free);
+  g_clear_pointer(&parsed->motion, g_free);
 }
 
 }  // extern "C"

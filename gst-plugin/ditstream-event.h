@@ -27,6 +27,7 @@ typedef struct {
   GstClockTime running_time; /* GST_CLOCK_TIME_NONE when absent */
   gint transition_windows;   /* -1 when absent */
   gchar* switch_method;      /* "switch": recache, ditctrl or cut; NULL when absent */
+  gchar* motion; /* "motion": "DX,DY" latent pixels per latent frame; NULL when absent */
 } DitstreamSetPrompt;
 
 /* Pass NULL, -1 or GST_CLOCK_TIME_NONE for the optional fields. Returns NULL when prompt is

@@ -36,7 +36,8 @@
  * - the custom upstream event `ditstreamsrc-set-prompt` (build and parse it with
  *   `gst-plugin/ditstream-event.h`). Fields: `prompt` (string, required), `negative-prompt`
  *   (string), `subject-words` (string, comma-separated), `frame` (gint64) or `running-time`
- *   (guint64), `transition-windows` (gint, 0..64). Copies with the same seqnum (a tee
+ *   (guint64), `transition-windows` (gint, 0..64), `switch` (string), `motion` (string
+ *   "DX,DY"). Copies with the same seqnum (a tee
  *   upstream) apply once; a malformed event is refused (FALSE) with a CORE EVENT warning.
  *
  * Prompts are checked on the caller's thread: transition windows beyond 64, or with

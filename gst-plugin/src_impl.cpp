@@ -311,7 +311,14 @@ int64_t SrcImpl::add_prompt(const PromptRequest& request) {
       request.transition_windows >= 0 ? request.transition_windows : s.transition_windows;
   entry.switch_method = request.switch_method;
   entry.frame = frame_for(request);
-  if (const auto refusal = check_and_add(entry)) {
+  std::optional<std::string> refusal;
+  try {
+    entry.motion = parse_motion(request.motion);
+  } catch (const std::invalid_argument& e) {
+    refusal = e.what();
+  }
+  if (!refusal) refusal = check_and_add(entry);
+  if (refusal) {
     GST_ELEMENT_WARNING(src_, LIBRARY, SETTINGS,
                         ("refused prompt '%s': %s", request.text.c_str(), refusal->c_str()),
                         (nullptr));
@@ -356,10 +363,12 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
                         parsed.frame,
                         parsed.running_time,
                         parsed.transition_windows,
+                        "",
                         ""};
   if (parsed.negative_prompt) request.negative_prompt = parsed.negative_prompt;
   if (parsed.subject_words) request.subject_words = parsed.subject_words;
   if (parsed.switch_method) request.switch_method = parsed.switch_method;
+  if (parsed.motion) request.motion = parsed.motion;
   ditstream_set_prompt_clear(&parsed);
   return add_prompt(request) >= 0;
 }

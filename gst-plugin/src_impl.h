@@ -30,6 +30,7 @@ struct PromptRequest {
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   int transition_windows = -1;  // -1: the transition-windows property
   std::string switch_method;    // causal path; empty: the switch property
+  std::string motion;           // "DX,DY"; empty: the motion property
 };
 
 class SrcImpl : public GenerationListener {

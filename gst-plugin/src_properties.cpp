@@ -28,6 +28,7 @@ enum PropertyId : guint {
   PROP_STEP_CACHE,
   PROP_ANCHOR,
   PROP_ANCHOR_STRENGTH,
+  PROP_MOTION,
   PROP_GENERATOR,
   PROP_SWITCH,
   PROP_TRANSFORMER_CHECKPOINT,
@@ -236,6 +237,13 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
                           "Log-weight added to the anchor keys' attention scores", -G_MAXDOUBLE,
                           10.0, d.anchor_strength, kReady));
   g_object_class_install_property(
+      k, PROP_MOTION,
+      g_param_spec_string("motion", "Motion",
+                          "Motion control DX,DY: new frames move DX,DY latent pixels per latent "
+                          "frame, whatever the prompt says (blend=deferred; a prompt's own "
+                          "'motion' event field wins); empty: none",
+                          "", kReady));
+  g_object_class_install_property(
       k, PROP_GENERATOR,
       g_param_spec_enum("generator", "Generator", "Which stream generator runs", generator_type(),
                         int(d.generator), kReady));
@@ -365,6 +373,9 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_ANCHOR_STRENGTH:
       s.anchor_strength = g_value_get_double(value);
       break;
+    case PROP_MOTION:
+      s.motion = string_of(value);
+      break;
     case PROP_GENERATOR:
       s.generator = GeneratorChoice(g_value_get_enum(value));
       break;
@@ -456,6 +467,9 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_ANCHOR_STRENGTH:
       g_value_set_double(value, s.anchor_strength);
+      break;
+    case PROP_MOTION:
+      g_value_set_string(value, s.motion.c_str());
       break;
     case PROP_GENERATOR:
       g_value_set_enum(value, int(s.generator));

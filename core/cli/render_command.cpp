@@ -49,6 +49,8 @@ constexpr const char* kHelp =
     "  --anchor off|first-frame|first-window  stream mode: every window also attends to its\n"
     "                         prompt's first window (anchor memory; default off)\n"
     "  --anchor-strength S    log-weight on the anchor's attention scores (default 0)\n"
+    "  --motion DX,DY         stream mode: new frames move DX,DY latent pixels per latent\n"
+    "                         frame (motion control; default none)\n"
     "  --seconds N            stream mode: length of the video (default: last start + 6)\n"
     "  --generator auto|windowed|causal   stream mode (auto: causal for causal checkpoints)\n"
     "  --switch auto|recache|ditctrl|cut  causal generator's prompt switch (auto: the\n"
@@ -136,6 +138,7 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   s.step_cache = a.get_double("step-cache", 0.0);
   s.anchor = parse_anchor_mode(a.get("anchor", anchor_mode_name(s.anchor)));
   s.anchor_strength = a.get_double("anchor-strength", s.anchor_strength);
+  s.motion = a.get("motion", s.motion);
   return s;
 }
 

@@ -57,6 +57,7 @@ struct SessionSettings {
   double step_cache = 0.0;              // > 0: First-Block-Cache threshold (approximate); 0: off
   AnchorMode anchor = AnchorMode::Off;  // anchor memory (blend=deferred)
   double anchor_strength = 0.0;         // log-weight on the anchor's attention scores
+  std::string motion;  // "DX,DY" latent pixels per latent frame (blend=deferred); "": none
   GeneratorChoice generator = GeneratorChoice::Auto;
   SwitchChoice switch_method = SwitchChoice::Auto;
   std::string transformer_checkpoint;  // a causal generator checkpoint beside a plain Wan folder

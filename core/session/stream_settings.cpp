@@ -62,6 +62,7 @@ StreamOptions to_stream_options(const SessionSettings& s, const PipelineComponen
   o.step_cache = s.step_cache;
   o.anchor.mode = s.anchor;
   o.anchor.strength = s.anchor_strength;
+  if (const auto motion = parse_motion(s.motion)) o.motion = {(*motion)[0], (*motion)[1]};
   o.overlap_decode = model.runtime.device.is_cuda();
   o.latent_frames = s.window_frames;
   o.latent_width = s.width / model.geometry().spatial_compression;

@@ -86,6 +86,7 @@ std::vector<ScheduledPrompt> parse_prompt_json(const std::string& text, const st
       p.entry.subject_words = item.value("subjects", std::vector<std::string>());
       p.entry.transition_windows = item.value("transition_windows", int64_t{-1});
       p.entry.switch_method = item.value("switch", std::string());
+      p.entry.motion = parse_motion(item.value("motion", std::string()));
       if (!(p.start_seconds >= 0)) throw std::runtime_error("'start' must be >= 0");
       out.push_back(std::move(p));
     } catch (const std::exception& e) {

@@ -1,8 +1,22 @@
 #include "core/stream/prompt_timeline.h"
 
+#include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace ditstream {
+
+std::optional<std::array<double, 2>> parse_motion(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::istringstream in(text);
+  std::array<double, 2> d{};
+  char comma = 0;
+  if (!(in >> d[0] >> comma >> d[1]) || comma != ',' || !(in >> std::ws).eof() ||
+      !std::isfinite(d[0]) || !std::isfinite(d[1]))
+    throw std::invalid_argument("motion: '" + text +
+                                "' is not DX,DY (latent pixels per latent frame, e.g. 0.5,0)");
+  return d;
+}
 
 int64_t PromptTimeline::add(PromptEntry entry) {
   if (entry.frame < 0) throw std::runtime_error("prompt frame must be >= 0");

@@ -25,6 +25,10 @@ struct PromptEntry {
   std::optional<std::array<double, 2>> motion;
 };
 
+// "DX,DY" (latent pixels per latent frame) as a motion; "" is none. Throws std::invalid_argument
+// naming the field otherwise.
+std::optional<std::array<double, 2>> parse_motion(const std::string& text);
+
 class PromptTimeline {
  public:
   // Adds or replaces (same frame: the last one added wins). Returns the entry's id.

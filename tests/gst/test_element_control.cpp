@@ -129,7 +129,8 @@ GST_START_TEST(malformed_events_are_refused) {
         "ditstreamsrc-set-prompt, prompt=(string)x, frame=(gint64)-5",
         "ditstreamsrc-set-prompt, prompt=(string)x, frame=(gint64)5, running-time=(guint64)0",
         "ditstreamsrc-set-prompt, prompt=(string)x, frame=(string)soon",
-        "ditstreamsrc-set-prompt, prompt=(string)x, transition-windows=(double)1.5"}) {
+        "ditstreamsrc-set-prompt, prompt=(string)x, transition-windows=(double)1.5",
+        "ditstreamsrc-set-prompt, prompt=(string)x, motion=(int)1"}) {
     fail_if(gst_harness_push_upstream_event(h, malformed(fields)), "accepted: %s", fields);
     GstMessage* w = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_WARNING);
     fail_unless(w != nullptr, "no warning for: %s", fields);
@@ -200,6 +201,30 @@ GST_START_TEST(endless_transition_is_refused) {
                                                         GST_CLOCK_TIME_NONE, 100000);
   fail_if(gst_harness_push_upstream_event(h, event));
   fail_unless(next_warning(bus).find("transition-windows") != std::string::npos);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// Motion control: the property starts the stream moving, an event's `motion` field sets a
+// prompt's own, and one that is not DX,DY is refused with a warning naming the field.
+GST_START_TEST(motion_property_and_event_field) {
+  GstHarness* h = start_harness("motion=1,0");
+  GstBus* bus = attach_bus(h->element);
+  gchar* motion = nullptr;
+  g_object_get(h->element, "motion", &motion, nullptr);
+  fail_unless_equals_string(motion, "1,0");
+  g_free(motion);
+  gst_harness_play(h);
+  fail_unless(gst_harness_push_upstream_event(
+      h,
+      malformed("ditstreamsrc-set-prompt, prompt=(string)\"a wolf\", motion=(string)\"0,-0.5\"")));
+  fail_if(gst_harness_push_upstream_event(
+      h, malformed("ditstreamsrc-set-prompt, prompt=(string)x, motion=(string)left")));
+  fail_unless(next_warning(bus).find("motion: 'left' is not DX,DY") != std::string::npos);
+  GstBuffer* b = gst_harness_pull(h);  // still streaming
+  fail_unless(b != nullptr);
+  gst_buffer_unref(b);
   gst_object_unref(bus);
   gst_harness_teardown(h);
 }
@@ -285,6 +310,7 @@ static Suite* ditstreamsrc_control_suite() {
   tcase_add_test(tc, tee_duplicated_event_applies_once);
   tcase_add_test(tc, unusable_subject_words_are_refused_on_the_callers_thread);
   tcase_add_test(tc, endless_transition_is_refused);
+  tcase_add_test(tc, motion_property_and_event_field);
   tcase_add_test(tc, prompt_the_worker_cannot_use_is_dropped);
   tcase_add_test(tc, guidance_follows_a_control_source);
   return s;

@@ -32,14 +32,27 @@ TEST(PromptFile, TextLinesWithSubjectsAndComments) {
 TEST(PromptFile, Json) {
   const auto p = parse_prompt_json(
       R"([{"start": 0, "prompt": "a"}, {"start": 2, "prompt": "b", "subjects": ["x"],)"
-      R"( "transition_windows": 3, "negative_prompt": "blur", "switch": "ditctrl"}])",
+      R"( "transition_windows": 3, "negative_prompt": "blur", "switch": "ditctrl",)"
+      R"( "motion": "0.5,-1"}])",
       "f.json");
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[1].entry.transition_windows, 3);
   EXPECT_EQ(p[1].entry.negative_prompt, "blur");
   EXPECT_EQ(p[1].entry.switch_method, "ditctrl");
   EXPECT_EQ(p[0].entry.switch_method, "");
+  EXPECT_EQ(p[1].entry.motion, (std::array<double, 2>{0.5, -1.0}));
+  EXPECT_FALSE(p[0].entry.motion);
   EXPECT_EQ(to_entries(p, 30000, 1001)[1].frame, 60);
+  EXPECT_THROW(parse_prompt_json(R"([{"prompt": "a", "motion": "1"}])", "f.json"),
+               std::runtime_error);
+}
+
+TEST(PromptFile, MotionIsDxCommaDy) {
+  EXPECT_EQ(parse_motion("2,-0.25"), (std::array<double, 2>{2.0, -0.25}));
+  EXPECT_EQ(parse_motion(" 1 , 0 "), (std::array<double, 2>{1.0, 0.0}));
+  EXPECT_FALSE(parse_motion(""));
+  for (const char* bad : {"1", "1;2", "1,2,3", "left", "1,nan", "1,2x"})
+    EXPECT_THROW(parse_motion(bad), std::invalid_argument) << bad;
 }
 
 TEST(PromptFile, InlineWithEscapedSemicolon) {
