@@ -43,6 +43,11 @@ gboolean read_fields(const GstStructure* s, DitstreamSetPrompt* out, GError** er
     return fail(error, "'switch' must be a string: recache, ditctrl or cut");
   if (!read_string(s, "motion", &out->motion))
     return fail(error, "'motion' must be a string: DX,DY");
+  const gchar* transition = gst_structure_get_string(s, "transition");
+  if (gst_structure_has_field(s, "transition") &&
+      (!transition || (g_strcmp0(transition, "blend") != 0 && g_strcmp0(transition, "cut") != 0)))
+    return fail(error, "'transition' must be a string: blend or cut");
+  out->cut = g_strcmp0(transition, "cut") == 0;
   gint64 running_time = -1, windows = -1;
   if (!read_integer(s, "frame", &out->frame) || out->frame < -1 ||
       (gst_structure_has_field(s, "frame") && out->frame < 0))
@@ -94,8 +99,8 @@ gboolean ditstream_event_is_set_prompt(GstEvent* event) {
 gboolean ditstream_event_parse_set_prompt(GstEvent* event, DitstreamSetPrompt* out,
                                           GError** error) {
   g_return_val_if_fail(out != nullptr, FALSE);
-  *out =
-      DitstreamSetPrompt{nullptr, nullptr, nullptr, -1, GST_CLOCK_TIME_NONE, -1, nullptr, nullptr};
+  *out = DitstreamSetPrompt{nullptr, nullptr, nullptr, -1,   GST_CLOCK_TIME_NONE,
+                            -1,      nullptr, nullptr, FALSE};
   if (!ditstream_event_is_set_prompt(event))
     return fail(error, "not a " DITSTREAM_EVENT_SET_PROMPT " event");
   if (read_fields(gst_event_get_structure(event), out, error)) return TRUE;

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  *   transition-windows (gint)    interpolated windows before the prompt is reached
  *   switch (string)              causal generator: recache, ditctrl or cut (default: the
  *                                element's switch property)
+ *   motion             (string)  "DX,DY" motion control for this prompt's windows
+ *   transition         (string)  blend (default) or cut: a shot cut
  * The prompt takes effect at the first window boundary at or after the requested frame (or
  * the next window not yet started when neither frame nor running-time is given). */
 #define DITSTREAM_EVENT_SET_PROMPT "ditstreamsrc-set-prompt"
@@ -28,6 +30,7 @@ typedef struct {
   gint transition_windows;   /* -1 when absent */
   gchar* switch_method;      /* "switch": recache, ditctrl or cut; NULL when absent */
   gchar* motion; /* "motion": "DX,DY" latent pixels per latent frame; NULL when absent */
+  gboolean cut;  /* "transition": "cut" TRUE; "blend" or absent FALSE */
 } DitstreamSetPrompt;
 
 /* Pass NULL, -1 or GST_CLOCK_TIME_NONE for the optional fields. Returns NULL when prompt is

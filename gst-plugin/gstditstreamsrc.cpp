@@ -37,7 +37,7 @@
  *   `gst-plugin/ditstream-event.h`). Fields: `prompt` (string, required), `negative-prompt`
  *   (string), `subject-words` (string, comma-separated), `frame` (gint64) or `running-time`
  *   (guint64), `transition-windows` (gint, 0..64), `switch` (string), `motion` (string
- *   "DX,DY"). Copies with the same seqnum (a tee
+ *   "DX,DY"), `transition` (string: blend or cut). Copies with the same seqnum (a tee
  *   upstream) apply once; a malformed event is refused (FALSE) with a CORE EVENT warning.
  *
  * Prompts are checked on the caller's thread: transition windows beyond 64, or with
@@ -52,7 +52,8 @@
  *
  * ## Bus messages (GST_MESSAGE_ELEMENT)
  *
- * - `ditstreamsrc-prompt-applied`: prompt-id (gint64), prompt (string), frame (gint64),
+ * - `ditstreamsrc-prompt-applied`: prompt-id (gint64), prompt (string), transition (string:
+ *   blend or cut), frame (gint64),
  *   pts (guint64), transition-weight (gdouble); with the first buffer of each prompt.
  * - `ditstreamsrc-window`: index, first-frame, frames, prompt-id, steps (gint64),
  *   transition-weight (gdouble), generation-time, video-duration (guint64, ns),

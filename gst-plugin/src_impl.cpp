@@ -309,7 +309,9 @@ int64_t SrcImpl::add_prompt(const PromptRequest& request) {
   entry.subject_words = split_subject_words(request.subject_words.value_or(s.subject_words));
   entry.transition_windows =
       request.transition_windows >= 0 ? request.transition_windows : s.transition_windows;
-  entry.switch_method = request.switch_method;
+  entry.switch_method =
+      request.cut && request.switch_method.empty() ? "cut" : request.switch_method;
+  entry.cut = request.cut;
   entry.frame = frame_for(request);
   std::optional<std::string> refusal;
   try {
@@ -364,7 +366,8 @@ std::optional<bool> SrcImpl::handle_event(GstEvent* event) {
                         parsed.running_time,
                         parsed.transition_windows,
                         "",
-                        ""};
+                        "",
+                        parsed.cut != FALSE};
   if (parsed.negative_prompt) request.negative_prompt = parsed.negative_prompt;
   if (parsed.subject_words) request.subject_words = parsed.subject_words;
   if (parsed.switch_method) request.switch_method = parsed.switch_method;

@@ -31,6 +31,7 @@ struct PromptRequest {
   int transition_windows = -1;  // -1: the transition-windows property
   std::string switch_method;    // causal path; empty: the switch property
   std::string motion;           // "DX,DY"; empty: the motion property
+  bool cut = false;             // transition=cut: a shot cut (and the causal switch's cut)
 };
 
 class SrcImpl : public GenerationListener {

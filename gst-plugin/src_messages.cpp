@@ -10,7 +10,8 @@ GstMessage* prompt_applied_message(GstObject* src, const GeneratedFrame& frame, 
   GstStructure* s = gst_structure_new(
       DITSTREAM_MESSAGE_PROMPT_APPLIED, "prompt-id", G_TYPE_INT64, frame.prompt_id, "prompt",
       G_TYPE_STRING, text, "frame", G_TYPE_INT64, frame.index, "pts", G_TYPE_UINT64, pts,
-      "transition-weight", G_TYPE_DOUBLE, frame.transition_weight, nullptr);
+      "transition-weight", G_TYPE_DOUBLE, frame.transition_weight, "transition", G_TYPE_STRING,
+      frame.cut ? "cut" : "blend", nullptr);
   return gst_message_new_element(src, s);
 }
 

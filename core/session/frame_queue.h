@@ -22,6 +22,7 @@ struct GeneratedFrame {
   int64_t window = 0;  // the window that generated it
   int64_t prompt_id = 0;
   double transition_weight = 1.0;
+  bool cut = false;  // the prompt came in by a shot cut
   std::shared_ptr<const std::string> prompt;
 };
 

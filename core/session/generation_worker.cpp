@@ -23,6 +23,7 @@ GeneratedFrame to_generated(const StreamFrame& f, int64_t window,
   out.window = window;
   out.prompt_id = f.prompt_id;
   out.transition_weight = f.transition_weight;
+  out.cut = f.cut;
   out.prompt = std::move(prompt);
   return out;
 }

@@ -42,8 +42,9 @@ std::optional<std::pair<const Anchor*, double>> AnchorMemory::for_plan(
 }
 
 AnchorSteps::AnchorSteps(const GuidedDenoiser& denoiser, const Sampler& sampler,
-                         const Anchor& anchor, double log_weight, KvSharingGate gate)
-    : denoiser_(denoiser), sampler_(sampler), anchor_(anchor), gate_(gate) {
+                         const Anchor& anchor, double log_weight, KvSharingGate gate,
+                         std::optional<int64_t> held_step)
+    : denoiser_(denoiser), sampler_(sampler), anchor_(anchor), gate_(gate), held_step_(held_step) {
   current_.log_weight = log_weight;
 }
 

@@ -58,11 +58,13 @@ class AnchorMemory {
   std::optional<Anchor> anchor_;
 };
 
-// One window's anchor steps: at(step) runs the anchor's forward once per gated step.
+// One window's anchor steps: at(step) runs the anchor's forward once per gated step, or, with a
+// `held_step`, once at that step's (low) noise level for all of them (a cut's context, after
+// Long Context Tuning's history held at a low noise level and cached once).
 class AnchorSteps {
  public:
   AnchorSteps(const GuidedDenoiser& denoiser, const Sampler& sampler, const Anchor& anchor,
-              double log_weight, KvSharingGate gate);
+              double log_weight, KvSharingGate gate, std::optional<int64_t> held_step = {});
   // The anchor of step `step` (timestep t), or null outside the gate's steps.
   const AnchorStep* at(int64_t step, double t);
 
@@ -71,6 +73,7 @@ class AnchorSteps {
   const Sampler& sampler_;
   const Anchor& anchor_;
   KvSharingGate gate_;
+  std::optional<int64_t> held_step_;
   int64_t step_ = -1;
   AnchorStep current_;
 };

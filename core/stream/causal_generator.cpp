@@ -219,7 +219,7 @@ std::vector<StreamFrame> CausalGenerator::to_frames(const torch::Tensor& decoded
   const auto rgb = times_.time(Stage::Convert,
                                [&] { return to_uint8_rgb(postprocess_video(decoded))[0].cpu(); });
   for (int64_t f = 0; f < rgb.size(0); ++f)
-    out.push_back({rgb[f], frames_emitted_++, plan.to.id, plan.beta});
+    out.push_back({rgb[f], frames_emitted_++, plan.to.id, plan.beta, plan.to.cut});
   return out;
 }
 

@@ -25,6 +25,7 @@ struct StreamFrame {
   int64_t index = 0;
   int64_t prompt_id = 0;           // the window's target prompt (the new one in a transition)
   double transition_weight = 1.0;  // beta of the window's embedding: 0 previous, 1 new prompt
+  bool cut = false;                // the prompt came in by a shot cut
 };
 
 struct StreamCallbacks {

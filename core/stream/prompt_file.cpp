@@ -87,6 +87,10 @@ std::vector<ScheduledPrompt> parse_prompt_json(const std::string& text, const st
       p.entry.transition_windows = item.value("transition_windows", int64_t{-1});
       p.entry.switch_method = item.value("switch", std::string());
       p.entry.motion = parse_motion(item.value("motion", std::string()));
+      const auto transition = item.value("transition", std::string("blend"));
+      if (transition != "blend" && transition != "cut")
+        throw std::runtime_error("'transition' must be blend or cut, got '" + transition + "'");
+      p.entry.cut = transition == "cut";
       if (!(p.start_seconds >= 0)) throw std::runtime_error("'start' must be >= 0");
       out.push_back(std::move(p));
     } catch (const std::exception& e) {

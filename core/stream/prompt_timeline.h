@@ -21,6 +21,9 @@ struct PromptEntry {
   std::vector<int64_t> subject_tokens;     // explicit token indices, if given
   int64_t transition_windows = -1;         // -1: the generator's default
   std::string switch_method;  // causal path: "recache" | "ditctrl" | "cut"; "": the stream's
+  // A shot cut: the prompt starts at a window boundary with no transition windows and no blending
+  // across it; the new shot reads the previous one's K/V as context (windowed generator).
+  bool cut = false;
   // Motion control (dx, dy) in latent pixels per latent frame; unset: the stream's.
   std::optional<std::array<double, 2>> motion;
 };

@@ -110,6 +110,14 @@ int64_t StreamGenerator::first_committed_latent(int64_t window) const {
   return window == 0 ? 0 : frames_ + (window - 1) * stride();
 }
 
+// The old shot's last frames (its provisional ones, as the last run left them) under its text.
+Anchor StreamGenerator::cut_context() const {
+  Anchor context{last_plan_.to.id, provisional_latents_, {}, provisional_->cond};
+  context.noise = seeded_noise(static_cast<uint64_t>(stream_window_seed(options_.seed, window_)) +
+                               5)(context.latents);
+  return context;
+}
+
 bool StreamGenerator::deferred() const {
   return options_.blend == StreamOptions::BlendMode::Deferred ||
          options_.blend == StreamOptions::BlendMode::Randomized;
@@ -181,8 +189,15 @@ torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const SubjectTok
 torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const WindowInput& window,
                                                  Sampler& sampler, const SubjectTokens* subjects,
                                                  const WindowCallbacks& callbacks) {
+  // A cut drops the old shot's provisional frames and reads them as context instead.
+  const bool cut = plan.to.cut && provisional_ && plan.to.id != last_plan_.to.id;
+  const ProvisionalFrames* previous = provisional_ && !cut ? &*provisional_ : nullptr;
+  std::optional<Anchor> context;
+  if (cut) context = cut_context();
   std::optional<AnchorSteps> anchor;
-  if (const auto read = anchors_.for_plan(plan))
+  if (context)
+    anchor.emplace(denoiser_, sampler, *context, 0.0, anchor_gate_, (3 * options_.steps) / 4);
+  else if (const auto read = anchors_.for_plan(plan))
     anchor.emplace(denoiser_, sampler, *read->first, read->second, anchor_gate_);
   DeferredControls controls{options_.step_cache, anchor ? &*anchor : nullptr};
   controls.motion =
@@ -233,7 +248,7 @@ std::vector<StreamFrame> StreamGenerator::to_frames(const torch::Tensor& decoded
                                [&] { return to_uint8_rgb(postprocess_video(decoded))[0].cpu(); });
   for (int64_t f = 0; f < rgb.size(0); ++f) {
     const auto& plan = plan_of_frame(frames_emitted_);
-    out.push_back({rgb[f], frames_emitted_++, plan.to.id, plan.beta});
+    out.push_back({rgb[f], frames_emitted_++, plan.to.id, plan.beta, plan.to.cut});
   }
   return out;
 }

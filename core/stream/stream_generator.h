@@ -121,6 +121,7 @@ class StreamGenerator : public FrameGenerator {
  private:
   int64_t first_committed_latent(int64_t window) const;
   bool deferred() const;  // Deferred or Randomized: the last O frames stay provisional
+  Anchor cut_context() const;
   // Randomized blending's seam per step of this window, drawn from the window's seed.
   std::function<int64_t(int64_t)> seams(int64_t seed) const;
   // Denoises the window and returns the latents it commits; the carried state changes only when

@@ -23,6 +23,7 @@ PromptEntry WindowScheduler::entry_at(int64_t frame) const {
 }
 
 int64_t WindowScheduler::transitions_for(const PromptEntry& entry) const {
+  if (entry.cut) return 0;
   return entry.transition_windows >= 0 ? entry.transition_windows : default_transitions_;
 }
 

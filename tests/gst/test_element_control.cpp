@@ -67,7 +67,33 @@ GST_START_TEST(event_changes_prompt_at_stated_frame) {
   fail_unless_equals_uint64(pts, frame_time(kWindow1, 8, 1));
   fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "prompt"),
                             "a white wolf in the snow");
+  fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "transition"),
+                            "blend");
   gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// transition=cut: the prompt comes in at the window boundary with no interpolated window (even
+// though transition-windows is 1), and its prompt-applied message says so.
+GST_START_TEST(cut_event_switches_at_the_boundary_and_says_so) {
+  GstHarness* h = start_harness("");
+  GstBus* bus = attach_bus(h->element);
+  gst_harness_play(h);
+  fail_unless(gst_harness_push_upstream_event(
+      h, malformed("ditstreamsrc-set-prompt, prompt=(string)\"a white wolf\", "
+                   "frame=(gint64)25, transition=(string)cut")));
+  double weight = 0;
+  fail_unless_equals_int64(first_frame_of(h, 2, 60, &weight), kWindow1);
+  fail_unless_equals_float(weight, 1.0);
+  GstMessage* m = applied_message(bus, 2);
+  fail_unless(m != nullptr);
+  fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "transition"),
+                            "cut");
+  gst_message_unref(m);
+  fail_if(gst_harness_push_upstream_event(
+      h, malformed("ditstreamsrc-set-prompt, prompt=(string)x, transition=(string)fade")));
   gst_object_unref(bus);
   gst_harness_teardown(h);
 }
@@ -311,6 +337,7 @@ static Suite* ditstreamsrc_control_suite() {
   tcase_add_test(tc, unusable_subject_words_are_refused_on_the_callers_thread);
   tcase_add_test(tc, endless_transition_is_refused);
   tcase_add_test(tc, motion_property_and_event_field);
+  tcase_add_test(tc, cut_event_switches_at_the_boundary_and_says_so);
   tcase_add_test(tc, prompt_the_worker_cannot_use_is_dropped);
   tcase_add_test(tc, guidance_follows_a_control_source);
   return s;
