@@ -35,6 +35,9 @@ constexpr const char* kHelp =
     "  --seed N (7)  --steps N (20)  --sampler ddim|dpm|dpmpp-2m-sde (ddim)\n"
     "  --overlap O (default: half the window's latent frames)\n"
     "  --step-cache T (default 0: off): the deferred stream variants with a First-Block cache\n"
+    "  --anchor off|first-frame|first-window  --anchor-strength S  --long-blend "
+    "deferred|randomized\n"
+    "            the long streams' anchor memory and blend mode (default off, 0, deferred)\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
     "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -55,7 +58,10 @@ struct Settings {
   std::string sampler;
   int64_t pairs = 0, captions = 0, seed = 0, steps = 0, overlap = 0;
   int64_t long_streams = 0, long_windows = 0;
-  double step_cache = 0.0;  // for the deferred stream variants
+  double step_cache = 0.0;              // for the deferred stream variants
+  AnchorMode anchor = AnchorMode::Off;  // for the long streams
+  double anchor_strength = 0.0;
+  BlendMode long_blend = BlendMode::Deferred;
 };
 
 struct StreamVariant {
@@ -93,6 +99,9 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.steps = a.get_int("steps", a.flag("quick") ? kQuickSteps : 20);
   s.overlap = resolve_overlap(a.get_int("overlap", kAutoOverlap), model.geometry().latent_frames);
   s.step_cache = a.get_double("step-cache", 0.0);
+  s.anchor = parse_anchor_mode(a.get("anchor", "off"));
+  s.anchor_strength = a.get_double("anchor-strength", 0.0);
+  s.long_blend = parse_blend_mode(a.get("long-blend", "deferred"));
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return s;
 }
@@ -225,9 +234,11 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
   const auto& s = bench.settings;
   const auto specs = sample_single_shape_specs(s.long_streams, static_cast<uint64_t>(s.seed));
   std::vector<LongStream> streams;
-  const StreamVariant plain{"long stream", true, BlendMode::Deferred, false};
+  const StreamVariant plain{"long stream", true, s.long_blend, false};
   for (size_t i = 0; i < specs.size(); ++i) {
-    const auto options = stream_options(bench, s.seed + static_cast<int64_t>(i), plain);
+    auto options = stream_options(bench, s.seed + static_cast<int64_t>(i), plain);
+    options.anchor.mode = s.anchor;
+    options.anchor.strength = s.anchor_strength;
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
     bench.jsonl << long_stream_json(streams.back()) << "\n";
   }
@@ -239,15 +250,17 @@ std::string report_header(const Settings& s, const RunInfo& info) {
          std::to_string(info.threads) + " threads, libtorch " + info.torch_version + ", " +
          std::to_string(info.steps) + " " + s.sampler + " steps, overlap " +
          std::to_string(s.overlap) + ", seed " + std::to_string(s.seed) + ", step cache " +
-         std::to_string(s.step_cache) + ", " + std::to_string(s.pairs) + " pairs, " +
+         std::to_string(s.step_cache) + ", long streams: " + blend_mode_name(s.long_blend) +
+         ", anchor " + anchor_mode_name(s.anchor) + " (strength " +
+         std::to_string(s.anchor_strength) + "), " + std::to_string(s.pairs) + " pairs, " +
          std::to_string(s.captions) + " captions\n\n";
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(
-      args, {"help", "quick"},
-      {"model", "out", "pairs", "captions", "seed", "steps", "sampler", "overlap", "threads",
-       "device", "dtype", "long-streams", "long-windows", "step-cache"});
+  const cli::Arguments a(args, {"help", "quick"},
+                         {"model", "out", "pairs", "captions", "seed", "steps", "sampler",
+                          "overlap", "threads", "device", "dtype", "long-streams", "long-windows",
+                          "step-cache", "anchor", "anchor-strength", "long-blend"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)
