@@ -38,6 +38,8 @@ constexpr const char* kHelp =
     "  --anchor off|first-frame|first-window  --anchor-strength S  --long-blend "
     "deferred|randomized\n"
     "            the long streams' anchor memory and blend mode (default off, 0, deferred)\n"
+    "  --motion-speed V (0: off): the long streams' motion control, V latent pixels per latent\n"
+    "            frame along each caption's direction, and its measured accuracy\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
     "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -62,6 +64,7 @@ struct Settings {
   AnchorMode anchor = AnchorMode::Off;  // for the long streams
   double anchor_strength = 0.0;
   BlendMode long_blend = BlendMode::Deferred;
+  double motion_speed = 0.0;  // long streams: motion control along the caption's direction
 };
 
 struct StreamVariant {
@@ -102,6 +105,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.anchor = parse_anchor_mode(a.get("anchor", "off"));
   s.anchor_strength = a.get_double("anchor-strength", 0.0);
   s.long_blend = parse_blend_mode(a.get("long-blend", "deferred"));
+  s.motion_speed = a.get_double("motion-speed", 0.0);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return s;
 }
@@ -239,6 +243,7 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
     auto options = stream_options(bench, s.seed + static_cast<int64_t>(i), plain);
     options.anchor.mode = s.anchor;
     options.anchor.strength = s.anchor_strength;
+    options.motion = motion_along(specs[i], s.motion_speed);
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
     bench.jsonl << long_stream_json(streams.back()) << "\n";
   }
@@ -260,7 +265,7 @@ int run(const std::vector<std::string>& args) {
   const cli::Arguments a(args, {"help", "quick"},
                          {"model", "out", "pairs", "captions", "seed", "steps", "sampler",
                           "overlap", "threads", "device", "dtype", "long-streams", "long-windows",
-                          "step-cache", "anchor", "anchor-strength", "long-blend"});
+                          "step-cache", "anchor", "anchor-strength", "long-blend", "motion-speed"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)
@@ -281,7 +286,8 @@ int run(const std::vector<std::string>& args) {
       run_info("", bench.settings.model, runtime, "shapesbench", bench.settings.steps);
   const auto report = report_header(bench.settings, info) + following_table(following) + "\n" +
                       transitions_table(transitions) + "\n" +
-                      long_stream_table(streams, all_rate(following.front().scores));
+                      long_stream_table(streams, all_rate(following.front().scores)) +
+                      motion_table(streams);
   std::cout << report;
   std::ofstream(out / "shapesbench.md") << report;
   write_contact_sheet(out / "contact_sheet.png", sheet);

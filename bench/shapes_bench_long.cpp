@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -44,7 +45,68 @@ RangeScore score_range(const std::vector<LongStream>& streams, const WindowRange
   return s;
 }
 
+// The requested motion in pixels per video frame.
+std::array<double, 2> requested_pixels(const PipelineComponents& model, const LatentMotion& m) {
+  const auto& g = model.geometry();
+  const double scale = double(g.spatial_compression) / double(g.temporal_compression);
+  return {m.dx * scale, m.dy * scale};
+}
+
+// Mean centroid step along `want` over |want|², steps across a wrap taken the short way.
+double displacement_ratio(const ClipReading& r, const std::array<double, 2>& want, double width,
+                          double height) {
+  double along = 0;
+  int64_t steps = 0;
+  for (size_t i = 1; i < r.centroids.size(); ++i) {
+    const auto& a = r.centroids[i - 1];
+    const auto& b = r.centroids[i];
+    if (std::isnan(a[0]) || std::isnan(b[0])) continue;
+    double dx = b[0] - a[0], dy = b[1] - a[1];
+    dx -= width * std::round(dx / width);
+    dy -= height * std::round(dy / height);
+    along += dx * want[0] + dy * want[1];
+    ++steps;
+  }
+  const double norm = want[0] * want[0] + want[1] * want[1];
+  return steps > 0 && norm > 0 ? along / double(steps) / norm : 0.0;
+}
+
 }  // namespace
+
+LatentMotion motion_along(const ClipSpec& target, double speed) {
+  switch (target.shapes.at(0).direction) {
+    case Direction::Left:
+      return {-speed, 0};
+    case Direction::Right:
+      return {speed, 0};
+    case Direction::Up:
+      return {0, -speed};
+    case Direction::Down:
+      return {0, speed};
+  }
+  return {};
+}
+
+std::string motion_table(const std::vector<LongStream>& streams) {
+  int64_t windows = 0, within = 0, right = 0;
+  double sum = 0;
+  for (const auto& s : streams)
+    for (const double ratio : s.motion_ratio) {
+      ++windows;
+      sum += ratio;
+      within += std::abs(ratio - 1.0) <= 0.2;
+      right += ratio > 0;
+    }
+  if (windows == 0) return "";
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "\n| motion control | windows | measured / requested (mean) | within 20 %% | "
+                "direction right %% |\n|---|---|---|---|---|\n| long streams | %lld | %.2f | "
+                "%.1f %% | %.1f %% |\n",
+                static_cast<long long>(windows), sum / double(windows),
+                100.0 * double(within) / double(windows), 100.0 * double(right) / double(windows));
+  return line;
+}
 
 std::vector<int64_t> sheet_windows(int64_t windows) {
   std::vector<int64_t> picks;
@@ -57,8 +119,9 @@ LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
                            const StreamOptions& options, const ClipSpec& target, int64_t windows) {
   auto timeline = std::make_shared<PromptTimeline>();
   timeline->add({0, 0, caption(target), "", {}, {}, -1, ""});
+  const auto want = requested_pixels(*model, options.motion);
   StreamGenerator generator(std::move(model), options, timeline);
-  LongStream stream{target, options.seed, {}, {}, {}};
+  LongStream stream{target, options.seed, {}, {}, {}, {}};
   const auto sheet = sheet_windows(windows);
   for (int64_t w = 1; w <= windows; ++w) {
     std::vector<torch::Tensor> frames;
@@ -67,6 +130,9 @@ LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
     const auto reading = read_clip(clip);
     stream.windows.push_back(score_reading(reading, target));
     stream.contrast.push_back(reading.contrast);
+    if (options.motion.moves())
+      stream.motion_ratio.push_back(
+          displacement_ratio(reading, want, double(clip.size(2)), double(clip.size(1))));
     if (std::find(sheet.begin(), sheet.end(), w) != sheet.end())
       stream.sheet.push_back(clip[clip.size(0) / 2]);
     std::fprintf(stderr, "long stream %s: window %lld/%lld\n", caption(target).c_str(),
