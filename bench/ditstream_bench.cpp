@@ -34,7 +34,8 @@ constexpr const char* kHelp =
     "      transitions: a new prompt every third window (transition windows vs plain ones)\n"
     "      ablation:    deferred, deferred without KV-sharing, mask-guided, prefix-pinned, off,\n"
     "                   step-cache (deferred with --step-cache T, default 0.1), overlap-decode\n"
-    "                   (window n decodes on a thread while n+1 denoises)\n"
+    "                   (window n decodes on a thread while n+1 denoises), anchor (first-frame),\n"
+    "                   anchor-window (first-window), randomized, motion (0.5,0)\n"
     "      element:     ditstreamsrc ! fakesink vs the core generator on the same windows\n"
     "                   (needs GST_PLUGIN_PATH=<build>/gst-plugins)\n"
     "      prompt-delay: live ditstreamsrc; --changes N (3) prompt changes, each sent after\n"
@@ -80,6 +81,14 @@ std::vector<Variant> variants(const std::string& scenario, const StreamOptions& 
   out.back().options.step_cache = step_cache;
   out.push_back({"overlap-decode", base});
   out.back().options.overlap_decode = true;
+  out.push_back({"anchor", base});
+  out.back().options.anchor.mode = AnchorMode::FirstFrame;
+  out.push_back({"anchor-window", base});
+  out.back().options.anchor.mode = AnchorMode::FirstWindow;
+  out.push_back({"randomized", base});
+  out.back().options.blend = BlendMode::Randomized;
+  out.push_back({"motion", base});
+  out.back().options.motion = {0.5, 0.0};
   return out;
 }
 
