@@ -77,7 +77,8 @@ const std::vector<StreamVariant> kStreamVariants = {
     {"stream kv-on deferred", true, BlendMode::Deferred, true},
     {"stream kv-on blend-off", true, BlendMode::Off, false},
     {"stream kv-off deferred", false, BlendMode::Deferred, false},
-    {"stream kv-off blend-off", false, BlendMode::Off, true}};
+    {"stream kv-off blend-off", false, BlendMode::Off, true},
+    {"stream kv-on randomized", true, BlendMode::Randomized, false}};
 const std::vector<std::pair<std::string, bool>> kOfflineVariants = {{"offline kv-on", true},
                                                                     {"offline kv-off", false}};
 
@@ -132,7 +133,7 @@ StreamOptions stream_options(const Bench& bench, int64_t seed, const StreamVaria
   auto o = to_stream_options(base, *bench.model);
   o.kv_sharing = v.kv_sharing;
   o.blend = v.blend;
-  if (v.blend == BlendMode::Deferred) o.step_cache = s.step_cache;
+  if (v.blend != BlendMode::Off) o.step_cache = s.step_cache;
   return o;
 }
 
