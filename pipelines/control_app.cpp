@@ -146,6 +146,10 @@ bool ControlApp::send_prompt(const PromptLine& line) {
   GstEvent* event = ditstream_event_new_set_prompt_full(
       line.text.c_str(), nullptr, line.subject_words.empty() ? nullptr : line.subject_words.c_str(),
       -1, at, -1);
+  GstStructure* fields = gst_event_writable_structure(event);
+  if (line.cut) gst_structure_set(fields, "transition", G_TYPE_STRING, "cut", nullptr);
+  if (!line.motion.empty())
+    gst_structure_set(fields, "motion", G_TYPE_STRING, line.motion.c_str(), nullptr);
   if (!gst_element_send_event(pipeline_, event)) return false;
   awaiting_.insert(line.text);
   print_event("sent at=" + format_seconds(at) + " \"" + line.text + "\"" +

@@ -38,11 +38,13 @@ std::string printf_string(const char* format, ...) {
 
 std::string describe_prompt_applied(const GstStructure* s) {
   const gchar* prompt = gst_structure_get_string(s, "prompt");
+  const char* transition = gst_structure_get_string(s, "transition");
   return printf_string("prompt-applied id=%" G_GINT64_FORMAT " frame=%" G_GINT64_FORMAT
-                       " pts=%s weight=%.2f \"%s\"",
+                       " pts=%s weight=%.2f transition=%s \"%s\"",
                        int64_field(s, "prompt-id"), int64_field(s, "frame"),
                        format_seconds(uint64_field(s, "pts")).c_str(),
-                       double_field(s, "transition-weight"), prompt ? prompt : "");
+                       double_field(s, "transition-weight"), transition ? transition : "blend",
+                       prompt ? prompt : "");
 }
 
 std::string describe_window(const GstStructure* s) {

@@ -20,6 +20,21 @@ double parse_seconds(const std::string& token) {
   return seconds;
 }
 
+// Reads the leading `!cut` / `!motion=DX,DY` words off `line`.
+void parse_options(std::string& line, PromptLine& parsed) {
+  while (!line.empty() && line[0] == '!') {
+    const auto space = line.find_first_of(" \t");
+    const std::string word = line.substr(1, space == std::string::npos ? space : space - 1);
+    if (word == "cut")
+      parsed.cut = true;
+    else if (word.rfind("motion=", 0) == 0 && word.size() > 7)
+      parsed.motion = word.substr(7);
+    else
+      throw std::invalid_argument("unknown option '!" + word + "' (want !cut or !motion=DX,DY)");
+    line = space == std::string::npos ? "" : trim(line.substr(space));
+  }
+}
+
 }  // namespace
 
 std::optional<PromptLine> parse_prompt_line(const std::string& raw) {
@@ -32,6 +47,7 @@ std::optional<PromptLine> parse_prompt_line(const std::string& raw) {
         parse_seconds(line.substr(1, space == std::string::npos ? space : space - 1));
     line = space == std::string::npos ? "" : trim(line.substr(space));
   }
+  parse_options(line, parsed);
   const auto slash = line.rfind('/');
   if (slash != std::string::npos) {
     parsed.subject_words = trim(line.substr(slash + 1));

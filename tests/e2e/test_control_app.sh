@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ditstream-control fed prompt scripts on stdin:
-# 1. `@3 ...` and `@6 ...` on a 72-frame MP4 render (a long --tail: the source's own EOS ends
+# 1. `@3 ...` and `@6 !cut !motion=1,0 ...` (a shot cut with motion control) on a 72-frame MP4 render (a long --tail: the source's own EOS ends
 #    it): each prompt is applied at the first window
 #    boundary at or after its time (frames 24 and 48 requested, boundaries within one window),
 #    which the app prints (prompt-applied) and the source's per-buffer meta (--frames) shows:
@@ -24,7 +24,7 @@ first_frame_of() {  # first_frame_of LOG ID
 }
 
 # 1. timed prompts
-printf '# two changes\n@3 a white wolf in the snow / wolf\n@6 a grey owl over the snow\n' \
+printf '# two changes\n@3 a white wolf in the snow / wolf\n@6 !cut !motion=1,0 a grey owl over the snow\n' \
   | "$control" --no-status --tail 100 --frames "$TMP/frames1.txt" ditstreamsrc model="$TINY_MODEL" num-buffers=72 steps="$STEPS" \
       prompt="a red fox in the snow" "${encode[@]}" ! filesink location="$TMP/timed.mp4" \
       > "$TMP/timed.log" 2>&1 || fail "control app: $(tail "$TMP/timed.log")"
@@ -39,6 +39,8 @@ for spec in "wolf:a white wolf in the snow:24" "owl:a grey owl over the snow:48"
   expect_eq "$name pts" "$(applied_field "$TMP/timed.log" "$text" pts)" \
     "$(awk -v f="$frame" 'BEGIN { printf "%.3f", f / 8 }')"
 done
+expect_eq "wolf transition" "$(applied_field "$TMP/timed.log" "a white wolf in the snow" transition)" blend
+expect_eq "owl transition (!cut)" "$(applied_field "$TMP/timed.log" "a grey owl over the snow" transition)" cut
 expect_eq "prompt ids in frame order" "$(awk '$1 !~ /^#/ { print $3 }' "$TMP/frames1.txt" | uniq | wc -l)" 3
 expect_eq "source buffers" "$(grep -vc '^#' "$TMP/frames1.txt")" 72
 check_video "$TMP/timed.mp4" 72 9000
