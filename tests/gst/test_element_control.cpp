@@ -41,6 +41,15 @@ GstMessage* applied_message(GstBus* bus, gint64 id) {
   return nullptr;
 }
 
+// After refused events: the element still streams; then the test's harness and bus go.
+void expect_streaming_then_tear_down(GstHarness* h, GstBus* bus) {
+  GstBuffer* b = gst_harness_pull(h);
+  fail_unless(b != nullptr);
+  gst_buffer_unref(b);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+
 GstEvent* malformed(const char* fields) {
   GstStructure* s = gst_structure_from_string(fields, nullptr);
   fail_unless(s != nullptr, "%s", fields);
@@ -166,11 +175,7 @@ GST_START_TEST(malformed_events_are_refused) {
   }
   fail_unless(gst_harness_push_upstream_event(
       h, malformed("ditstreamsrc-set-prompt, prompt=(string)fine, frame=(int)100")));
-  GstBuffer* b = gst_harness_pull(h);  // still streaming
-  fail_unless(b != nullptr);
-  gst_buffer_unref(b);
-  gst_object_unref(bus);
-  gst_harness_teardown(h);
+  expect_streaming_then_tear_down(h, bus);
 }
 GST_END_TEST;
 
@@ -248,11 +253,7 @@ GST_START_TEST(motion_property_and_event_field) {
   fail_if(gst_harness_push_upstream_event(
       h, malformed("ditstreamsrc-set-prompt, prompt=(string)x, motion=(string)left")));
   fail_unless(next_warning(bus).find("motion: 'left' is not DX,DY") != std::string::npos);
-  GstBuffer* b = gst_harness_pull(h);  // still streaming
-  fail_unless(b != nullptr);
-  gst_buffer_unref(b);
-  gst_object_unref(bus);
-  gst_harness_teardown(h);
+  expect_streaming_then_tear_down(h, bus);
 }
 GST_END_TEST;
 
