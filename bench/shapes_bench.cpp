@@ -39,7 +39,8 @@ constexpr const char* kHelp =
     "deferred|randomized\n"
     "            the long streams' anchor memory and blend mode (default off, 0, deferred)\n"
     "  --motion-speed V (0: off): the long streams' motion control, V latent pixels per latent\n"
-    "            frame along each caption's direction, and its measured accuracy\n"
+    "            frame along each caption's direction, and its measured accuracy;\n"
+    "            --motion-steps F (0.25): the fraction of each window's steps it steers\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
     "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -65,6 +66,7 @@ struct Settings {
   double anchor_strength = 0.0;
   BlendMode long_blend = BlendMode::Deferred;
   double motion_speed = 0.0;  // long streams: motion control along the caption's direction
+  double motion_steps = 0.0;  // the fraction of steps it steers
 };
 
 struct StreamVariant {
@@ -107,6 +109,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.anchor_strength = a.get_double("anchor-strength", 0.0);
   s.long_blend = parse_blend_mode(a.get("long-blend", "deferred"));
   s.motion_speed = a.get_double("motion-speed", 0.0);
+  s.motion_steps = a.get_double("motion-steps", LatentMotion{}.steps);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return s;
 }
@@ -245,6 +248,7 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
     options.anchor.mode = s.anchor;
     options.anchor.strength = s.anchor_strength;
     options.motion = motion_along(specs[i], s.motion_speed);
+    options.motion.steps = s.motion_steps;
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
     bench.jsonl << long_stream_json(streams.back()) << "\n";
   }
@@ -263,10 +267,11 @@ std::string report_header(const Settings& s, const RunInfo& info) {
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(args, {"help", "quick"},
-                         {"model", "out", "pairs", "captions", "seed", "steps", "sampler",
-                          "overlap", "threads", "device", "dtype", "long-streams", "long-windows",
-                          "step-cache", "anchor", "anchor-strength", "long-blend", "motion-speed"});
+  const cli::Arguments a(
+      args, {"help", "quick"},
+      {"model", "out", "pairs", "captions", "seed", "steps", "sampler", "overlap", "threads",
+       "device", "dtype", "long-streams", "long-windows", "step-cache", "anchor", "anchor-strength",
+       "long-blend", "motion-speed", "motion-steps"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)

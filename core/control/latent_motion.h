@@ -1,6 +1,6 @@
 #pragma once
 // Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics): at the
-// motion steps of a window, the x0-prediction of each new frame j is replaced by the reference
+// first steps of a window, the x0-prediction of each new frame j is replaced by the reference
 // frame's (the one before the new frames) translated by (j - ref)·(dx, dy) latent pixels, with
 // wrap-around, and the sampler goes on from there; the later steps refine the moved content.
 // Each window's reference frame is the last frame it shares with the previous window, so the
@@ -8,15 +8,20 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace ditstream {
 
 struct LatentMotion {
-  double dx = 0.0;  // latent pixels per latent frame, + is right
-  double dy = 0.0;  // + is down
+  double dx = 0.0;      // latent pixels per latent frame, + is right
+  double dy = 0.0;      // + is down
+  double steps = 0.25;  // the fraction of a window's steps steered, from the first (at least one)
 
   bool moves() const { return dx != 0.0 || dy != 0.0; }
+  bool steers(int64_t step, int64_t num_steps) const {
+    return step < std::max<int64_t>(1, static_cast<int64_t>(steps * double(num_steps) + 0.5));
+  }
 };
 
 // (..., h, w) moved by (dx, dy) pixels on the torus: bilinear between the four integer shifts

@@ -213,7 +213,7 @@ DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler
   for (int64_t i = 0; i < n; ++i) {
     if (callbacks.cancelled && callbacks.cancelled()) throw SamplingCancelled(i);
     auto v = blend.predict(x, sampler.timesteps()[static_cast<size_t>(i)], i);
-    if (controls.motion.moves() && is_motion_step(i, n))
+    if (controls.motion.moves() && controls.motion.steers(i, n))
       v = steered(sampler, v, i, x, previous ? std::max<int64_t>(overlap, 1) : 1, controls.motion);
     x = sampler.step(v, i, x).to(dtype);
     if (callbacks.on_step) callbacks.on_step(i, n);

@@ -37,7 +37,10 @@ TEST(LatentMotion, SteersTheFramesAfterTheReferenceByMultiplesOfTheMotion) {
   EXPECT_THROW(steer_x0(x0, 0, {1.0, 0.0}), std::runtime_error);
   EXPECT_TRUE((LatentMotion{0.0, 0.5}.moves()));
   EXPECT_FALSE(LatentMotion{}.moves());
-  EXPECT_TRUE(is_motion_step(0, 1) && is_motion_step(1, 8) && !is_motion_step(2, 8));
+  const LatentMotion quarter{1.0, 0.0};
+  EXPECT_TRUE(quarter.steers(0, 1) && quarter.steers(1, 8) && !quarter.steers(2, 8));
+  EXPECT_TRUE((LatentMotion{1.0, 0.0, 0.0}.steers(0, 20)));
+  EXPECT_TRUE((LatentMotion{1.0, 0.0, 1.0}.steers(19, 20)));
 }
 
 // One DDIM step ends at the steered x0, so the new frames are exact translations.
