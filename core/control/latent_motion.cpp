@@ -24,12 +24,16 @@ torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double d
 }
 
 torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion) {
-  const int64_t frames = x0.size(1);
-  if (first < 1 || first > frames)
+  if (first < 1 || first > x0.size(1))
     throw std::runtime_error("motion: the first moved frame " + std::to_string(first) +
-                             " is outside [1, " + std::to_string(frames) + "]");
+                             " is outside [1, " + std::to_string(x0.size(1)) + "]");
+  return steer_x0(x0, first, motion, x0.select(1, first - 1));
+}
+
+torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion,
+                       const torch::Tensor& reference) {
+  const int64_t frames = x0.size(1);
   auto out = x0.clone();
-  const auto reference = x0.select(1, first - 1);
   for (int64_t j = first; j < frames; ++j) {
     const double k = static_cast<double>(j - first + 1);
     out.select(1, j).copy_(translate_wrapped(reference, k * motion.dx, k * motion.dy));

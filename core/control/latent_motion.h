@@ -28,8 +28,11 @@ struct LatentMotion {
 // (grid_sample with circular padding, which grid_sample itself does not offer).
 torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double dy);
 
-// x0 (1, F, C, h, w) with frames [first, F) replaced by frame first - 1 moved j - first + 1
-// steps of `motion`.
+// x0 (1, F, C, h, w) with frames [first, F) replaced by `reference` (1, C, h, w) moved
+// j - first + 1 steps of `motion`.
+torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion,
+                       const torch::Tensor& reference);
+// The same with frame first - 1 as the reference.
 torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion);
 
 // The motion steps of an N-step window: the first quarter, at least one.

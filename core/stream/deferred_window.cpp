@@ -62,8 +62,9 @@ class DeferredBlend {
     if (!previous_ || !gated(step)) {
       const auto plain = denoiser_.predict(target, t, step, steps, cache_.get());
       if (previous_) return blend(x, step, plain, plain, {});
-      record(x, step, plain, plain, {});
-      return plain;
+      const auto moved = steered(plain, x, step, {});
+      record(x, step, moved, moved, {});
+      return moved;
     }
     const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1), previous_->cond,
                            previous_->uncond, anchor};
@@ -78,6 +79,7 @@ class DeferredBlend {
     if (controls.step_cache > 0.0) cache_ = std::make_unique<FirstBlockCache>(controls.step_cache);
     anchor_ = controls.anchor;
     seam_ = controls.seam;
+    motion_ = controls.motion;
   }
 
  private:
@@ -86,11 +88,33 @@ class DeferredBlend {
                       const torch::Tensor& shared, const torch::Tensor& source) {
     return time_stage(times_, Stage::Blending, [&] {
       const auto carried = carried_sum(x, step, source);
-      auto out = (plain + shared) / 2;
-      head(out).copy_(blend_head(x, step, plain, shared, carried));
-      record(x, step, plain, shared, carried);
+      const auto blended_head = blend_head(x, step, plain, shared, carried);
+      const auto moved_plain = steered(plain, x, step, blended_head);
+      const auto moved_shared = steered(shared, x, step, blended_head);
+      auto out = (moved_plain + moved_shared) / 2;
+      head(out).copy_(blended_head);
+      record(x, step, moved_plain, moved_shared, carried);
       return out;
     });
+  }
+
+  // Motion control at its steps: the pass's new frames (from O; from 1 without a previous run)
+  // become the reference frame moved (latent_motion.h), the reference being the last blended
+  // provisional frame (`head`, a model output on frames [0, O)) or the pass's own frame 0. Both
+  // passes and what is recorded for the next run carry the motion.
+  torch::Tensor steered(const torch::Tensor& v, const torch::Tensor& x, int64_t step,
+                        const torch::Tensor& head_v) const {
+    if (!motion_.moves() || !motion_.steers(step, sampler_.num_steps())) return v;
+    const int64_t first = previous_ ? std::max<int64_t>(overlap_, 1) : 1, moved = frames_ - first;
+    const auto x0 = sampler_.to_x0(v, step, x);
+    const auto reference = head_v.defined() && overlap_ > 0
+                               ? sampler_.to_x0(head_v, step, head(x)).select(1, overlap_ - 1)
+                               : x0.select(1, first - 1);
+    const auto steered_x0 = steer_x0(x0, first, motion_, reference).narrow(1, first, moved);
+    auto out = v.clone();
+    out.narrow(1, first, moved)
+        .copy_(sampler_.to_model_output(steered_x0, step, x.narrow(1, first, moved)));
+    return out;
   }
 
   bool gated(int64_t step) const {
@@ -175,17 +199,8 @@ class DeferredBlend {
   std::unique_ptr<FirstBlockCache> cache_;  // plain passes only: one batch layout
   AnchorSteps* anchor_ = nullptr;
   std::function<int64_t(int64_t)> seam_;
+  LatentMotion motion_;
 };
-
-// v with the x0-prediction of frames [first, F) steered (latent_motion.h).
-torch::Tensor steered(const Sampler& sampler, const torch::Tensor& v, int64_t step,
-                      const torch::Tensor& x, int64_t first, const LatentMotion& motion) {
-  const int64_t moved = x.size(1) - first;
-  const auto x0 = steer_x0(sampler.to_x0(v, step, x), first, motion).narrow(1, first, moved);
-  auto out = v.clone();
-  out.narrow(1, first, moved).copy_(sampler.to_model_output(x0, step, x.narrow(1, first, moved)));
-  return out;
-}
 
 }  // namespace
 
@@ -212,9 +227,7 @@ DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler
   sampler.reset();
   for (int64_t i = 0; i < n; ++i) {
     if (callbacks.cancelled && callbacks.cancelled()) throw SamplingCancelled(i);
-    auto v = blend.predict(x, sampler.timesteps()[static_cast<size_t>(i)], i);
-    if (controls.motion.moves() && controls.motion.steers(i, n))
-      v = steered(sampler, v, i, x, previous ? std::max<int64_t>(overlap, 1) : 1, controls.motion);
+    const auto v = blend.predict(x, sampler.timesteps()[static_cast<size_t>(i)], i);
     x = sampler.step(v, i, x).to(dtype);
     if (callbacks.on_step) callbacks.on_step(i, n);
   }
