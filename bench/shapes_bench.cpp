@@ -40,7 +40,7 @@ constexpr const char* kHelp =
     "            the long streams' anchor memory and blend mode (default off, 0, deferred)\n"
     "  --motion-speed V (0: off): the long streams' motion control, V latent pixels per latent\n"
     "            frame along each caption's direction, and its measured accuracy;\n"
-    "            --motion-steps F (0.25): the fraction of each window's steps it steers\n"
+    "            --motion-steps F (0.5): the fraction of each window's steps it steers\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
     "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"

@@ -1,10 +1,10 @@
 #pragma once
 // Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics): at the
-// first steps of a window, the x0-prediction of each new frame j is replaced by the reference
-// frame's (the one before the new frames) translated by (j - ref)·(dx, dy) latent pixels, with
-// wrap-around, and the sampler goes on from there; the later steps refine the moved content.
-// Each window's reference frame is the last frame it shares with the previous window, so the
-// translation continues from window to window.
+// first steps of a window, the x0-prediction of every frame j after a reference frame is
+// replaced by the reference translated by (j - ref)·(dx, dy) latent pixels, with wrap-around,
+// and the sampler goes on from there; the later steps refine the moved content. The stream's
+// reference is the window's first frame as blended with what the previous window carried
+// (deferred_window.cpp), so the translation continues from window to window.
 
 #include <torch/types.h>
 
@@ -14,9 +14,9 @@
 namespace ditstream {
 
 struct LatentMotion {
-  double dx = 0.0;      // latent pixels per latent frame, + is right
-  double dy = 0.0;      // + is down
-  double steps = 0.25;  // the fraction of a window's steps steered, from the first (at least one)
+  double dx = 0.0;     // latent pixels per latent frame, + is right
+  double dy = 0.0;     // + is down
+  double steps = 0.5;  // the fraction of a window's steps steered, from the first (at least one)
 
   bool moves() const { return dx != 0.0 || dy != 0.0; }
   bool steers(int64_t step, int64_t num_steps) const {
@@ -34,8 +34,5 @@ torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotio
                        const torch::Tensor& reference);
 // The same with frame first - 1 as the reference.
 torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion);
-
-// The motion steps of an N-step window: the first quarter, at least one.
-inline bool is_motion_step(int64_t step, int64_t num_steps) { return step < (num_steps + 3) / 4; }
 
 }  // namespace ditstream

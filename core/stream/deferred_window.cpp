@@ -98,22 +98,22 @@ class DeferredBlend {
     });
   }
 
-  // Motion control at its steps: the pass's new frames (from O; from 1 without a previous run)
-  // become the reference frame moved (latent_motion.h), the reference being the last blended
-  // provisional frame (`head`, a model output on frames [0, O)) or the pass's own frame 0. Both
-  // passes and what is recorded for the next run carry the motion.
+  // Motion control at its steps: the pass's frames from 1 on become frame 0 moved
+  // (latent_motion.h), frame 0 being the blended provisional one (`head_v`, a model output on
+  // frames [0, O)), which the carried passes of the previous run dominate, or the pass's own
+  // without a previous run. Both passes and what is recorded for the next run carry the motion.
   torch::Tensor steered(const torch::Tensor& v, const torch::Tensor& x, int64_t step,
                         const torch::Tensor& head_v) const {
     if (!motion_.moves() || !motion_.steers(step, sampler_.num_steps())) return v;
-    const int64_t first = previous_ ? std::max<int64_t>(overlap_, 1) : 1, moved = frames_ - first;
+    const int64_t moved = frames_ - 1;
     const auto x0 = sampler_.to_x0(v, step, x);
     const auto reference = head_v.defined() && overlap_ > 0
-                               ? sampler_.to_x0(head_v, step, head(x)).select(1, overlap_ - 1)
-                               : x0.select(1, first - 1);
-    const auto steered_x0 = steer_x0(x0, first, motion_, reference).narrow(1, first, moved);
+                               ? sampler_.to_x0(head_v, step, head(x)).select(1, 0)
+                               : x0.select(1, 0);
+    const auto steered_x0 = steer_x0(x0, 1, motion_, reference).narrow(1, 1, moved);
     auto out = v.clone();
-    out.narrow(1, first, moved)
-        .copy_(sampler_.to_model_output(steered_x0, step, x.narrow(1, first, moved)));
+    out.narrow(1, 1, moved)
+        .copy_(sampler_.to_model_output(steered_x0, step, x.narrow(1, 1, moved)));
     return out;
   }
 
