@@ -56,7 +56,7 @@ TEST(ShotCut, SwitchesAtTheBoundaryWithoutTransitionOrBlendAndLabelsItsFrames) {
     EXPECT_EQ(f.cut, f.prompt_id == cut.cut_prompt) << "frame " << f.index;
     if (f.cut && first_cut < 0) first_cut = f.index;
   }
-  EXPECT_EQ(first_cut, cut.boundary);  // the cut replaces the provisional frames: counts stay
+  EXPECT_EQ(first_cut, cut.boundary);      // the cut replaces the provisional frames: counts stay
   const auto switched = stream(false, 0);  // the same boundary, blended with the old shot
   ASSERT_EQ(cut.committed.size(), switched.committed.size());
   EXPECT_TRUE(torch::equal(cut.committed[1], switched.committed[1]));  // before the cut
