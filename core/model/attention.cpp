@@ -1,5 +1,6 @@
 #include "core/model/attention.h"
 #include "core/model/attention_control.h"
+#include "core/model/forward_cancellation.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -46,6 +47,7 @@ torch::Tensor attention_query_chunked(const torch::Tensor& q, const torch::Tenso
   if (chunk >= q.size(2)) return attention_math(q, k, v);
   auto out = torch::empty({q.size(0), q.size(1), q.size(2), v.size(-1)}, v.options());
   for (int64_t start = 0; start < q.size(2); start += chunk) {
+    throw_if_forward_cancelled();  // a long sequence's attention is most of a block
     const int64_t end = std::min(start + chunk, q.size(2));
     out.slice(2, start, end).copy_(attention_math(q.slice(2, start, end), k, v));
   }
