@@ -14,6 +14,11 @@
 namespace ditstream {
 namespace {
 
+// Deferred and Randomized: the last O latent frames stay provisional until the next window.
+bool defers_commit(StreamOptions::BlendMode mode) {
+  return mode == StreamOptions::BlendMode::Deferred || mode == StreamOptions::BlendMode::Randomized;
+}
+
 int64_t latent_frames_of(const PipelineComponents& c, const StreamOptions& o) {
   return o.latent_frames > 0 ? o.latent_frames : c.geometry().latent_frames;
 }
@@ -29,8 +34,7 @@ void validate(const StreamOptions& o, int64_t frames) {
     throw std::runtime_error("StreamGenerator: overlap must be in [0, " + std::to_string(frames) +
                              "), got " + std::to_string(o.overlap));
   if (o.steps < 1) throw std::runtime_error("StreamGenerator: steps must be >= 1");
-  using Mode = StreamOptions::BlendMode;
-  const bool deferred = o.blend == Mode::Deferred || o.blend == Mode::Randomized;
+  const bool deferred = defers_commit(o.blend);
   if (o.step_cache < 0.0 || (o.step_cache > 0.0 && !deferred))
     throw std::runtime_error(
         "StreamGenerator: step-cache takes a threshold >= 0 and works with "
@@ -118,10 +122,7 @@ Anchor StreamGenerator::cut_context() const {
   return context;
 }
 
-bool StreamGenerator::deferred() const {
-  return options_.blend == StreamOptions::BlendMode::Deferred ||
-         options_.blend == StreamOptions::BlendMode::Randomized;
-}
+bool StreamGenerator::deferred() const { return defers_commit(options_.blend); }
 
 // r_s uniform in [0, O) (StreamingT2V), the same for a seed on every machine (no
 // std::uniform_int_distribution, whose algorithm the standard leaves open).
