@@ -74,13 +74,15 @@ struct StreamVariant {
   bool kv_sharing;
   BlendMode blend;
   bool on_contact_sheet;
+  bool cut = false;  // B starts as a shot cut
 };
 const std::vector<StreamVariant> kStreamVariants = {
     {"stream kv-on deferred", true, BlendMode::Deferred, true},
     {"stream kv-on blend-off", true, BlendMode::Off, false},
     {"stream kv-off deferred", false, BlendMode::Deferred, false},
     {"stream kv-off blend-off", false, BlendMode::Off, true},
-    {"stream kv-on randomized", true, BlendMode::Randomized, false}};
+    {"stream kv-on randomized", true, BlendMode::Randomized, false},
+    {"stream kv-on cut", true, BlendMode::Deferred, true, true}};
 const std::vector<std::pair<std::string, bool>> kOfflineVariants = {{"offline kv-on", true},
                                                                     {"offline kv-off", false}};
 
@@ -212,10 +214,11 @@ void run_pair(Bench& bench, const PromptPair& pair, std::vector<TransitionRow>& 
     bench.jsonl << transition_json(rows[row].variant, pair, seed, rows[row].scores.back()) << "\n";
   };
   for (size_t v = 0; v < kStreamVariants.size(); ++v) {
+    const auto& variant = kStreamVariants[v];
     const auto video =
-        render_stream(bench.model, stream_options(bench, seed, kStreamVariants[v]), a, b);
+        render_stream(bench.model, stream_options(bench, seed, variant), a, b, variant.cut);
     record(v, video);
-    if (sheet_pair && kStreamVariants[v].on_contact_sheet)
+    if (sheet_pair && variant.on_contact_sheet)
       sheet.push_back(contact_row(video, kContactColumns));
   }
   for (size_t v = 0; v < kOfflineVariants.size(); ++v)
@@ -291,7 +294,7 @@ int run(const std::vector<std::string>& args) {
   const auto info =
       run_info("", bench.settings.model, runtime, "shapesbench", bench.settings.steps);
   const auto report = report_header(bench.settings, info) + following_table(following) + "\n" +
-                      transitions_table(transitions) + "\n" +
+                      transitions_table(transitions) + cuts_table(transitions) + "\n" +
                       long_stream_table(streams, all_rate(following.front().scores)) +
                       motion_table(streams);
   std::cout << report;

@@ -27,14 +27,15 @@ torch::Tensor render_window(const OfflineRenderer& renderer, const std::string& 
 
 TransitionVideo render_stream(std::shared_ptr<const PipelineComponents> model,
                               const StreamOptions& options, const std::string& a,
-                              const std::string& b) {
+                              const std::string& b, bool cut) {
   auto timeline = std::make_shared<PromptTimeline>();
   StreamGenerator generator(model, options, timeline);
   const int64_t switch_window = kWindowsOfEachPrompt;
-  const int64_t after_window = switch_window + options.transition_windows;
+  const int64_t after_window = switch_window + (cut ? 0 : options.transition_windows);
   timeline->add({0, 0, a, "", {}, {}, -1, ""});
-  timeline->add({0, generator.first_new_frame(switch_window), b, "", {}, {}, -1, ""});
+  timeline->add({0, generator.first_new_frame(switch_window), b, "", {}, {}, -1, "", cut});
   TransitionVideo video;
+  video.cut = cut;
   std::vector<torch::Tensor> frames;
   for (int64_t n = 0; n < after_window + kWindowsOfEachPrompt; ++n) {
     if (n > 0) video.boundaries.push_back(generator.first_new_frame(n));

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -18,6 +19,7 @@ namespace {
 
 constexpr int64_t kSeparator = 2;
 constexpr uint8_t kSeparatorGrey = 128;
+constexpr int64_t kMinMargin = 4;  // frames either side of a cut on the contact sheet
 
 // The distances between consecutive found centroids.
 std::vector<double> centroid_steps(const ClipReading& reading) {
@@ -39,6 +41,35 @@ std::optional<double> centroid_jump(const ClipReading& a, const ClipReading& b, 
   const double jump = std::hypot(first[0] - last[0], first[1] - last[1]);
   if (steps.empty() || step <= 0 || std::isnan(jump)) return std::nullopt;
   return jump / static_cast<double>(gap) / step;
+}
+
+// Mean absolute change of each frame from the one before, (N - 1) values.
+std::vector<double> frame_changes(const torch::Tensor& frames) {
+  const auto f = frames.to(torch::kFloat);
+  const auto change = (f.slice(0, 1) - f.slice(0, 0, -1)).abs().mean({1, 2, 3}).contiguous();
+  return {change.data_ptr<float>(), change.data_ptr<float>() + change.numel()};
+}
+
+double cut_sharpness(const TransitionVideo& video) {
+  const auto changes = frame_changes(video.frames);
+  const double median = spread(changes).median;
+  return median > 0 ? changes.at(size_t(video.switch_frame - 1)) / median : std::nan("");
+}
+
+// Per attribute (background, colour, direction, shape): whether the pair's change type sets it.
+std::array<bool, 4> changed_attributes(ChangeType type) {
+  return {type == ChangeType::Background, type == ChangeType::Colour, type == ChangeType::Motion,
+          type == ChangeType::Object};
+}
+
+double kept_share(const AttributeScore& a, const AttributeScore& b, ChangeType type) {
+  const std::array<bool, 4> in_a{a.background, a.colour, a.direction, a.shape},
+      in_b{b.background, b.colour, b.direction, b.shape};
+  const auto changed = changed_attributes(type);
+  int right = 0, kept = 0;
+  for (size_t i = 0; i < 4; ++i)
+    if (!changed[i] && in_a[i]) ++right, kept += in_b[i];
+  return right ? double(kept) / right : std::nan("");
 }
 
 nlohmann::json score_json(const AttributeScore& s) {
@@ -84,6 +115,10 @@ TransitionScore score_transition(const TransitionVideo& video, const PromptPair&
   const auto b = read_clip(video.frames.slice(0, video.after_frame));
   score.a = score_reading(a, pair.a);
   score.b = score_reading(b, pair.b);
+  if (video.cut) {
+    score.cut_sharpness = cut_sharpness(video);
+    score.cut_kept = kept_share(score.a, score.b, pair.type);
+  }
   if (pair.type != ChangeType::Background) return score;
   score.subject_kept = a.colour >= 0 && a.colour == b.colour;
   score.centroid_jump = centroid_jump(a, b, video.after_frame - video.switch_frame + 1);
@@ -136,6 +171,24 @@ std::string transitions_table(const std::vector<TransitionRow>& rows) {
   return out.str();
 }
 
+std::string cuts_table(const std::vector<TransitionRow>& rows) {
+  std::ostringstream out;
+  for (const auto& r : rows) {
+    std::vector<double> sharpness, kept;
+    for (const auto& s : r.scores)
+      if (s.cut_sharpness) sharpness.push_back(*s.cut_sharpness), kept.push_back(*s.cut_kept);
+    if (sharpness.empty()) continue;
+    if (out.tellp() == 0)
+      out << "\n| shot cut | renders | frame change at the cut / median (median) | ≥ 3 % | "
+             "unchanged attributes kept % |\n|---|---|---|---|---|\n";
+    const auto at_least_3 = column(sharpness, [](double v) { return v >= 3.0 ? 1.0 : 0.0; });
+    out << "| " << r.variant << " | " << sharpness.size() << " | "
+        << cell(spread(sharpness).median, 2) << " | " << cell(100.0 * finite_mean(at_least_3), 1)
+        << " | " << cell(100.0 * finite_mean(kept), 1) << " |\n";
+  }
+  return out.str();
+}
+
 std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
                            const AttributeScore& score) {
   return nlohmann::json{{"set", "prompt-following"},
@@ -160,15 +213,20 @@ std::string transition_json(const std::string& variant, const PromptPair& pair, 
                       {"seam_ratio", score.seam_ratio},
                       {"cscv", score.cscv},
                       {"subject_colour_kept", nullptr},
-                      {"centroid_jump_ratio", nullptr}};
+                      {"centroid_jump_ratio", nullptr},
+                      {"cut_sharpness", nullptr},
+                      {"cut_kept", nullptr}};
   if (score.subject_kept) line["subject_colour_kept"] = *score.subject_kept;
   if (score.centroid_jump) line["centroid_jump_ratio"] = *score.centroid_jump;
+  if (score.cut_sharpness) line["cut_sharpness"] = *score.cut_sharpness;
+  if (score.cut_kept && std::isfinite(*score.cut_kept)) line["cut_kept"] = *score.cut_kept;
   return line.dump();
 }
 
 torch::Tensor contact_row(const TransitionVideo& video, int64_t columns) {
   const int64_t frames = video.frames.size(0);
-  const int64_t margin = std::max<int64_t>(2, (video.after_frame - video.switch_frame) / 2);
+  const int64_t margin =
+      std::max<int64_t>(kMinMargin, (video.after_frame - video.switch_frame) / 2);
   const int64_t first = std::max<int64_t>(0, video.switch_frame - margin);
   const int64_t last = std::min(frames - 1, video.after_frame + margin);
   const auto picks = torch::linspace(static_cast<double>(first), static_cast<double>(last), columns)

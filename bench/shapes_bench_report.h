@@ -23,6 +23,10 @@ struct TransitionScore {
   // the segments (about 1 for unbroken motion; NaN when not measurable).
   std::optional<bool> subject_kept;
   std::optional<double> centroid_jump;
+  // Shot cuts only: the mean frame change across the cut over the median frame change of the
+  // render, and of the three attributes the pair does not change, the share read right in A's
+  // segment that B's segment still reads right (NaN when A reads none right).
+  std::optional<double> cut_sharpness, cut_kept;
 };
 TransitionScore score_transition(const TransitionVideo& video, const PromptPair& pair);
 
@@ -40,6 +44,8 @@ std::string attribute_cells(const std::vector<AttributeScore>& scores);
 double all_rate(const std::vector<AttributeScore>& scores);
 std::string following_table(const std::vector<FollowingRow>& rows);
 std::string transitions_table(const std::vector<TransitionRow>& rows);
+// The rows that are shot cuts: cut sharpness and unchanged attributes kept (empty without any).
+std::string cuts_table(const std::vector<TransitionRow>& rows);
 
 std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
                            const AttributeScore& score);

@@ -205,9 +205,8 @@ torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const W
       plan.to.motion ? LatentMotion{(*plan.to.motion)[0], (*plan.to.motion)[1]} : options_.motion;
   if (options_.blend == StreamOptions::BlendMode::Randomized)
     controls.seam = seams(stream_window_seed(options_.seed, window_));
-  auto run =
-      denoise_deferred(denoiser_, sampler, window, options_.overlap,
-                       provisional_ ? &*provisional_ : nullptr, subjects, callbacks, controls);
+  auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap, previous, subjects,
+                              callbacks, controls);
   if (options_.overlap > 0) provisional_ = std::move(run.provisional);
   provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
   return run.latents.narrow(1, 0, stride());

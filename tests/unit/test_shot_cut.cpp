@@ -15,7 +15,8 @@ struct CutRun {
   std::vector<StreamFrame> frames;
   int64_t transitions = 0;  // transition windows planned
   int64_t cut_prompt = 0;
-  int64_t boundary = 0;  // window 2's first new frame
+  int64_t boundary = 0;          // window 2's first new frame
+  std::vector<double> blending;  // per window: seconds blending with the previous run
 };
 
 CutRun stream(bool cut, int64_t transition_windows,
@@ -42,8 +43,10 @@ CutRun stream(bool cut, int64_t transition_windows,
     run.committed.push_back(l);
   };
   g.set_callbacks(callbacks);
-  for (int n = 0; n < 4; ++n)
+  for (int n = 0; n < 4; ++n) {
     for (auto& f : g.next_window()) run.frames.push_back(std::move(f));
+    run.blending.push_back(g.last_window_times().seconds(Stage::Blending));
+  }
   return run;
 }
 
@@ -56,7 +59,10 @@ TEST(ShotCut, SwitchesAtTheBoundaryWithoutTransitionOrBlendAndLabelsItsFrames) {
     EXPECT_EQ(f.cut, f.prompt_id == cut.cut_prompt) << "frame " << f.index;
     if (f.cut && first_cut < 0) first_cut = f.index;
   }
-  EXPECT_EQ(first_cut, cut.boundary);      // the cut replaces the provisional frames: counts stay
+  EXPECT_EQ(first_cut, cut.boundary);  // the cut replaces the provisional frames: counts stay
+  EXPECT_GT(cut.blending[1], 0.0);     // window 1 blends with window 0
+  EXPECT_EQ(cut.blending[2], 0.0);     // the cut window blends with nothing
+  EXPECT_GT(cut.blending[3], 0.0);
   const auto switched = stream(false, 0);  // the same boundary, blended with the old shot
   ASSERT_EQ(cut.committed.size(), switched.committed.size());
   EXPECT_TRUE(torch::equal(cut.committed[1], switched.committed[1]));  // before the cut
