@@ -118,7 +118,8 @@ Result guarded(gpointer src, const char* where, Result on_error, Body&& body) {
 static void gst_ditstream_src_set_property(GObject* object, guint id, const GValue* value,
                                            GParamSpec* pspec) {
   const bool known = guarded(object, "set_property", true, [&] {
-    return ditstream::set_src_property(GST_BASE_SRC(object), impl_of(object), id, value);
+    return ditstream::set_src_property(GST_BASE_SRC(object), impl_of(object), id, value,
+                                       g_param_spec_get_name(pspec));
   });
   if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 }

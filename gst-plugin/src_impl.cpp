@@ -58,18 +58,19 @@ void SrcImpl::start() {
 // On the loader thread; posts its own error.
 void SrcImpl::load(const SessionSettings& s) {
   auto* object = GST_OBJECT(src_);
+  const std::string model = s.model.empty() ? "the default model" : s.model;
   gst_element_post_message(GST_ELEMENT(src_), load_progress_message(object, GST_PROGRESS_TYPE_START,
-                                                                    "loading " + s.model));
+                                                                    "loading " + model));
   try {
     install(s, parse_schedule(s.prompt_schedule), load_model(s));
   } catch (...) {
     post_start_error(GST_ELEMENT(src_), std::current_exception());
     gst_element_post_message(GST_ELEMENT(src_),
-                             load_progress_message(object, GST_PROGRESS_TYPE_ERROR, s.model));
+                             load_progress_message(object, GST_PROGRESS_TYPE_ERROR, model));
     return;
   }
   gst_element_post_message(GST_ELEMENT(src_),
-                           load_progress_message(object, GST_PROGRESS_TYPE_COMPLETE, s.model));
+                           load_progress_message(object, GST_PROGRESS_TYPE_COMPLETE, model));
 }
 
 void SrcImpl::install(const SessionSettings& s, std::vector<ScheduledPrompt> schedule,
@@ -396,6 +397,11 @@ void SrcImpl::on_prompt_dropped(int64_t prompt_id, const std::string& reason) {
   GST_ELEMENT_WARNING(src_, LIBRARY, SETTINGS,
                       ("dropped prompt %" G_GINT64_FORMAT ": %s", prompt_id, reason.c_str()),
                       ("the stream goes on with the prompt before it"));
+}
+
+void SrcImpl::on_prompt_warning(const std::string& warning) {
+  GST_ELEMENT_WARNING(src_, LIBRARY, SETTINGS, ("%s", warning.c_str()),
+                      ("the model may render these words as noise"));
 }
 
 }  // namespace ditstream

@@ -77,6 +77,7 @@ class SrcImpl : public GenerationListener {
   void on_window(const WindowReport& report) override;
   void on_transition(const TransitionReport& report) override;
   void on_prompt_dropped(int64_t prompt_id, const std::string& reason) override;
+  void on_prompt_warning(const std::string& warning) override;
   double guidance_at(int64_t first_frame) override;
 
  private:

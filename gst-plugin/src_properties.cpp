@@ -124,9 +124,9 @@ void install_model_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(
       k, PROP_MODEL,
       g_param_spec_string("model", "Model",
-                          "Diffusers-layout CogVideoX or Wan2.1 folder (default: the embedded "
-                          "shapes-demo model, trained on the shapes world)",
-                          d.model.c_str(), kReady));
+                          "Diffusers-layout CogVideoX or Wan2.1 folder (NULL: $DITSTREAM_MODEL, "
+                          "else the installed shapes-demo model, else the build tree's)",
+                          nullptr, kReady));
   g_object_class_install_property(
       k, PROP_DEVICE,
       g_param_spec_string("device", "Device", "cpu, cuda or cuda:N", d.device.c_str(), kReady));
@@ -406,7 +406,7 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
 bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
   switch (id) {
     case PROP_MODEL:
-      g_value_set_string(value, s.model.c_str());
+      g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
       break;
     case PROP_DEVICE:
       g_value_set_string(value, s.device.c_str());
@@ -508,7 +508,8 @@ void install_src_properties(GObjectClass* klass) {
   install_window_properties(klass, defaults);
 }
 
-bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* value) {
+bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* value,
+                      const char* name) {
   if (id == PROP_IS_LIVE) {
     gst_base_src_set_live(src, g_value_get_boolean(value));
     return true;
@@ -522,8 +523,11 @@ bool set_src_property(GstBaseSrc* src, SrcImpl& impl, guint id, const GValue* va
   const GstState state = GST_STATE(src);
   GST_OBJECT_UNLOCK(src);
   if (known && state > GST_STATE_READY)
-    GST_WARNING_OBJECT(src, "property %u changed while running: it takes effect at the next start",
-                       id);
+    GST_ELEMENT_WARNING(src, CORE, STATE_CHANGE,
+                        ("property '%s' changed while %s: it takes effect at the next start "
+                         "(READY to PAUSED)",
+                         name, gst_element_state_get_name(state)),
+                        (nullptr));
   return known;
 }
 

@@ -19,6 +19,8 @@ packages=(
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
   nginx libnginx-mod-rtmp  # the e2e test runs its own nginx on 127.0.0.1
+  # ditstream-control --http (libsoup 3) and its browser test (headless Chromium via Selenium)
+  libsoup-3.0-dev chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include "gst-plugin/ditstream-event.h"
 #include "gst-plugin/ditstream-meta.h"
 #include "pipelines/control_messages.h"
+#include "pipelines/web_messages.h"
 
 #include <glib-unix.h>
 #include <unistd.h>
@@ -71,6 +72,29 @@ ControlApp::ControlApp(ControlOptions options) : options_(std::move(options)) {
   }
   options_.status_line = options_.status_line && isatty(STDERR_FILENO);
   loop_ = g_main_loop_new(nullptr, FALSE);
+  if (!options_.http.empty()) start_web();
+}
+
+void ControlApp::start_web() {
+  try {
+    web_ = std::make_unique<WebServer>(options_.http, options_.http_allow_remote,
+                                       [this](const PromptLine& line) { add_web_prompt(line); });
+    preview_ = std::make_unique<JpegPreview>();
+  } catch (...) {
+    web_.reset();
+    gst_object_unref(src_);
+    gst_object_unref(pipeline_);
+    g_main_loop_unref(loop_);
+    throw;
+  }
+  print_event("web page: " + web_->url());
+}
+
+// Queued like a stdin line, so the page's prompts keep the same order rules.
+void ControlApp::add_web_prompt(const PromptLine& line) {
+  print_event("web: \"" + line.text + "\"");
+  pending_.push_back(line);
+  send_pending();
 }
 
 ControlApp::~ControlApp() {
@@ -82,7 +106,7 @@ ControlApp::~ControlApp() {
 }
 
 int ControlApp::run() {
-  if (!options_.frames_log.empty()) attach_frames_log();
+  attach_buffer_probe();
   GstBus* bus = gst_element_get_bus(pipeline_);
   const guint bus_watch = gst_bus_add_watch(bus, on_bus, this);
   gst_object_unref(bus);
@@ -136,8 +160,14 @@ void ControlApp::drain_input() {
 }
 
 // Events are refused until the pads are active; what is refused is retried on the next tick.
+// A line without a time waits until the prompts before it are applied, so it cannot overtake
+// an earlier timed line (it would take the next window, before that line's time).
 void ControlApp::send_pending() {
-  while (!pending_.empty() && !eos_sent_ && send_prompt(pending_.front())) pending_.pop_front();
+  while (!pending_.empty() && !eos_sent_) {
+    if (!pending_.front().at_seconds && !awaiting_.empty()) break;
+    if (!send_prompt(pending_.front())) break;
+    pending_.pop_front();
+  }
 }
 
 bool ControlApp::send_prompt(const PromptLine& line) {
@@ -145,7 +175,7 @@ bool ControlApp::send_prompt(const PromptLine& line) {
       line.at_seconds ? GstClockTime(*line.at_seconds * GST_SECOND + 0.5) : GST_CLOCK_TIME_NONE;
   GstEvent* event = ditstream_event_new_set_prompt_full(
       line.text.c_str(), nullptr, line.subject_words.empty() ? nullptr : line.subject_words.c_str(),
-      -1, at, -1);
+      -1, at, line.transition_windows);
   GstStructure* fields = gst_event_writable_structure(event);
   if (line.cut) gst_structure_set(fields, "transition", G_TYPE_STRING, "cut", nullptr);
   if (!line.motion.empty())
@@ -160,6 +190,8 @@ bool ControlApp::send_prompt(const PromptLine& line) {
 void ControlApp::handle_message(GstMessage* message) {
   const std::string line = describe_message(message);
   if (!line.empty()) print_event(line);
+  if (web_)
+    if (const auto json = message_json(message); !json.empty()) web_->broadcast(json);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ELEMENT:
       note_prompt_applied(message);
@@ -194,14 +226,20 @@ void ControlApp::note_prompt_applied(GstMessage* message) {
   current_prompt_ = prompt ? prompt : "";
   const auto it = awaiting_.find(current_prompt_);
   if (it != awaiting_.end()) awaiting_.erase(it);
-  last_applied_pts_ = pts;
+  gst_structure_get_int64(gst_message_get_structure(message), "prompt-id", &last_applied_id_);
 }
 
-// At end of input: EOS once every prompt sent is applied and shown for tail_seconds.
+// At end of input: EOS once every prompt sent is applied, its transition done (weight 1.0),
+// and shown for tail_seconds.
 void ControlApp::maybe_finish() {
-  if (!input_done_ || eos_sent_ || !pending_.empty() || !awaiting_.empty()) return;
+  if (web_ || !input_done_ || eos_sent_ || !pending_.empty() || !awaiting_.empty()) return;
+  GstClockTime from = 0;
+  if (last_applied_id_ >= 0) {
+    std::lock_guard<std::mutex> lock(reached_mutex_);
+    if (reached_.prompt_id != last_applied_id_) return;
+    from = reached_.pts;
+  }
   const GstClockTime tail = GstClockTime(options_.tail_seconds * GST_SECOND);
-  const GstClockTime from = GST_CLOCK_TIME_IS_VALID(last_applied_pts_) ? last_applied_pts_ : 0;
   const GstClockTime now = position();
   if (GST_CLOCK_TIME_IS_VALID(now) && now >= from + tail) send_eos("end of input");
 }
@@ -230,10 +268,12 @@ GstClockTime ControlApp::position() const {
   return GstClockTime(pos);
 }
 
-void ControlApp::attach_frames_log() {
-  frames_log_ = fopen(options_.frames_log.c_str(), "w");
-  if (!frames_log_) throw std::runtime_error("cannot write " + options_.frames_log);
-  fprintf(frames_log_, "# frame pts prompt-id transition-weight\n");
+void ControlApp::attach_buffer_probe() {
+  if (!options_.frames_log.empty()) {
+    frames_log_ = fopen(options_.frames_log.c_str(), "w");
+    if (!frames_log_) throw std::runtime_error("cannot write " + options_.frames_log);
+    fprintf(frames_log_, "# frame pts prompt-id transition-weight\n");
+  }
   GstPad* pad = gst_element_get_static_pad(src_, "src");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, this, nullptr);
   gst_object_unref(pad);
@@ -250,6 +290,10 @@ gboolean ControlApp::on_tick(gpointer self) {
   app->send_pending();
   app->maybe_finish();
   app->refresh_status();
+  if (GBytes* jpeg = app->preview_ ? app->preview_->take_latest() : nullptr) {
+    app->web_->send_jpeg(jpeg);
+    g_bytes_unref(jpeg);
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -266,11 +310,21 @@ gboolean ControlApp::on_sigint(gpointer self) {
   return G_SOURCE_CONTINUE;
 }
 
-GstPadProbeReturn ControlApp::on_buffer(GstPad*, GstPadProbeInfo* info, gpointer self) {
+GstPadProbeReturn ControlApp::on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer self) {
   auto* app = static_cast<ControlApp*>(self);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (app->preview_)
+    if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
+      app->preview_->push(buffer, caps);
+      gst_caps_unref(caps);
+    }
   const DitstreamFrameMeta* meta = ditstream_buffer_get_frame_meta(buffer);
-  if (meta)
+  if (meta && meta->transition_weight >= 1.0) {
+    std::lock_guard<std::mutex> lock(app->reached_mutex_);
+    if (app->reached_.prompt_id != meta->prompt_id)
+      app->reached_ = {meta->prompt_id, GST_BUFFER_PTS(buffer)};
+  }
+  if (meta && app->frames_log_)
     fprintf(app->frames_log_, "%" G_GINT64_FORMAT " %s %" G_GINT64_FORMAT " %.3f\n",
             meta->frame_index, format_seconds(GST_BUFFER_PTS(buffer)).c_str(), meta->prompt_id,
             meta->transition_weight);

@@ -3,7 +3,9 @@
 // as ditstreamsrc-set-prompt events through the pipeline, prints the bus messages, and ends
 // with EOS (Ctrl-C or end of input) so the files it writes are playable.
 
+#include "pipelines/jpeg_preview.h"
 #include "pipelines/prompt_line.h"
+#include "pipelines/web_server.h"
 
 #include <gst/gst.h>
 
@@ -23,6 +25,10 @@ struct ControlOptions {
   std::string frames_log;     // per-buffer meta of the source ("frame pts prompt-id weight")
   double tail_seconds = 1.0;  // stream time kept after the last prompt is applied, at end of input
   bool status_line = true;    // refreshed on stderr when it is a terminal
+  // The web page (web_server.h) on "HOST:PORT"; empty: none. With it, the end of stdin does not
+  // end the stream: the page steers it until Ctrl-C.
+  std::string http;
+  bool http_allow_remote = false;  // serve on a non-loopback address
 };
 
 class ControlApp {
@@ -53,7 +59,9 @@ class ControlApp {
   void print_event(const std::string& line);
   void refresh_status();
   GstClockTime position() const;
-  void attach_frames_log();
+  void attach_buffer_probe();
+  void start_web();
+  void add_web_prompt(const PromptLine& line);
 
   static gboolean on_bus(GstBus*, GstMessage* message, gpointer self);
   static gboolean on_tick(gpointer self);
@@ -65,12 +73,22 @@ class ControlApp {
   GstElement* pipeline_ = nullptr;
   GstElement* src_ = nullptr;
   FILE* frames_log_ = nullptr;
+  std::unique_ptr<WebServer> web_;
+  std::unique_ptr<JpegPreview> preview_;
   // Shared with the detached stdin thread, which may outlive the app.
   std::shared_ptr<InputQueue> input_ = std::make_shared<InputQueue>();
   std::deque<PromptLine> pending_;  // parsed, not yet accepted by the pipeline
   bool input_done_ = false;
   std::multiset<std::string> awaiting_;  // prompts sent, not yet applied
-  GstClockTime last_applied_pts_ = GST_CLOCK_TIME_NONE;
+  gint64 last_applied_id_ = -1;          // of the last prompt-applied message
+  // The last prompt whose frames reached transition weight 1.0, and the pts where it did (from
+  // the streaming thread's buffer probe).
+  struct Reached {
+    gint64 prompt_id = -1;
+    GstClockTime pts = 0;
+  };
+  std::mutex reached_mutex_;
+  Reached reached_;
   bool eos_sent_ = false;
   int exit_status_ = 0;
   std::string current_prompt_;

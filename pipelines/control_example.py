@@ -14,8 +14,10 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, GObject, Gst  # noqa: E402
 
-EVENT_PROMPT = "a white wolf running through a snowy forest"
-PROPERTY_PROMPT = "a grey owl flying over a snowy forest"
+# Captions of the embedded shapes-demo model's grammar (other words render as noise with it).
+FIRST_PROMPT = "a red circle moving right slowly on a blue background"
+EVENT_PROMPT = "a red circle moving right slowly on a black background"
+PROPERTY_PROMPT = "a yellow square moving left slowly on a black background"
 
 
 def set_prompt_event(prompt, frame=-1, subject_words=None):
@@ -36,7 +38,7 @@ class Example:
         self.pipeline = Gst.parse_launch(
             f"ditstreamsrc name=src num-buffers={args.num_buffers} steps={args.steps} "
             + (f'model="{args.model}" ' if args.model else "") +
-            'prompt="a red fox running through a snowy forest" '
+            f'prompt="{FIRST_PROMPT}" '
             f"! videoconvert ! x264enc ! mp4mux ! filesink location={args.output}")
         self.src = self.pipeline.get_by_name("src")
         self.loop = GLib.MainLoop()
@@ -51,6 +53,9 @@ class Example:
             self.on_element(msg.get_structure())
         elif msg.type == Gst.MessageType.LATENCY:
             self.pipeline.recalculate_latency()
+        elif msg.type == Gst.MessageType.WARNING:
+            warning, _debug = msg.parse_warning()
+            print(f"warning: {warning.message}", flush=True)
         elif msg.type == Gst.MessageType.ERROR:
             err, debug = msg.parse_error()
             print(f"error: {err.message} ({debug})", flush=True)
@@ -62,7 +67,7 @@ class Example:
 
     def send_event(self):
         """Retried every 20 ms until the pads are active (the pipeline refuses it before)."""
-        event = set_prompt_event(EVENT_PROMPT, self.event_frame, "wolf")
+        event = set_prompt_event(EVENT_PROMPT, self.event_frame, "circle")
         if not self.pipeline.send_event(event):
             return GLib.SOURCE_CONTINUE
         print(f"event sent: frame={self.event_frame}", flush=True)

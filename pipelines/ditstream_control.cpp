@@ -1,4 +1,5 @@
-// ditstream-control [--frames FILE] [--tail SECONDS] [--no-status] PIPELINE-DESCRIPTION...
+// ditstream-control [--frames FILE] [--tail SECONDS] [--no-status] [--http HOST:PORT]
+//                   PIPELINE-DESCRIPTION...
 // Runs a pipeline containing a ditstreamsrc and steers it from stdin: one prompt per line,
 // `[@SECONDS] prompt text [/ subject, words]`. README.md, "Pipelines and the control app".
 #include "pipelines/control_app.h"
@@ -13,12 +14,17 @@ namespace {
 
 void usage() {
   std::cerr << "usage: ditstream-control [--frames FILE] [--tail SECONDS] [--no-status] "
-               "PIPELINE...\n"
+               "[--http HOST:PORT [--http-allow-remote]] PIPELINE...\n"
                "  stdin: one prompt per line, '[@SECONDS] prompt text [/ subject, words]'\n"
                "  --frames FILE   log every source buffer: frame pts prompt-id weight\n"
                "  --tail SECONDS  at end of input, stream time kept after the last prompt is\n"
                "                  applied before EOS (default 1)\n"
-               "  --no-status     no live status line on stderr\n";
+               "  --no-status     no live status line on stderr\n"
+               "  --http HOST:PORT  serve the control page (prompt box, timeline, live preview)\n"
+               "                  there, e.g. 127.0.0.1:8080 (port 0: any free one); the stream\n"
+               "                  then runs until Ctrl-C, whatever stdin does\n"
+               "  --http-allow-remote  allow a non-loopback HOST (anyone who reaches it can\n"
+               "                  change the prompt, and nothing else)\n";
 }
 
 bool parse_args(int argc, char** argv, ditstream::ControlOptions& options) {
@@ -27,9 +33,12 @@ bool parse_args(int argc, char** argv, ditstream::ControlOptions& options) {
     const std::string flag = argv[i];
     if (flag == "--no-status") {
       options.status_line = false;
-    } else if ((flag == "--frames" || flag == "--tail") && i + 1 < argc) {
+    } else if (flag == "--http-allow-remote") {
+      options.http_allow_remote = true;
+    } else if ((flag == "--frames" || flag == "--tail" || flag == "--http") && i + 1 < argc) {
       if (flag == "--frames") options.frames_log = argv[++i];
       if (flag == "--tail") options.tail_seconds = std::atof(argv[++i]);
+      if (flag == "--http") options.http = argv[++i];
     } else {
       return false;
     }

@@ -13,6 +13,7 @@ struct PromptLine {
   std::optional<double> at_seconds;  // stream time; absent: as soon as possible
   bool cut = false;                  // !cut: a shot cut (the event's transition=cut)
   std::string motion;                // !motion=DX,DY; empty: the element's motion
+  int transition_windows = -1;       // -1: the element's (the web page sets it)
 };
 
 // nullopt for blank lines and `#` comments; throws std::invalid_argument for a bad `@time`, an

@@ -19,6 +19,16 @@ struct ServerOptions {
   std::string launch;
 };
 
+constexpr const char* kUsage =
+    "usage: ditstream-rtsp-server [--address A (127.0.0.1)] [--port P (8554)] "
+    "[--mount /PATH (/ditstream)] LAUNCH... (ending in a payloader named pay0)\n";
+
+bool wants_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") return true;
+  return false;
+}
+
 bool parse_args(int argc, char** argv, ServerOptions& options) {
   int i = 1;
   for (; i + 1 < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
@@ -59,11 +69,8 @@ GstRTSPServer* make_server(const ServerOptions& options) {
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   ServerOptions options;
-  if (!parse_args(argc, argv, options)) {
-    std::cerr << "usage: ditstream-rtsp-server [--address A] [--port P] [--mount /PATH] "
-                 "LAUNCH... (ending in a payloader named pay0)\n";
-    return 2;
-  }
+  if (wants_help(argc, argv)) return std::cout << kUsage, 0;
+  if (!parse_args(argc, argv, options)) return std::cerr << kUsage, 2;
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   GstRTSPServer* server = make_server(options);
   if (gst_rtsp_server_attach(server, nullptr) == 0) {

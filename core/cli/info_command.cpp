@@ -10,11 +10,16 @@
 #include "core/model/wan/transformer.h"
 #include "core/model/wan/vae_decoder.h"
 #include "core/sampling/sampler_factory.h"
+#include "core/session/model_location.h"
+#include "core/stream/pipeline_components.h"
+#include "core/stream/runtime_options.h"
+#include "core/stream/window_pipeline.h"
 #include "core/text/t5_encoder.h"
 #include "core/text/t5_tokenizer.h"
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -181,13 +186,24 @@ bool describe_component(const ComponentEntry& entry, int64_t* text_dim, int64_t*
   return true;
 }
 
-}  // namespace
+// The whole model on `device`, and one latent frame rendered there with one step.
+bool check_device(const fs::path& root, const std::string& device) {
+  std::printf("device %s:\n", device.c_str());
+  return verdict("one step of one latent frame", [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const auto model = load_pipeline_components(root, parse_runtime_options(device, "fp32"));
+    WindowOptions o;
+    o.prompt = "a red circle moving right slowly on a blue background";
+    o.steps = 1;
+    o.latent_frames = 1;
+    const auto frames = WindowPipeline(model).render(o).frames;
+    std::printf("    %lldx%lld frame in %.2f s (load included)\n", (long long)frames.size(2),
+                (long long)frames.size(1),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  });
+}
 
-int info_command(const std::vector<std::string>& args) {
-  const Arguments a(args, {"help"}, {});
-  if (a.flag("help")) return std::puts("usage: ditstream info MODEL_DIR"), 0;
-  const auto folder = ModelFolder::open(a.positional(0, "MODEL_DIR"));
-  std::printf("%s: %s\n", folder.root().c_str(), folder.pipeline_class().c_str());
+bool check_components(const ModelFolder& folder) {
   bool ok = true;
   int64_t text_dim = -1, d_model = -1;
   for (const char* required : {"transformer", "vae", "scheduler"})
@@ -207,6 +223,25 @@ int info_command(const std::vector<std::string>& args) {
                 (long long)text_dim, (long long)d_model);
     ok = false;
   }
+  return ok;
+}
+
+}  // namespace
+
+int info_command(const std::vector<std::string>& args) {
+  const Arguments a(args, {"help"}, {"device"});
+  if (a.flag("help"))
+    return std::puts(
+               "usage: ditstream info [MODEL_DIR] [--device cpu|cuda|cuda:N]\n"
+               "  MODEL_DIR: default the stream's default model ($DITSTREAM_MODEL, else the\n"
+               "  installed shapes-demo, else the build tree's); --device: also load the model\n"
+               "  there and render one step of one latent frame"),
+           0;
+  const auto& given = a.positionals();
+  const auto folder = ModelFolder::open(resolve_model_folder(given.empty() ? "" : given[0]));
+  std::printf("%s: %s\n", folder.root().c_str(), folder.pipeline_class().c_str());
+  bool ok = check_components(folder);
+  if (ok && !a.get("device", "").empty()) ok = check_device(folder.root(), a.get("device", ""));
   std::printf("verdict: %s\n", ok ? "OK" : "PROBLEMS (see above)");
   return ok ? 0 : 1;
 }

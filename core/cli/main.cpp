@@ -1,6 +1,8 @@
 // ditstream: inspect, create, render and verify CogVideoX models in diffusers layout.
 #include "core/cli/commands.h"
 
+#include <torch/version.h>
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -9,13 +11,14 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: ditstream <command> [options]\n"
-    "  info MODEL_DIR             components, configs, dtypes, sizes and a verdict\n"
+    "  info [MODEL_DIR]           components, configs, dtypes, sizes and a verdict (default:\n"
+    "                             the default model, $DITSTREAM_MODEL or the installed one)\n"
     "  make-tiny OUT_DIR          write the deterministic tiny test model [--seed N]\n"
     "  make-random OUT_DIR        a full-size folder with random weights (--preset cogvideox-2b)\n"
     "  render [options]           one window to .y4m (--output) or PNG frames (--png-dir)\n"
     "  train-demo OUT_DIR         train the shapes-world demo model (resumable)\n"
     "  verify DIR                 run golden cases (<model>/cases/*.safetensors) below DIR\n"
-    "Run 'ditstream <command> --help' for a command's options.\n";
+    "Run 'ditstream <command> --help' for a command's options; --version for the version.\n";
 
 }  // namespace
 
@@ -25,6 +28,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (!std::strcmp(argv[1], "--version"))
+    return std::printf("ditstream %s (libtorch %s)\n", DITSTREAM_VERSION, TORCH_VERSION), 0;
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {

@@ -3,6 +3,8 @@
 #include "core/cli/commands.h"
 #include "core/io/png_writer.h"
 #include "core/io/y4m_writer.h"
+#include "core/session/model_location.h"
+#include "core/session/prompt_warning.h"
 #include "core/session/stream_session.h"
 #include "core/session/stream_settings.h"
 #include "core/stream/offline_renderer.h"
@@ -10,6 +12,8 @@
 #include "core/stream/window_pipeline.h"
 
 #include <torch/torch.h>
+
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -142,17 +146,31 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   return s;
 }
 
+// Progress lines are rewritten in place on a terminal only: a log keeps one line each.
+const bool kTerminal = isatty(STDERR_FILENO) != 0;
+const char* kProgressStart = kTerminal ? "\r" : "";
+const char* kProgressEnd = kTerminal ? "" : "\n";
+
+void warn_unknown_words(const PipelineComponents& model, const std::vector<std::string>& prompts) {
+  for (const auto& text : prompts)
+    if (const auto warning = prompt_warning(model, text); !warning.empty())
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
+}
+
 // Reports each window on stderr; the guidance stays the settings'.
 class ProgressListener : public GenerationListener {
  public:
   explicit ProgressListener(double guidance) : guidance_(guidance) {}
   void on_window(const WindowReport& r) override {
-    std::fprintf(stderr, "\rwindow %lld: %lld frames", static_cast<long long>(r.index),
-                 static_cast<long long>(r.frames));
+    std::fprintf(stderr, "%swindow %lld: %lld frames%s", kProgressStart,
+                 static_cast<long long>(r.index), static_cast<long long>(r.frames), kProgressEnd);
   }
   void on_transition(const TransitionReport&) override {}
   void on_prompt_dropped(int64_t id, const std::string& reason) override {
     std::fprintf(stderr, "\ndropped prompt %lld: %s\n", static_cast<long long>(id), reason.c_str());
+  }
+  void on_prompt_warning(const std::string& warning) override {
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
   }
   double guidance_at(int64_t) override { return guidance_; }
 
@@ -195,7 +213,12 @@ torch::Tensor stream_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineComponents> model,
                              const WindowOptions& w, const WindowCallbacks& callbacks) {
   std::vector<PromptEntry> prompts;
-  for (const auto& p : load_prompt_file(a.get("prompts", ""))) prompts.push_back(p.entry);
+  std::vector<std::string> texts;
+  for (const auto& p : load_prompt_file(a.get("prompts", ""))) {
+    prompts.push_back(p.entry);
+    texts.push_back(p.entry.text);
+  }
+  warn_unknown_words(*model, texts);
   const auto result =
       OfflineRenderer(model).render(prompts, w.negative_prompt, offline_options(a, w), callbacks);
   std::fprintf(stderr, "\n%lld prompts -> %lld windows, %lld latent frames\n",
@@ -218,13 +241,18 @@ int render_command(const std::vector<std::string>& args) {
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
+  if (const std::filesystem::path out = a.get("output", "");
+      !out.empty() && out.extension() != ".y4m")
+    throw std::runtime_error("--output " + out.string() +
+                             ": render writes YUV4MPEG only, name it .y4m (for MP4: "
+                             "pipelines/render_mp4.sh, or encode the .y4m)");
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   auto options = window_options(a);
   auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   runtime.transformer_checkpoint = a.get("transformer-checkpoint", "");
   auto start = std::chrono::steady_clock::now();
-  const auto model = load_pipeline_components(a.get("model", DITSTREAM_DEMO_MODEL), runtime);
+  const auto model = load_pipeline_components(resolve_model_folder(a.get("model", "")), runtime);
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));
   const auto size = loaded_model(model, session_settings(a, options));
   options.latent_width = size.width / model->geometry().spatial_compression;
@@ -236,13 +264,14 @@ int render_command(const std::vector<std::string>& args) {
   const int fps = static_cast<int>(a.get_int("fps", model->geometry().frame_rate));
   WindowCallbacks callbacks;
   callbacks.on_step = [](int64_t step, int64_t steps) {
-    std::fprintf(stderr, "\rstep %lld/%lld", static_cast<long long>(step + 1),
-                 static_cast<long long>(steps));
+    std::fprintf(stderr, "%sstep %lld/%lld%s", kProgressStart, static_cast<long long>(step + 1),
+                 static_cast<long long>(steps), kProgressEnd);
   };
   start = std::chrono::steady_clock::now();
   const auto mode = a.get("mode", "offline");
   if (mode != "offline" && mode != "stream")
     throw std::runtime_error("--mode must be offline or stream, got '" + mode + "'");
+  if (a.get("prompts", "").empty()) warn_unknown_words(*model, {options.prompt});
   const auto frames = a.get("prompts", "").empty()
                           ? WindowPipeline(model).render(options, callbacks).frames
                       : mode == "stream" ? stream_prompts(a, model, options, fps)

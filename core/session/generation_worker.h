@@ -43,6 +43,8 @@ class GenerationListener {
   virtual void on_transition(const TransitionReport& report) = 0;
   // A prompt accepted earlier that the generator could not use; it is off the timeline.
   virtual void on_prompt_dropped(int64_t prompt_id, const std::string& reason) = 0;
+  // A prompt the stream took that the model may render badly (words its tokenizer lacks).
+  virtual void on_prompt_warning(const std::string& warning) = 0;
   // The guidance scale of the window whose new frames start at `first_frame` (the element's
   // controllable property, synced to that time).
   virtual double guidance_at(int64_t first_frame) = 0;

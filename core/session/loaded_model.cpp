@@ -1,5 +1,6 @@
 #include "core/session/loaded_model.h"
 
+#include "core/session/model_location.h"
 #include "core/stream/pipeline_components.h"
 
 #include <filesystem>
@@ -7,8 +8,16 @@
 
 namespace ditstream {
 
-LoadedModel load_model(const SessionSettings& settings) {
+LoadedModel load_model(const SessionSettings& requested) {
+  SessionSettings settings = requested;
+  try {
+    settings.model = resolve_model_folder(requested.model);
+  } catch (const std::runtime_error& e) {
+    throw ResourceError(e.what(), true);
+  }
   const std::filesystem::path folder = settings.model;
+  if (std::filesystem::exists(folder) && !std::filesystem::is_directory(folder))
+    throw ResourceError("model '" + settings.model + "' is a file, not a model folder", false);
   if (!std::filesystem::is_directory(folder))
     throw ResourceError("model folder '" + settings.model + "' does not exist", true);
   auto runtime = parse_runtime_options(settings.device, settings.dtype);

@@ -14,8 +14,6 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-std::string default_model_folder() { return DITSTREAM_DEMO_MODEL; }
-
 const char* sampler_name(SamplerChoice sampler) {
   switch (sampler) {
     case SamplerChoice::Auto:

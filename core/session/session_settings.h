@@ -29,11 +29,8 @@ struct IndexRange {
   int64_t end = 0;
 };
 
-// The embedded shapes-demo model's folder in the build tree.
-std::string default_model_folder();
-
 struct SessionSettings {
-  std::string model = default_model_folder();
+  std::string model;  // "": the default (model_location.h)
   std::string device = "cpu";
   std::string dtype = "fp32";
   int width = 0;  // video size in pixels; 0: the model's (auto)

@@ -1,5 +1,7 @@
 #include "core/session/stream_session.h"
 
+#include "core/session/prompt_warning.h"
+
 #include <stdexcept>
 
 namespace ditstream {
@@ -30,8 +32,13 @@ void StreamSession::open(const LoadedModel& model, const SessionSettings& settin
     worker->check_prompt(entry);
     timeline->add(entry);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  worker_ = std::move(worker);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    worker_ = std::move(worker);
+    model_ = model.components;
+  }
+  warn(warning_for(first.text));
+  for (const auto& p : schedule) warn(warning_for(p.entry.text));
 }
 
 bool StreamSession::is_open() const {
@@ -51,15 +58,34 @@ void StreamSession::close() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     worker = std::move(worker_);
+    model_.reset();
   }
   if (worker) worker->join();
 }
 
 std::optional<PromptEntry> StreamSession::add_prompt(PromptEntry entry) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!worker_) return std::nullopt;
-  worker_->check_prompt(entry);
-  return worker_->add_prompt(std::move(entry));
+  std::optional<PromptEntry> added;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!worker_) return std::nullopt;
+    worker_->check_prompt(entry);
+    added = worker_->add_prompt(std::move(entry));
+  }
+  warn(warning_for(added->text));  // outside the lock: the listener may call back
+  return added;
+}
+
+std::string StreamSession::warning_for(const std::string& text) const {
+  std::shared_ptr<const PipelineComponents> model;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    model = model_;
+  }
+  return model ? ditstream::prompt_warning(*model, text) : "";
+}
+
+void StreamSession::warn(const std::string& warning) {
+  if (!warning.empty()) listener_.on_prompt_warning(warning);
 }
 
 }  // namespace ditstream

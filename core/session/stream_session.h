@@ -39,15 +39,21 @@ class StreamSession {
   // The admission rule: a prompt takes effect at the first frame of the first window whose
   // first frame is at or after entry.frame, and never before the first window not yet planned.
   // Returns the entry as added (id and frame filled in), or nullopt when not open; throws
-  // std::invalid_argument naming the field when the stream cannot use it.
+  // std::invalid_argument naming the field when the stream cannot use it. Prompts with words the
+  // model's tokenizer lacks are taken, with a warning to the listener (here and in open()).
   std::optional<PromptEntry> add_prompt(PromptEntry entry);
 
   FrameQueue& frames() { return queue_; }
 
  private:
+  // "" or the warning about `text`'s unknown words for the open model.
+  std::string warning_for(const std::string& text) const;
+  void warn(const std::string& warning);
+
   GenerationListener& listener_;
   FrameQueue queue_;
-  mutable std::mutex mutex_;  // guards worker_ against control threads
+  std::shared_ptr<const PipelineComponents> model_;  // of the open stream
+  mutable std::mutex mutex_;                         // guards worker_ against control threads
   std::unique_ptr<GenerationWorker> worker_;
 };
 

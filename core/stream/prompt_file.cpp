@@ -29,14 +29,15 @@ double parse_seconds(const std::string& text, const std::string& where) {
   return v;
 }
 
-// "SECONDS: prompt [/ subjects]"
-ScheduledPrompt parse_line(const std::string& line, const std::string& where) {
+// "[SECONDS:] prompt [/ subjects]"; without SECONDS, kPlainLineSeconds after `previous`'s start
+// (0 for the first).
+ScheduledPrompt parse_line(const std::string& line, const std::string& where,
+                           const ScheduledPrompt* previous) {
   const auto colon = line.find(':');
-  if (colon == std::string::npos)
-    throw std::runtime_error(where + ": expected 'SECONDS: prompt', got '" + line + "'");
   ScheduledPrompt p;
-  p.start_seconds = parse_seconds(line.substr(0, colon), where);
-  std::string text = line.substr(colon + 1);
+  p.start_seconds = previous ? previous->start_seconds + kPlainLineSeconds : 0.0;
+  if (colon != std::string::npos) p.start_seconds = parse_seconds(line.substr(0, colon), where);
+  std::string text = colon == std::string::npos ? line : line.substr(colon + 1);
   const auto slash = text.find(" / ");
   if (slash != std::string::npos) {
     p.entry.subject_words = split_subject_words(text.substr(slash + 3));
@@ -64,7 +65,8 @@ std::vector<ScheduledPrompt> parse_prompt_text(const std::string& text, const st
   for (std::string line; std::getline(in, line);) {
     ++number;
     if (trim(line).empty() || trim(line)[0] == '#') continue;
-    out.push_back(parse_line(line, source + ":" + std::to_string(number)));
+    out.push_back(parse_line(line, source + ":" + std::to_string(number),
+                             out.empty() ? nullptr : &out.back()));
   }
   return out;
 }
@@ -105,7 +107,8 @@ std::vector<ScheduledPrompt> parse_inline_schedule(const std::string& schedule) 
   std::string item;
   const auto flush = [&] {
     if (!trim(item).empty())
-      out.push_back(parse_line(item, "schedule item " + std::to_string(out.size())));
+      out.push_back(parse_line(item, "schedule item " + std::to_string(out.size()),
+                               out.empty() ? nullptr : &out.back()));
     item.clear();
   };
   for (size_t i = 0; i < schedule.size(); ++i) {

@@ -2,8 +2,10 @@
 // Prompt schedules as users write them: a text file, a JSON file, or an inline string.
 //
 // Text (one prompt per line; '#' starts a comment line; blank lines are skipped):
-//   SECONDS: prompt text [/ subject word, subject word]
-// e.g. "0: a red fox in the snow / fox" then "6.5: a white wolf in the snow / wolf".
+//   [SECONDS:] prompt text [/ subject word, subject word]
+// e.g. "0: a red fox in the snow / fox" then "6.5: a white wolf in the snow / wolf". A line
+// without SECONDS (and so without ':') starts kPlainLineSeconds after the line before it (the
+// first at 0); the offline renderer uses the order only.
 // JSON: [{"start": 0, "prompt": "...", "negative_prompt": "...", "subjects": ["fox"],
 //         "transition_windows": 2, "switch": "ditctrl"}, ...] ("start" in seconds; other fields
 // optional; "switch" is the causal generator's method for that prompt).
@@ -16,6 +18,8 @@
 #include <vector>
 
 namespace ditstream {
+
+constexpr double kPlainLineSeconds = 6.0;
 
 struct ScheduledPrompt {
   double start_seconds = 0;

@@ -5,8 +5,9 @@
 #    boundary at or after its time (frames 24 and 48 requested, boundaries within one window),
 #    which the app prints (prompt-applied) and the source's per-buffer meta (--frames) shows:
 #    prompt ids change exactly there; the file has 72 frames, 9.000 s.
-# 2. no num-buffers, input ends after `@1 ...`: the app sends EOS itself once that prompt is
-#    applied, and the file is playable with every frame the source produced.
+# 2. no num-buffers, input `@1 ...` then an un-timed line: the un-timed prompt comes after the
+#    timed one; the app sends EOS itself once the last prompt is fully applied (weight 1.0 in
+#    the last frame), and the file is playable with every frame the source produced.
 # 3. Ctrl-C (SIGINT) with stdin still open: EOS, exit 0, playable file.
 source "$(dirname "$0")/e2e_lib.sh" "$@"
 control="$BUILD_DIR/pipelines/ditstream-control"
@@ -45,16 +46,21 @@ expect_eq "prompt ids in frame order" "$(awk '$1 !~ /^#/ { print $3 }' "$TMP/fra
 expect_eq "source buffers" "$(grep -vc '^#' "$TMP/frames1.txt")" 72
 check_video "$TMP/timed.mp4" 72 9000
 
-# 2. end of input -> EOS
-echo "@1 a white wolf in the snow" \
+# 2. end of input -> EOS; the un-timed second line does not overtake the timed first one
+printf '@1 a white wolf in the snow\na grey owl over the snow\n' \
   | "$control" --no-status --tail 0.5 --frames "$TMP/frames2.txt" ditstreamsrc model="$TINY_MODEL" steps="$STEPS" \
       "${encode[@]}" ! filesink location="$TMP/eoi.mp4" > "$TMP/eoi.log" 2>&1 \
   || fail "control app: $(tail "$TMP/eoi.log")"
 grep -q "sending eos (end of input)" "$TMP/eoi.log" || fail "no EOS at end of input"
-applied=$(applied_field "$TMP/eoi.log" "a white wolf in the snow" frame)
-[[ -n "$applied" ]] || fail "the prompt was not applied before EOS"
+wolf=$(applied_field "$TMP/eoi.log" "a white wolf in the snow" frame)
+owl=$(applied_field "$TMP/eoi.log" "a grey owl over the snow" frame)
+[[ -n "$wolf" && -n "$owl" ]] || fail "a prompt was not applied before EOS"
+((owl > wolf)) || fail "the un-timed line (frame $owl) overtook the timed one (frame $wolf)"
+echo "ok: in order: wolf at $wolf, owl at $owl"
+last=$(grep -v '^#' "$TMP/frames2.txt" | tail -1)
+expect_eq "last frame's prompt id and weight" "$(cut -d' ' -f3,4 <<< "$last")" \
+  "$(applied_field "$TMP/eoi.log" "a grey owl over the snow" id) 1.000"
 produced=$(grep -vc '^#' "$TMP/frames2.txt")
-((produced > applied)) || fail "EOS before the new prompt's first frame"
 check_video "$TMP/eoi.mp4" "$produced"
 
 # 3. SIGINT

@@ -11,9 +11,9 @@ source "$(dirname "$0")/e2e_lib.sh" "$@"
   || fail "example: $(tail "$TMP/example.log")"
 cat "$TMP/example.log"
 frame_of() { sed -n "s/^prompt-applied id=[0-9]* frame=\([0-9]*\) prompt=\"$1\"$/\1/p" "$TMP/example.log"; }
-expect_eq "first prompt's frame" "$(frame_of "a red fox running through a snowy forest")" 0
-expect_eq "event prompt's frame" "$(frame_of "a white wolf running through a snowy forest")" 25
-property_frame=$(frame_of "a grey owl flying over a snowy forest")
+expect_eq "first prompt's frame" "$(frame_of "a red circle moving right slowly on a blue background")" 0
+expect_eq "event prompt's frame" "$(frame_of "a red circle moving right slowly on a black background")" 25
+property_frame=$(frame_of "a yellow square moving left slowly on a black background")
 expect_between "property prompt's frame" "${property_frame:-0}" 26 119
 grep -qx "eos" "$TMP/example.log" || fail "no EOS"
 check_video "$TMP/example.mp4" 120 15000

@@ -2,8 +2,11 @@
 # RTSP: pipelines/rtsp_server.sh (gst-rtsp-server via ditstream-rtsp-server) on 127.0.0.1, read
 # back over TCP with rtspsrc until 32 frames have arrived; the file holds 31-32 decodable
 # frames (the first may be cut at the start of the RTP stream) at 96x64, spanning ~3.9 s (8/1).
+# The server's --help prints its usage and exits.
 source "$(dirname "$0")/e2e_lib.sh" "$@"
 [[ -x "$BUILD_DIR/pipelines/ditstream-rtsp-server" ]] || { echo "skip: no ditstream-rtsp-server"; exit "$SKIP"; }
+help="$(timeout 5 "$BUILD_DIR/pipelines/ditstream-rtsp-server" --help)" || fail "--help did not exit 0 at once"
+[[ "$help" == "usage: ditstream-rtsp-server "* ]] || fail "--help printed: $help"
 port=$(free_port)
 
 "$ROOT/pipelines/rtsp_server.sh" 127.0.0.1 "$port" > "$TMP/server.log" 2>&1 &

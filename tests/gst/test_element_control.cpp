@@ -224,6 +224,25 @@ GST_START_TEST(unusable_subject_words_are_refused_on_the_callers_thread) {
 }
 GST_END_TEST;
 
+// A prompt with words the model's tokenizer lacks is taken, with a bus warning naming them; a
+// start-time property set while PLAYING is kept for the next start, with a warning naming it.
+GST_START_TEST(unknown_words_and_late_properties_are_warned_about) {
+  GstHarness* h = start_harness("");
+  GstBus* bus = attach_bus(h->element);
+  gst_harness_play(h);
+  gint64 id = 0;
+  g_signal_emit_by_name(h->element, "set-prompt", "a panda \xe7\x8b\x90", gint64(kWindow1), &id);
+  fail_unless_equals_int64(id, 2);
+  const std::string unknown = next_warning(bus);
+  fail_unless_equals_string(unknown.c_str(), "1 of 3 words unknown to model tiny: \xe7\x8b\x90");
+  g_object_set(h->element, "steps", 3, nullptr);
+  const std::string late = next_warning(bus);
+  fail_unless(late.find("property 'steps' changed while PLAYING") != std::string::npos, "%s",
+              late.c_str());
+  expect_streaming_then_tear_down(h, bus);
+}
+GST_END_TEST;
+
 GST_START_TEST(endless_transition_is_refused) {
   GstHarness* h = start_harness("");
   GstBus* bus = attach_bus(h->element);
@@ -337,6 +356,7 @@ static Suite* ditstreamsrc_control_suite() {
   tcase_add_test(tc, tee_duplicated_event_applies_once);
   tcase_add_test(tc, unusable_subject_words_are_refused_on_the_callers_thread);
   tcase_add_test(tc, endless_transition_is_refused);
+  tcase_add_test(tc, unknown_words_and_late_properties_are_warned_about);
   tcase_add_test(tc, motion_property_and_event_field);
   tcase_add_test(tc, cut_event_switches_at_the_boundary_and_says_so);
   tcase_add_test(tc, prompt_the_worker_cannot_use_is_dropped);

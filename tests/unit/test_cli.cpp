@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include <array>
 #include <cstdio>
@@ -21,8 +22,9 @@ struct Run {
 // Render commands on the tiny random model (the default is the trained demo model).
 std::string tiny_render() { return "render --model " + testing::tiny_model_dir().string() + " "; }
 
-Run run_cli(const std::string& args) {
-  const std::string command = std::string(DITSTREAM_CLI) + " " + args + " 2>&1";
+// `env`: "NAME=VALUE " assignments before the command.
+Run run_cli(const std::string& args, const std::string& env = "") {
+  const std::string command = env + DITSTREAM_CLI + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf{};
@@ -181,6 +183,43 @@ TEST_F(CliTest, BadArgumentsFailClearly) {
   const auto r = run_cli("render --model /nonexistent --prompt x --output x.y4m");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("/nonexistent: model folder not found"), std::string::npos) << r.output;
+  const auto mp4 = run_cli(tiny_render() + "--prompt x --output " + (dir_ / "x.mp4").string());
+  EXPECT_EQ(mp4.status, 1);
+  EXPECT_NE(mp4.output.find("x.mp4: render writes YUV4MPEG only"), std::string::npos) << mp4.output;
+  EXPECT_FALSE(fs::exists(dir_ / "x.mp4"));
+}
+
+TEST_F(CliTest, VersionAndHelp) {
+  const auto version = run_cli("--version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.output.rfind("ditstream 0.", 0), 0u) << version.output;
+  for (const char* command :
+       {"info", "make-tiny", "make-random", "render", "train-demo", "verify"}) {
+    const auto help = run_cli(std::string(command) + " --help");
+    EXPECT_EQ(help.status, 0) << command;
+    EXPECT_EQ(help.output.rfind("usage: ditstream ", 0), 0u) << command << ": " << help.output;
+  }
+}
+
+TEST_F(CliTest, InfoRendersAStepOnTheDeviceAsked) {
+  const std::string tiny = testing::tiny_model_dir().string();
+  const auto cpu = run_cli("info " + tiny + " --device cpu");
+  EXPECT_EQ(cpu.status, 0) << cpu.output;
+  EXPECT_NE(cpu.output.find("device cpu:\n    96x64 frame in "), std::string::npos) << cpu.output;
+  EXPECT_NE(cpu.output.find("one step of one latent frame: OK"), std::string::npos) << cpu.output;
+  if (torch::cuda::is_available()) return;
+  const auto cuda = run_cli("info " + tiny + " --device cuda");
+  EXPECT_EQ(cuda.status, 1) << cuda.output;
+  EXPECT_NE(cuda.output.find("PROBLEM: device 'cuda': CUDA is not available"), std::string::npos)
+      << cuda.output;
+}
+
+TEST_F(CliTest, InfoWithoutAFolderChecksTheDefaultModel) {
+  const std::string tiny = testing::tiny_model_dir().string();
+  const auto r = run_cli("info", "DITSTREAM_MODEL=" + tiny + " ");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.rfind(tiny + ": ", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("verdict: OK"), std::string::npos) << r.output;
 }
 
 }  // namespace

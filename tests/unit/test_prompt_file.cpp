@@ -62,8 +62,24 @@ TEST(PromptFile, InlineWithEscapedSemicolon) {
   EXPECT_EQ(p[1].entry.text, "a dog");
 }
 
+TEST(PromptFile, PlainLinesFollowTheLineBefore) {
+  const auto p = parse_prompt_text(
+      "a red circle\n10: a blue square / square\na green "
+      "triangle\n",
+      "f.txt");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].start_seconds, 0.0);
+  EXPECT_EQ(p[0].entry.text, "a red circle");
+  EXPECT_EQ(p[1].start_seconds, 10.0);
+  EXPECT_EQ(p[2].start_seconds, 10.0 + kPlainLineSeconds);
+  EXPECT_EQ(p[2].entry.text, "a green triangle");
+  const auto inline_items = parse_inline_schedule("a cat;a dog");
+  ASSERT_EQ(inline_items.size(), 2u);
+  EXPECT_EQ(inline_items[1].start_seconds, kPlainLineSeconds);
+}
+
 TEST(PromptFile, ErrorsNameTheLine) {
-  EXPECT_NE(error_of([] { parse_prompt_text("0: ok\nno colon here\n", "f.txt"); }).find("f.txt:2"),
+  EXPECT_NE(error_of([] { parse_prompt_text("0: ok\nsoon: late\n", "f.txt"); }).find("f.txt:2"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_prompt_text("soon: x\n", "f.txt"); }).find("not a number"),
             std::string::npos);

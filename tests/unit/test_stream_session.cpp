@@ -1,6 +1,7 @@
 // StreamSession without GStreamer, on the tiny model: the generation thread fills the queue to
 // its bound and waits, flush and close return at once, a live prompt lands at the frame the
 // admission rule reports, a bad model folder is an error naming it.
+#include "core/session/model_location.h"
 #include "core/session/stream_session.h"
 #include "test_support.h"
 
@@ -22,7 +23,9 @@ struct QuietListener : GenerationListener {
   void on_window(const WindowReport&) override {}
   void on_transition(const TransitionReport&) override {}
   void on_prompt_dropped(int64_t, const std::string&) override {}
+  void on_prompt_warning(const std::string& warning) override { warnings.push_back(warning); }
   double guidance_at(int64_t) override { return 6.0; }
+  std::vector<std::string> warnings;
 };
 
 SessionSettings tiny_settings(unsigned lookahead) {
@@ -137,6 +140,26 @@ TEST(StreamSession, RefusesPromptsItCannotUseNamingTheField) {
   EXPECT_FALSE(StreamSession(listener).add_prompt(entry).has_value());  // not open
 }
 
+TEST(StreamSession, PromptsWithWordsTheModelLacksAreTakenWithAWarning) {
+  QuietListener listener;
+  StreamSession session(listener);
+  auto settings = tiny_settings(8);
+  settings.prompt = "a panda \xe7\x8b\x90 playing";  // U+72D0 encodes to <unk> in the tiny model
+  session.frames().reset(settings.lookahead);
+  session.open(tiny_model(), settings, {}, 8, 1);
+  ASSERT_EQ(listener.warnings.size(), 1u);
+  EXPECT_EQ(listener.warnings[0], "1 of 4 words unknown to model tiny: \xe7\x8b\x90");
+  PromptEntry known;
+  known.text = "a panda playing guitar";
+  ASSERT_TRUE(session.add_prompt(known).has_value());
+  EXPECT_EQ(listener.warnings.size(), 1u);
+  PromptEntry unknown = known;
+  unknown.text = "\xe7\x8b\x90, a panda \xe7\x8b\x90.";
+  ASSERT_TRUE(session.add_prompt(unknown).has_value());  // taken all the same
+  ASSERT_EQ(listener.warnings.size(), 2u);
+  EXPECT_EQ(listener.warnings[1], "1 of 4 words unknown to model tiny: \xe7\x8b\x90");
+}
+
 TEST(StreamSession, BadModelFoldersAreErrorsNamingTheFile) {
   auto settings = tiny_settings(8);
   settings.model = "/nonexistent/model";
@@ -159,7 +182,28 @@ TEST(StreamSession, BadModelFoldersAreErrorsNamingTheFile) {
     EXPECT_FALSE(e.missing);
     EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
   }
+  settings.model = (broken / "model_index.json").string();
+  try {
+    load_model(settings);
+    FAIL() << "no error";
+  } catch (const ResourceError& e) {
+    EXPECT_NE(std::string(e.what()).find("model_index.json' is a file, not a model folder"),
+              std::string::npos)
+        << e.what();
+  }
   fs::remove_all(broken);
+}
+
+TEST(StreamSession, TheDefaultModelComesFromTheEnvironmentFirst) {
+  const std::string tiny = testing::tiny_model_dir().string();
+  ASSERT_EQ(setenv("DITSTREAM_MODEL", tiny.c_str(), 1), 0);
+  EXPECT_EQ(resolve_model_folder(""), tiny);
+  EXPECT_EQ(resolve_model_folder("/given"), "/given");
+  ASSERT_EQ(unsetenv("DITSTREAM_MODEL"), 0);
+  if (fs::is_directory(DITSTREAM_DEMO_MODEL))  // the build tree's (this build is not installed)
+    EXPECT_EQ(resolve_model_folder(""), DITSTREAM_DEMO_MODEL);
+  else
+    EXPECT_THROW(resolve_model_folder(""), std::runtime_error);
 }
 
 }  // namespace

@@ -1,0 +1,34 @@
+#pragma once
+// The web page's preview: frames of the source encoded to JPEG by a small pipeline of its own
+// (appsrc ! videoconvert ! jpegenc ! appsink), so the user's pipeline is left as written. Frames
+// are pushed from the source's streaming thread; the main loop takes the newest JPEG.
+
+#include <gst/gst.h>
+
+#include <mutex>
+
+namespace ditstream {
+
+class JpegPreview {
+ public:
+  JpegPreview();
+  ~JpegPreview();
+  JpegPreview(const JpegPreview&) = delete;
+  JpegPreview& operator=(const JpegPreview&) = delete;
+
+  // Any thread. Frames arriving faster than they are encoded are dropped (the newest wins).
+  void push(GstBuffer* frame, GstCaps* caps);
+  // The newest JPEG not taken yet, or NULL (the caller owns the reference).
+  GBytes* take_latest();
+
+ private:
+  static GstFlowReturn on_sample(GstElement* sink, gpointer self);
+
+  GstElement* pipeline_ = nullptr;
+  GstElement* appsrc_ = nullptr;
+  GstCaps* caps_ = nullptr;  // the appsrc's, guarded by mutex_
+  std::mutex mutex_;
+  GBytes* latest_ = nullptr;
+};
+
+}  // namespace ditstream

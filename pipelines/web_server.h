@@ -1,0 +1,46 @@
+#pragma once
+// ditstream-control's web page (libsoup 3): GET / is the page, /ws its WebSocket (bus messages
+// as JSON to the page, prompt requests from it), /preview.mjpeg the stream as MJPEG
+// (multipart/x-mixed-replace). Runs on the default main context, like the app's bus watch.
+
+#include "pipelines/prompt_line.h"
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ditstream {
+
+class WebServer {
+ public:
+  using PromptHandler = std::function<void(const PromptLine&)>;
+  // Listens on "HOST:PORT" (PORT 0: a free one). Throws std::runtime_error for a host that is not
+  // a loopback address unless `allow_remote`, and when it cannot listen.
+  WebServer(const std::string& address, bool allow_remote, PromptHandler on_prompt);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  std::string url() const;
+  void broadcast(const std::string& json);  // to every open page
+  void send_jpeg(GBytes* jpeg);             // to every preview
+
+ private:
+  static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                         gpointer self);
+  static void on_websocket(SoupServer*, SoupServerMessage*, const char*,
+                           SoupWebsocketConnection* connection, gpointer self);
+  void start_preview(SoupServerMessage* msg);
+  void answer(SoupWebsocketConnection* connection, GBytes* message);
+  template <typename T>
+  void forget(std::vector<T*>& list, T* item);
+
+  SoupServer* server_ = nullptr;
+  PromptHandler on_prompt_;
+  std::vector<SoupWebsocketConnection*> sockets_;
+  std::vector<SoupServerMessage*> previews_;
+};
+
+}  // namespace ditstream
