@@ -33,19 +33,42 @@ typedef struct {
   gboolean cut;  /* "transition": "cut" TRUE; "blend" or absent FALSE */
 } DitstreamSetPrompt;
 
-/* Pass NULL, -1 or GST_CLOCK_TIME_NONE for the optional fields. Returns NULL when prompt is
- * NULL or both frame and running_time are given. */
+/**
+ * ditstream_event_new_set_prompt_full:
+ * @prompt: the new prompt
+ * @negative_prompt: (nullable): its negative prompt
+ * @subject_words: (nullable): comma-separated subject words
+ * @frame: the first video frame it applies to, or -1
+ * @running_time: the running time it applies from, or GST_CLOCK_TIME_NONE
+ * @transition_windows: interpolated windows before it is reached, or -1
+ *
+ * Returns: (transfer full) (nullable): the event, or %NULL when @prompt is %NULL or both
+ * @frame and @running_time are given
+ */
 GstEvent* ditstream_event_new_set_prompt_full(const gchar* prompt, const gchar* negative_prompt,
                                               const gchar* subject_words, gint64 frame,
                                               GstClockTime running_time, gint transition_windows);
+/**
+ * ditstream_event_new_set_prompt:
+ * @prompt: the new prompt
+ * @frame: the first video frame it applies to, or -1 for the next window not yet started
+ *
+ * Returns: (transfer full) (nullable): the event, or %NULL when @prompt is %NULL
+ */
 GstEvent* ditstream_event_new_set_prompt(const gchar* prompt, gint64 frame);
 
 /* TRUE when the event is a custom upstream event named DITSTREAM_EVENT_SET_PROMPT. */
 gboolean ditstream_event_is_set_prompt(GstEvent* event);
 
-/* Fills out (free it with ditstream_set_prompt_clear). Returns FALSE and sets error (when not
- * NULL) for a malformed event: missing or non-string prompt, fields of the wrong type, a
- * negative frame, both frame and running-time. */
+/**
+ * ditstream_event_parse_set_prompt:
+ * @event: a set-prompt event
+ * @out: (out caller-allocates): the fields (free them with ditstream_set_prompt_clear)
+ * @error: set for a malformed event: missing or non-string prompt, fields of the wrong type, a
+ *   negative frame, both frame and running-time
+ *
+ * Returns: %FALSE for a malformed event
+ */
 gboolean ditstream_event_parse_set_prompt(GstEvent* event, DitstreamSetPrompt* out, GError** error);
 void ditstream_set_prompt_clear(DitstreamSetPrompt* parsed);
 

@@ -18,6 +18,7 @@ packages=(
   # pipelines/: RTSP server, Python example and contact sheet, RTMP round-trip test
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
+  gobject-introspection libgirepository1.0-dev  # Ditstream-1.0.typelib of libditstream-1.0
   nginx libnginx-mod-rtmp  # the e2e test runs its own nginx on 127.0.0.1
   # ditstream-control --http (libsoup 3) and its browser test (headless Chromium via Selenium)
   libsoup-3.0-dev chromium chromium-driver python3-selenium

@@ -14,6 +14,12 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, GObject, Gst  # noqa: E402
 
+try:  # the frame meta through libditstream-1.0's typelib (installed, or GI_TYPELIB_PATH)
+    gi.require_version("Ditstream", "1.0")
+    from gi.repository import Ditstream  # noqa: E402
+except (ValueError, ImportError):
+    Ditstream = None
+
 # Captions of the embedded shapes-demo model's grammar (other words render as noise with it).
 FIRST_PROMPT = "a red circle moving right slowly on a blue background"
 EVENT_PROMPT = "a red circle moving right slowly on a black background"
@@ -41,6 +47,11 @@ class Example:
             f'prompt="{FIRST_PROMPT}" '
             f"! videoconvert ! x264enc ! mp4mux ! filesink location={args.output}")
         self.src = self.pipeline.get_by_name("src")
+        self.last_meta = None
+        if Ditstream:
+            self.src.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self.on_buffer)
+        else:
+            print("no Ditstream typelib: frame meta not shown", flush=True)
         self.loop = GLib.MainLoop()
         self.status = 1
         self.event_frame = args.event_frame
@@ -64,6 +75,16 @@ class Example:
             print("eos", flush=True)
             self.status = 0
             self.loop.quit()
+
+    def on_buffer(self, _pad, info):
+        """Prints the frame meta (the prompt behind each frame) whenever prompt or weight change."""
+        meta = Ditstream.buffer_get_frame_meta(info.get_buffer())
+        if meta and (meta.prompt_id, meta.transition_weight) != self.last_meta:
+            self.last_meta = (meta.prompt_id, meta.transition_weight)
+            # Printed from the main loop: this is the streaming thread.
+            GLib.idle_add(print, f"meta frame={meta.frame_index} prompt-id={meta.prompt_id} "
+                          f"weight={meta.transition_weight:.3f}")
+        return Gst.PadProbeReturn.OK
 
     def send_event(self):
         """Retried every 20 ms until the pads are active (the pipeline refuses it before)."""

@@ -51,3 +51,16 @@ flags="$(PKG_CONFIG_PATH="$TMP/pc" pkg-config --cflags --libs ditstream-1.0)" \
 cc "$ROOT/tests/e2e/data/send_event.c" $flags -o "$TMP/send_event" || fail "cc $flags"
 out="$(LD_LIBRARY_PATH="$stage$prefix/$libdir" "$TMP/send_event")" || fail "send_event"
 expect_eq "app's event" "$out" "prompt=a red circle moving right frame=25 meta-api=DitstreamFrameMetaAPI"
+
+typelibs="$stage$prefix/$libdir/girepository-1.0"
+[[ -f "$typelibs/Ditstream-1.0.typelib" ]] || { echo "no typelib installed (no g-ir-scanner)"; exit 0; }
+python_out="$(GI_TYPELIB_PATH="$typelibs" LD_LIBRARY_PATH="$stage$prefix/$libdir" /usr/bin/python3 -c '
+import gi
+gi.require_version("Gst", "1.0")
+gi.require_version("Ditstream", "1.0")
+from gi.repository import Ditstream, Gst
+Gst.init(None)
+event = Ditstream.event_new_set_prompt("a blue square", 49)
+print(event.get_structure().get_int64("frame")[1], Ditstream.buffer_get_frame_meta(Gst.Buffer.new()))
+')" || fail "python through the installed typelib"
+expect_eq "python through the installed typelib" "$python_out" "49 None"
