@@ -22,9 +22,9 @@ torch::Tensor forward_tiny() {
 
 TEST(ForwardCancellation, StopsBeforeTheBlockAfterThePredicateTurnsTrue) {
   int polls = 0;
-  ForwardCancellation cancellation([&] { return ++polls == 2; });
+  ForwardCancellation cancellation([&] { return ++polls == 3; });
   EXPECT_THROW(forward_tiny(), ForwardCancelled);
-  EXPECT_EQ(polls, 2);  // block 0 ran, block 1 of the tiny model's 2 did not
+  EXPECT_EQ(polls, 3);  // block 0 ran (polled before it and between its halves), block 1 did not
 }
 
 TEST(ForwardCancellation, WithoutOneOrWhileFalseTheForwardRunsWhole) {
@@ -32,7 +32,7 @@ TEST(ForwardCancellation, WithoutOneOrWhileFalseTheForwardRunsWhole) {
   int polls = 0;
   ForwardCancellation cancellation([&] { return ++polls < 0; });
   EXPECT_TRUE(torch::equal(forward_tiny(), whole));
-  EXPECT_EQ(polls, 2);
+  EXPECT_EQ(polls, 4);  // before each of the 2 blocks and between its attention and feed-forward
 }
 
 TEST(ForwardCancellation, AnInnerOneEndsAndTheOuterOneHoldsAgain) {

@@ -1,5 +1,7 @@
 #include "core/model/cogvideox/block.h"
 
+#include "core/model/forward_cancellation.h"
+
 #include <torch/torch.h>
 
 namespace ditstream {
@@ -99,6 +101,7 @@ std::pair<torch::Tensor, torch::Tensor> CogVideoXBlock::forward(
   const auto a = attn1_->forward(torch::cat({n1.text, n1.video}, 1), rotary, site, control);
   auto v = video + n1.gate * a.slice(1, text_len);
   auto t = text + n1.text_gate * a.slice(1, 0, text_len);
+  throw_if_forward_cancelled();  // attention and feed-forward are each about half a block
   const auto n2 = norm2_->forward(v, t, temb_silu);
   const auto y = ff_->forward(torch::cat({n2.text, n2.video}, 1));
   v = v + n2.gate * y.slice(1, text_len);

@@ -1,5 +1,7 @@
 #include "core/model/wan/block.h"
 
+#include "core/model/forward_cancellation.h"
+
 #include <torch/torch.h>
 
 #include <vector>
@@ -105,8 +107,10 @@ torch::Tensor WanTransformerBlock::forward(const torch::Tensor& x, const torch::
   auto h = ditstream::modulate(norm1_->forward(x.to(torch::kFloat32)), m[0], m[1]).to(dtype);
   auto out =
       (x.to(torch::kFloat32) + attn1_->self_attention(h, rope, site, control) * m[2]).to(dtype);
+  throw_if_forward_cancelled();  // each part is a fraction of a block: closing waits for one
   h = norm2_ ? norm2_->forward(out.to(torch::kFloat32)).to(dtype) : out;
   out = out + attn2_->cross_attention(h, context, site, control);
+  throw_if_forward_cancelled();
   h = ditstream::modulate(norm3_->forward(out.to(torch::kFloat32)), m[3], m[4]).to(dtype);
   return (out.to(torch::kFloat32) + ffn_->forward(h).to(torch::kFloat32) * m[5]).to(dtype);
 }
