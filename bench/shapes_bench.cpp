@@ -41,6 +41,8 @@ constexpr const char* kHelp =
     "  --motion-speed V (0: off): the long streams' motion control, V latent pixels per latent\n"
     "            frame along each caption's direction, and its measured accuracy;\n"
     "            --motion-steps F (0.5): the fraction of each window's steps it steers\n"
+    "  --pair-variants LIST  only these pair variants, comma-separated, named with '-' for\n"
+    "            spaces (e.g. stream-kv-on-cut,stream-kv-on-deferred; default all)\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
     "            windows each, every window scored (0: skip)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
@@ -88,6 +90,8 @@ const std::vector<std::pair<std::string, bool>> kOfflineVariants = {{"offline kv
 
 struct Bench {
   Settings settings;
+  std::vector<StreamVariant> stream_variants;  // the selected ones
+  std::vector<std::pair<std::string, bool>> offline_variants;
   std::shared_ptr<const PipelineComponents> model;
   OfflineRenderer renderer;
   std::ofstream jsonl;
@@ -140,6 +144,30 @@ StreamOptions stream_options(const Bench& bench, int64_t seed, const StreamVaria
   o.blend = v.blend;
   if (v.blend != BlendMode::Off) o.step_cache = s.step_cache;
   return o;
+}
+
+// The variants named in `list` ("stream-kv-on-cut,..."; empty: all); throws for unknown names.
+template <typename Variant, typename Name>
+std::vector<Variant> select_variants(const std::vector<Variant>& all, const std::string& list,
+                                     Name name_of, size_t* matched) {
+  std::vector<Variant> chosen;
+  for (const auto& v : all) {
+    std::string key = name_of(v);
+    std::replace(key.begin(), key.end(), ' ', '-');
+    if (list.empty() || ("," + list + ",").find("," + key + ",") != std::string::npos)
+      chosen.push_back(v), ++*matched;
+  }
+  return chosen;
+}
+
+void choose_variants(Bench& bench, const std::string& list) {
+  size_t matched = 0;
+  bench.stream_variants = select_variants(
+      kStreamVariants, list, [](const StreamVariant& v) { return v.name; }, &matched);
+  bench.offline_variants = select_variants(
+      kOfflineVariants, list, [](const auto& v) { return v.first; }, &matched);
+  if (!list.empty() && matched != size_t(std::count(list.begin(), list.end(), ',') + 1))
+    throw std::runtime_error("--pair-variants " + list + ": unknown variant name");
 }
 
 void progress(const char* what, int64_t i, int64_t n) {
@@ -213,24 +241,24 @@ void run_pair(Bench& bench, const PromptPair& pair, std::vector<TransitionRow>& 
     rows[row].scores.push_back(score_transition(video, pair));
     bench.jsonl << transition_json(rows[row].variant, pair, seed, rows[row].scores.back()) << "\n";
   };
-  for (size_t v = 0; v < kStreamVariants.size(); ++v) {
-    const auto& variant = kStreamVariants[v];
+  for (size_t v = 0; v < bench.stream_variants.size(); ++v) {
+    const auto& variant = bench.stream_variants[v];
     const auto video =
         render_stream(bench.model, stream_options(bench, seed, variant), a, b, variant.cut);
     record(v, video);
     if (sheet_pair && variant.on_contact_sheet)
       sheet.push_back(contact_row(video, kContactColumns));
   }
-  for (size_t v = 0; v < kOfflineVariants.size(); ++v)
-    record(kStreamVariants.size() + v,
+  for (size_t v = 0; v < bench.offline_variants.size(); ++v)
+    record(bench.stream_variants.size() + v,
            render_offline(bench.renderer, *bench.model,
-                          offline_options(s, seed, kOfflineVariants[v].second), a, b));
+                          offline_options(s, seed, bench.offline_variants[v].second), a, b));
 }
 
 std::vector<TransitionRow> run_transitions(Bench& bench, std::vector<torch::Tensor>& sheet) {
   std::vector<TransitionRow> rows;
-  for (const auto& v : kStreamVariants) rows.push_back({v.name, {}});
-  for (const auto& v : kOfflineVariants) rows.push_back({v.first, {}});
+  for (const auto& v : bench.stream_variants) rows.push_back({v.name, {}});
+  for (const auto& v : bench.offline_variants) rows.push_back({v.first, {}});
   const auto& s = bench.settings;
   const auto pairs = sample_prompt_pairs(s.pairs, static_cast<uint64_t>(s.seed));
   for (const auto& pair : pairs) {
@@ -272,16 +300,18 @@ std::string report_header(const Settings& s, const RunInfo& info) {
 int run(const std::vector<std::string>& args) {
   const cli::Arguments a(
       args, {"help", "quick"},
-      {"model", "out", "pairs", "captions", "seed", "steps", "sampler", "overlap", "threads",
-       "device", "dtype", "long-streams", "long-windows", "step-cache", "anchor", "anchor-strength",
-       "long-blend", "motion-speed", "motion-steps"});
+      {"model",           "out",          "pairs",        "captions",     "seed",
+       "steps",           "sampler",      "overlap",      "threads",      "device",
+       "dtype",           "long-streams", "long-windows", "step-cache",   "anchor",
+       "anchor-strength", "long-blend",   "motion-speed", "motion-steps", "pair-variants"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
   const auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   const auto model = load_pipeline_components(a.get("model", ""), runtime);
-  Bench bench{parse_settings(a, *model), model, OfflineRenderer(model), {}};
+  Bench bench{parse_settings(a, *model), {}, {}, model, OfflineRenderer(model), {}};
+  choose_variants(bench, a.get("pair-variants", ""));
   const std::filesystem::path out = bench.settings.out;
   std::filesystem::create_directories(out);
   bench.jsonl.open(out / "shapesbench.jsonl", std::ios::trunc);
