@@ -18,7 +18,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_INSTALL_PREFIX}/${DITSTR
 # libtorch reaches BLAS through libblas.so.3 (alternatives); OpenBLAS is ~30x faster than the
 # reference BLAS. videoconvert and friends are in plugins-base.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread, gstreamer1.0-plugins-base")
-# gst-launch-1.0, and the encoders and muxers of the README's pipelines (x264enc, mp4mux).
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
-  "gstreamer1.0-tools, gstreamer1.0-plugins-good, gstreamer1.0-plugins-ugly")
+# gst-launch-1.0, the encoders and muxers of the README's pipelines (x264enc, mp4mux), and ICE
+# for the web page's WebRTC preview.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gstreamer1.0-tools, gstreamer1.0-plugins-good, \
+gstreamer1.0-plugins-ugly, gstreamer1.0-plugins-bad, gstreamer1.0-nice")
 include(CPack)

@@ -191,7 +191,8 @@ void ControlApp::handle_message(GstMessage* message) {
   const std::string line = describe_message(message);
   if (!line.empty()) print_event(line);
   if (web_)
-    if (const auto json = message_json(message); !json.empty()) web_->broadcast(json);
+    if (const auto json = message_json(message); !json.empty())
+      web_->broadcast(json, GST_CLOCK_TIME_IS_VALID(prompt_applied_pts(message)));
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ELEMENT:
       note_prompt_applied(message);
@@ -290,6 +291,7 @@ gboolean ControlApp::on_tick(gpointer self) {
   app->send_pending();
   app->maybe_finish();
   app->refresh_status();
+  if (app->web_) app->web_->send_signalling();
   if (GBytes* jpeg = app->preview_ ? app->preview_->take_latest() : nullptr) {
     app->web_->send_jpeg(jpeg);
     g_bytes_unref(jpeg);
@@ -316,6 +318,7 @@ GstPadProbeReturn ControlApp::on_buffer(GstPad* pad, GstPadProbeInfo* info, gpoi
   if (app->preview_)
     if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
       app->preview_->push(buffer, caps);
+      app->web_->push_frame(buffer, caps);
       gst_caps_unref(caps);
     }
   const DitstreamFrameMeta* meta = ditstream_buffer_get_frame_meta(buffer);

@@ -12,6 +12,7 @@ namespace ditstream {
 namespace {
 
 constexpr const char* kBoundary = "frame";
+constexpr size_t kReplayed = 100;  // messages a page that opens late gets first
 
 GSocketAddress* parse_address(const std::string& address, bool allow_remote) {
   const auto colon = address.rfind(':');
@@ -60,6 +61,7 @@ WebServer::WebServer(const std::string& address, bool allow_remote, PromptHandle
 }
 
 WebServer::~WebServer() {
+  peers_.clear();
   for (auto* s : sockets_) g_object_unref(s);
   soup_server_disconnect(server_);
   g_object_unref(server_);
@@ -77,7 +79,9 @@ std::string WebServer::url() const {
   return url;
 }
 
-void WebServer::broadcast(const std::string& json) {
+void WebServer::broadcast(const std::string& json, bool replay) {
+  if (replay) replay_.push_back(json);
+  if (replay_.size() > kReplayed) replay_.erase(replay_.begin());
   for (auto* s : sockets_)
     if (soup_websocket_connection_get_state(s) == SOUP_WEBSOCKET_STATE_OPEN)
       soup_websocket_connection_send_text(s, json.c_str());
@@ -130,27 +134,63 @@ void WebServer::on_websocket(SoupServer*, SoupServerMessage*, const char*,
                              SoupWebsocketConnection* connection, gpointer self) {
   auto* server = static_cast<WebServer*>(self);
   server->sockets_.push_back(SOUP_WEBSOCKET_CONNECTION(g_object_ref(connection)));
+  for (const auto& json : server->replay_)
+    soup_websocket_connection_send_text(connection, json.c_str());
   const auto message = +[](SoupWebsocketConnection* c, gint, GBytes* text, gpointer s) {
     static_cast<WebServer*>(s)->answer(c, text);
   };
-  const auto closed = +[](SoupWebsocketConnection* c, gpointer s) {
-    static_cast<WebServer*>(s)->forget(static_cast<WebServer*>(s)->sockets_, c);
-    g_object_unref(c);
-  };
+  const auto closed =
+      +[](SoupWebsocketConnection* c, gpointer s) { static_cast<WebServer*>(s)->closed(c); };
   g_signal_connect(connection, "message", G_CALLBACK(message), self);
   g_signal_connect(connection, "closed", G_CALLBACK(closed), self);
 }
 
-// A prompt request is handed on; anything else is refused, with the reason, to that page only.
+void WebServer::closed(SoupWebsocketConnection* connection) {
+  {
+    std::lock_guard<std::mutex> lock(peers_mutex_);
+    peers_.erase(connection);
+  }
+  forget(sockets_, connection);
+  g_object_unref(connection);
+}
+
+void WebServer::push_frame(GstBuffer* frame, GstCaps* caps) {
+  std::lock_guard<std::mutex> lock(peers_mutex_);
+  for (auto& [socket, peer] : peers_) peer->push(frame, caps);
+}
+
+void WebServer::send_signalling() {
+  std::lock_guard<std::mutex> lock(peers_mutex_);
+  for (auto& [socket, peer] : peers_)
+    for (const auto& text : peer->take_outgoing())
+      soup_websocket_connection_send_text(socket, text.c_str());
+}
+
+// {"webrtc": "start"} makes the page's peer (which then offers); the rest goes to it.
+void WebServer::signal(SoupWebsocketConnection* connection, const nlohmann::json& message) {
+  std::lock_guard<std::mutex> lock(peers_mutex_);
+  const auto peer = peers_.find(connection);
+  if (message["webrtc"] == "start")
+    peers_[connection] = std::make_unique<WebRtcPeer>();
+  else if (peer != peers_.end())
+    peer->second->on_signal(message);
+  else
+    throw std::invalid_argument("webrtc: send {\"webrtc\": \"start\"} first");
+}
+
+// A prompt request is handed on, WebRTC signalling goes to the page's peer; anything else is
+// refused, with the reason, to that page only.
 void WebServer::answer(SoupWebsocketConnection* connection, GBytes* message) {
   gsize size = 0;
   const auto* data = static_cast<const char*>(g_bytes_get_data(message, &size));
   nlohmann::json reply;
   try {
+    const auto request = nlohmann::json::parse(std::string(data, size), nullptr, false);
+    if (request.is_object() && request.contains("webrtc")) return signal(connection, request);
     const PromptLine line = prompt_from_json(std::string(data, size));
     on_prompt_(line);
     reply = {{"name", "accepted"}, {"prompt", line.text}};
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::exception& e) {  // invalid_argument, or the peer's runtime_error
     reply = {{"name", "refused"}, {"text", e.what()}};
   }
   soup_websocket_connection_send_text(connection, reply.dump().c_str());

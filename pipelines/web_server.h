@@ -1,13 +1,18 @@
 #pragma once
 // ditstream-control's web page (libsoup 3): GET / is the page, /ws its WebSocket (bus messages
-// as JSON to the page, prompt requests from it), /preview.mjpeg the stream as MJPEG
-// (multipart/x-mixed-replace). Runs on the default main context, like the app's bus watch.
+// as JSON to the page, prompt requests and WebRTC signalling from it), /preview.mjpeg the stream
+// as MJPEG (multipart/x-mixed-replace, the fallback). Runs on the default main context, like the
+// app's bus watch.
 
 #include "pipelines/prompt_line.h"
+#include "pipelines/webrtc_peer.h"
 
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,8 +29,12 @@ class WebServer {
   WebServer& operator=(const WebServer&) = delete;
 
   std::string url() const;
-  void broadcast(const std::string& json);  // to every open page
-  void send_jpeg(GBytes* jpeg);             // to every preview
+  // To every open page; with `replay`, also to every page that opens later (the last 100).
+  void broadcast(const std::string& json, bool replay = false);
+  void send_jpeg(GBytes* jpeg);  // to every preview
+  // A frame for every page's WebRTC preview (any thread).
+  void push_frame(GstBuffer* frame, GstCaps* caps);
+  void send_signalling();  // what the WebRTC peers queued, to their pages
 
  private:
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
@@ -34,6 +43,8 @@ class WebServer {
                            SoupWebsocketConnection* connection, gpointer self);
   void start_preview(SoupServerMessage* msg);
   void answer(SoupWebsocketConnection* connection, GBytes* message);
+  void signal(SoupWebsocketConnection* connection, const nlohmann::json& message);
+  void closed(SoupWebsocketConnection* connection);
   template <typename T>
   void forget(std::vector<T*>& list, T* item);
 
@@ -41,6 +52,9 @@ class WebServer {
   PromptHandler on_prompt_;
   std::vector<SoupWebsocketConnection*> sockets_;
   std::vector<SoupServerMessage*> previews_;
+  std::vector<std::string> replay_;
+  std::mutex peers_mutex_;  // the streaming thread pushes frames
+  std::map<SoupWebsocketConnection*, std::unique_ptr<WebRtcPeer>> peers_;
 };
 
 }  // namespace ditstream

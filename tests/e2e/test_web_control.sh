@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ditstream-control --http: headless Chromium (tests/e2e/data/web_control_check.py) opens the
-# page of a live shapes-demo stream, sees the blue background of the first prompt in the MJPEG
-# preview, has a non-prompt request refused, types a prompt with a green background, sees it in
-# the applied-prompt timeline and the preview turn green. The app logs the page's prompt like a
+# page of a live shapes-demo stream opened after the first prompt was applied (the timeline still
+# shows it), sees the preview switch from MJPEG to WebRTC (webrtcbin, VP8) and the first prompt's
+# blue background in it, has a non-prompt request refused, types a prompt with a green
+# background, sees it in the applied-prompt timeline and the preview turn green. The app logs the page's prompt like a
 # stdin line; a non-loopback address is refused without --http-allow-remote.
 source "$(dirname "$0")/e2e_lib.sh" "$@"
 /usr/bin/python3 -c 'import selenium' 2> /dev/null || { echo "skip: python3-selenium missing"; exit "$SKIP"; }
@@ -24,7 +25,8 @@ echo "ok: non-loopback address refused"
 STARTED_PIDS+=("$!")
 wait_for_line "$TMP/app.log" "web page: http://127.0.0.1:[0-9]+/" 60
 url="$(sed -n 's/.*web page: //p' "$TMP/app.log")"
-/usr/bin/python3 "$ROOT/tests/e2e/data/web_control_check.py" "$url" "$TMP/web_control.png" "$second" \
+wait_for_line "$TMP/app.log" "prompt-applied id=1 " 60  # before the page opens
+/usr/bin/python3 "$ROOT/tests/e2e/data/web_control_check.py" "$url" "$TMP/web_control.png" "$first" "$second" \
   || fail "browser check: $(tail "$TMP/app.log")"
 grep -q "web: \"$second\"" "$TMP/app.log" || fail "the app did not log the page's prompt"
 grep -q "prompt-applied .*\"$second\"" "$TMP/app.log" || fail "not applied on the bus"

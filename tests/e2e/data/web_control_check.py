@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Drives ditstream-control's web page in headless Chromium (Selenium, Debian's chromium-driver):
-the preview shows the first prompt's blue background, a request that is not a prompt is refused,
+the timeline shows the first prompt (applied before the page opened), the preview switches to
+WebRTC and shows that prompt's blue background, a request that is not a prompt is refused,
 a prompt typed into the box appears in the applied-prompt timeline, and the preview turns to the
 new prompt's green background. Saves a screenshot of the page.
 
-Usage: web_control_check.py URL SCREENSHOT.png PROMPT
+Usage: web_control_check.py URL SCREENSHOT.png FIRST_PROMPT PROMPT
 """
 import sys
 import time
@@ -14,7 +15,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-url, screenshot, prompt = sys.argv[1:4]
+url, screenshot, first, prompt = sys.argv[1:5]
 
 
 def colour(driver):
@@ -40,6 +41,10 @@ try:
     driver.get(url)
     wait = WebDriverWait(driver, 60, poll_frequency=0.25)
     wait.until(lambda d: d.find_element(By.ID, "state").text == "open")
+    # The first prompt was applied before the page opened: the timeline starts with it.
+    wait.until(lambda d: first in d.find_element(By.ID, "timeline").text)
+    wait.until(lambda d: d.find_element(By.ID, "preview-source").text == "webrtc")
+    print("preview over WebRTC", flush=True)
     print("before:", wait.until(dominant(2)), flush=True)
 
     driver.execute_script("socket.send(JSON.stringify({command: 'ls'}))")
