@@ -1,9 +1,6 @@
 #include "pipelines/jpeg_preview.h"
 
 #include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
-
-#include <stdexcept>
 
 namespace ditstream {
 namespace {
@@ -16,14 +13,8 @@ constexpr const char* kPipeline =
 }  // namespace
 
 JpegPreview::JpegPreview() {
-  GError* error = nullptr;
-  pipeline_ = gst_parse_launch(kPipeline, &error);
-  if (error) {
-    const std::string message = error->message;
-    g_clear_error(&error);
-    throw std::runtime_error("web preview: " + message + " (jpegenc is in gst-plugins-good)");
-  }
-  appsrc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "in");
+  pipeline_ = launch_pipeline(kPipeline, "web preview", "jpegenc is in gst-plugins-good");
+  feed_ = std::make_unique<FrameFeed>(gst_bin_get_by_name(GST_BIN(pipeline_), "in"));
   GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), "out");
   GstAppSinkCallbacks callbacks{};
   callbacks.new_sample = [](GstAppSink* s, gpointer self) {
@@ -36,22 +27,12 @@ JpegPreview::JpegPreview() {
 
 JpegPreview::~JpegPreview() {
   gst_element_set_state(pipeline_, GST_STATE_NULL);
-  gst_object_unref(appsrc_);
+  feed_.reset();
   gst_object_unref(pipeline_);
-  if (caps_) gst_caps_unref(caps_);
   if (latest_) g_bytes_unref(latest_);
 }
 
-void JpegPreview::push(GstBuffer* frame, GstCaps* caps) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!caps_ || !gst_caps_is_equal(caps_, caps)) {
-      gst_caps_replace(&caps_, caps);
-      gst_app_src_set_caps(GST_APP_SRC(appsrc_), caps);
-    }
-  }
-  gst_app_src_push_buffer(GST_APP_SRC(appsrc_), gst_buffer_ref(frame));
-}
+void JpegPreview::push(GstBuffer* frame, GstCaps* caps) { feed_->push(frame, caps); }
 
 GBytes* JpegPreview::take_latest() {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -3,8 +3,11 @@
 // (appsrc ! videoconvert ! jpegenc ! appsink), so the user's pipeline is left as written. Frames
 // are pushed from the source's streaming thread; the main loop takes the newest JPEG.
 
+#include "pipelines/frame_feed.h"
+
 #include <gst/gst.h>
 
+#include <memory>
 #include <mutex>
 
 namespace ditstream {
@@ -25,9 +28,8 @@ class JpegPreview {
   static GstFlowReturn on_sample(GstElement* sink, gpointer self);
 
   GstElement* pipeline_ = nullptr;
-  GstElement* appsrc_ = nullptr;
-  GstCaps* caps_ = nullptr;  // the appsrc's, guarded by mutex_
-  std::mutex mutex_;
+  std::unique_ptr<FrameFeed> feed_;
+  std::mutex mutex_;  // guards latest_
   GBytes* latest_ = nullptr;
 };
 

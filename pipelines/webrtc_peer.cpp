@@ -1,11 +1,11 @@
 #include "pipelines/webrtc_peer.h"
 
-#include <gst/app/gstappsrc.h>
 #define GST_USE_UNSTABLE_API  // webrtc's headers ask for it
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace ditstream {
 namespace {
@@ -19,15 +19,9 @@ constexpr const char* kPipeline =
 }  // namespace
 
 WebRtcPeer::WebRtcPeer() {
-  GError* error = nullptr;
-  pipeline_ = gst_parse_launch(kPipeline, &error);
-  if (error) {
-    const std::string message = error->message;
-    g_clear_error(&error);
-    throw std::runtime_error("WebRTC preview: " + message +
-                             " (webrtcbin: gst-plugins-bad, ICE: gstreamer1.0-nice)");
-  }
-  appsrc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "in");
+  pipeline_ = launch_pipeline(kPipeline, "WebRTC preview",
+                              "webrtcbin: gst-plugins-bad, ICE: gstreamer1.0-nice");
+  feed_ = std::make_unique<FrameFeed>(gst_bin_get_by_name(GST_BIN(pipeline_), "in"));
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "peer");
   g_signal_connect(webrtc_, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed), this);
   g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(on_ice_candidate), this);
@@ -37,23 +31,11 @@ WebRtcPeer::WebRtcPeer() {
 WebRtcPeer::~WebRtcPeer() {
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(webrtc_);
-  gst_object_unref(appsrc_);
+  feed_.reset();
   gst_object_unref(pipeline_);
-  if (caps_) gst_caps_unref(caps_);
 }
 
-void WebRtcPeer::push(GstBuffer* frame, GstCaps* caps) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!caps_ || !gst_caps_is_equal(caps_, caps)) {
-      gst_caps_replace(&caps_, caps);
-      gst_app_src_set_caps(GST_APP_SRC(appsrc_), caps);
-    }
-  }
-  GstBuffer* copy = gst_buffer_copy(frame);  // shares the memory; timestamps from this clock
-  GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
-  gst_app_src_push_buffer(GST_APP_SRC(appsrc_), copy);
-}
+void WebRtcPeer::push(GstBuffer* frame, GstCaps* caps) { feed_->push(frame, caps, true); }
 
 void WebRtcPeer::on_signal(const nlohmann::json& m) {
   const std::string kind = m.value("webrtc", "");

@@ -4,8 +4,11 @@
 // and ICE candidates are queued as JSON for the main loop to send (webrtcbin calls back on its
 // own threads), the page's answer and candidates come in through on_signal().
 
+#include "pipelines/frame_feed.h"
+
 #include <gst/gst.h>
 
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,10 +36,9 @@ class WebRtcPeer {
   void queue(const nlohmann::json& message);
 
   GstElement* pipeline_ = nullptr;
-  GstElement* appsrc_ = nullptr;
+  std::unique_ptr<FrameFeed> feed_;
   GstElement* webrtc_ = nullptr;
-  std::mutex mutex_;  // guards caps_ and outgoing_
-  GstCaps* caps_ = nullptr;
+  std::mutex mutex_;  // guards outgoing_
   std::vector<std::string> outgoing_;
 };
 
