@@ -21,7 +21,7 @@ packages=(
   gobject-introspection libgirepository1.0-dev  # Ditstream-1.0.typelib of libditstream-1.0
   nginx libnginx-mod-rtmp  # the e2e test runs its own nginx on 127.0.0.1
   # ditstream-control --http (libsoup 3) and its browser test (headless Chromium via Selenium)
-  libsoup-3.0-dev gstreamer1.0-nice chromium chromium-driver python3-selenium
+  libsoup-3.0-dev gstreamer1.0-nice chromium chromium-driver python3-selenium curl
 )
 
 missing=()

@@ -87,20 +87,24 @@ void WebServer::broadcast(const std::string& json, bool replay) {
       soup_websocket_connection_send_text(s, json.c_str());
 }
 
+// One chunk per frame; a preview whose last frame is not written yet skips this one, so a slow
+// client costs frames, not memory.
 void WebServer::send_jpeg(GBytes* jpeg) {
   gsize size = 0;
   const auto* data = static_cast<const char*>(g_bytes_get_data(jpeg, &size));
   gchar* head = g_strdup_printf(
       "--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n", kBoundary,
       size);
-  for (auto* msg : previews_) {
-    SoupMessageBody* body = soup_server_message_get_response_body(msg);
-    soup_message_body_append(body, SOUP_MEMORY_COPY, head, strlen(head));
-    soup_message_body_append(body, SOUP_MEMORY_COPY, data, size);
-    soup_message_body_append(body, SOUP_MEMORY_STATIC, "\r\n", 2);
+  std::string part = head;
+  g_free(head);
+  part.append(data, size).append("\r\n");
+  for (auto& [msg, writing] : previews_) {
+    if (writing) continue;
+    writing = true;
+    soup_message_body_append(soup_server_message_get_response_body(msg), SOUP_MEMORY_COPY,
+                             part.data(), part.size());
     soup_server_message_unpause(msg);
   }
-  g_free(head);
 }
 
 void WebServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
@@ -122,12 +126,17 @@ void WebServer::start_preview(SoupServerMessage* msg) {
   soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
   soup_server_message_pause(msg);
-  previews_.push_back(msg);
+  previews_[msg] = false;
   const auto gone = +[](SoupServerMessage* m, gpointer self) {
-    static_cast<WebServer*>(self)->forget(static_cast<WebServer*>(self)->previews_, m);
+    static_cast<WebServer*>(self)->previews_.erase(m);
+  };
+  const auto written = +[](SoupServerMessage* m, gpointer self) {
+    auto& previews = static_cast<WebServer*>(self)->previews_;
+    if (const auto it = previews.find(m); it != previews.end()) it->second = false;
   };
   g_signal_connect(msg, "finished", G_CALLBACK(gone), this);
   g_signal_connect(msg, "disconnected", G_CALLBACK(gone), this);
+  g_signal_connect(msg, "wrote-chunk", G_CALLBACK(written), this);
 }
 
 void WebServer::on_websocket(SoupServer*, SoupServerMessage*, const char*,
@@ -150,7 +159,7 @@ void WebServer::closed(SoupWebsocketConnection* connection) {
     std::lock_guard<std::mutex> lock(peers_mutex_);
     peers_.erase(connection);
   }
-  forget(sockets_, connection);
+  sockets_.erase(std::remove(sockets_.begin(), sockets_.end(), connection), sockets_.end());
   g_object_unref(connection);
 }
 
@@ -194,11 +203,6 @@ void WebServer::answer(SoupWebsocketConnection* connection, GBytes* message) {
     reply = {{"name", "refused"}, {"text", e.what()}};
   }
   soup_websocket_connection_send_text(connection, reply.dump().c_str());
-}
-
-template <typename T>
-void WebServer::forget(std::vector<T*>& list, T* item) {
-  list.erase(std::remove(list.begin(), list.end(), item), list.end());
 }
 
 }  // namespace ditstream

@@ -45,13 +45,11 @@ class WebServer {
   void answer(SoupWebsocketConnection* connection, GBytes* message);
   void signal(SoupWebsocketConnection* connection, const nlohmann::json& message);
   void closed(SoupWebsocketConnection* connection);
-  template <typename T>
-  void forget(std::vector<T*>& list, T* item);
 
   SoupServer* server_ = nullptr;
   PromptHandler on_prompt_;
   std::vector<SoupWebsocketConnection*> sockets_;
-  std::vector<SoupServerMessage*> previews_;
+  std::map<SoupServerMessage*, bool> previews_;  // MJPEG clients: writing a frame
   std::vector<std::string> replay_;
   std::mutex peers_mutex_;  // the streaming thread pushes frames
   std::map<SoupWebsocketConnection*, std::unique_ptr<WebRtcPeer>> peers_;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ditstream-control --http: headless Chromium (tests/e2e/data/web_control_check.py) opens the
-# page of a live shapes-demo stream opened after the first prompt was applied (the timeline still
+# page of a live shapes-demo stream (after curl read its MJPEG fallback) opened after the first
+# prompt was applied (the timeline still
 # shows it), sees the preview switch from MJPEG to WebRTC (webrtcbin, VP8) and the first prompt's
 # blue background in it, has a non-prompt request refused, types a prompt with a green
 # background, sees it in the applied-prompt timeline and the preview turn green. The app logs the page's prompt like a
@@ -26,6 +27,10 @@ STARTED_PIDS+=("$!")
 wait_for_line "$TMP/app.log" "web page: http://127.0.0.1:[0-9]+/" 60
 url="$(sed -n 's/.*web page: //p' "$TMP/app.log")"
 wait_for_line "$TMP/app.log" "prompt-applied id=1 " 60  # before the page opens
+# The MJPEG fallback: a multipart stream of JPEG frames (8 fps; 2 s of curl, start-up included).
+timeout 2 curl -s "${url}preview.mjpeg" > "$TMP/preview.mjpeg" || true
+jpegs=$(grep -ac "^Content-Type: image/jpeg" "$TMP/preview.mjpeg" || true)
+expect_between "MJPEG frames in 2 s" "$jpegs" 4 40
 /usr/bin/python3 "$ROOT/tests/e2e/data/web_control_check.py" "$url" "$TMP/web_control.png" "$first" "$second" \
   || fail "browser check: $(tail "$TMP/app.log")"
 grep -q "web: \"$second\"" "$TMP/app.log" || fail "the app did not log the page's prompt"
