@@ -1,9 +1,10 @@
 #pragma once
 // Stops a long forward between transformer blocks (and between a block's attention and
-// feed-forward, and between the query chunks of the CPU attention), so closing a stream waits for a fraction of a block, not one sampler step (a step
-// of a large model is seconds under KV-sharing). While a ForwardCancellation lives on a thread,
-// the block loops that thread runs call throw_if_forward_cancelled(), which throws ForwardCancelled
-// once its predicate holds. Without one the check is a thread-local read.
+// feed-forward, and between the query chunks of the CPU attention), so closing a stream waits for a
+// fraction of a block, not one sampler step (a step of a large model is seconds under KV-sharing).
+// While a ForwardCancellation lives on a thread, the block loops that thread runs call
+// throw_if_forward_cancelled(), which throws ForwardCancelled once its predicate holds. Without one
+// the check is a thread-local read.
 
 #include <functional>
 #include <stdexcept>
