@@ -317,7 +317,7 @@ GstPadProbeReturn ControlApp::on_buffer(GstPad* pad, GstPadProbeInfo* info, gpoi
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   if (app->preview_)
     if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
-      app->preview_->push(buffer, caps);
+      if (app->web_->mjpeg_watched()) app->preview_->push(buffer, caps);
       app->web_->push_frame(buffer, caps);
       gst_caps_unref(caps);
     }

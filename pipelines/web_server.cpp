@@ -127,8 +127,11 @@ void WebServer::start_preview(SoupServerMessage* msg) {
   soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
   soup_server_message_pause(msg);
   previews_[msg] = false;
+  mjpeg_watched_ = true;
   const auto gone = +[](SoupServerMessage* m, gpointer self) {
-    static_cast<WebServer*>(self)->previews_.erase(m);
+    auto* server = static_cast<WebServer*>(self);
+    server->previews_.erase(m);
+    server->mjpeg_watched_ = !server->previews_.empty();
   };
   const auto written = +[](SoupServerMessage* m, gpointer self) {
     auto& previews = static_cast<WebServer*>(self)->previews_;
@@ -177,10 +180,12 @@ void WebServer::send_signalling() {
 
 // {"webrtc": "start"} makes the page's peer (which then offers); the rest goes to it.
 void WebServer::signal(SoupWebsocketConnection* connection, const nlohmann::json& message) {
+  // Made outside the lock: starting its pipeline must not stall the streaming thread's pushes.
+  auto started = message["webrtc"] == "start" ? std::make_unique<WebRtcPeer>() : nullptr;
   std::lock_guard<std::mutex> lock(peers_mutex_);
   const auto peer = peers_.find(connection);
-  if (message["webrtc"] == "start")
-    peers_[connection] = std::make_unique<WebRtcPeer>();
+  if (started)
+    peers_[connection] = std::move(started);
   else if (peer != peers_.end())
     peer->second->on_signal(message);
   else

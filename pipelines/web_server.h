@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +36,8 @@ class WebServer {
   // A frame for every page's WebRTC preview (any thread).
   void push_frame(GstBuffer* frame, GstCaps* caps);
   void send_signalling();  // what the WebRTC peers queued, to their pages
+  // Whether any page reads the MJPEG preview (any thread): frames are encoded only then.
+  bool mjpeg_watched() const { return mjpeg_watched_; }
 
  private:
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
@@ -50,6 +53,7 @@ class WebServer {
   PromptHandler on_prompt_;
   std::vector<SoupWebsocketConnection*> sockets_;
   std::map<SoupServerMessage*, bool> previews_;  // MJPEG clients: writing a frame
+  std::atomic<bool> mjpeg_watched_{false};       // !previews_.empty(), for other threads
   std::vector<std::string> replay_;
   std::mutex peers_mutex_;  // the streaming thread pushes frames
   std::map<SoupWebsocketConnection*, std::unique_ptr<WebRtcPeer>> peers_;
