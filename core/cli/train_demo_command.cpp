@@ -14,11 +14,12 @@ namespace ditstream::cli {
 int train_demo_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help", "resume"},
                     {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips",
-                     "batch", "device", "stop-after-minutes", "stop-after-steps"});
+                     "batch", "motion-weight", "device", "stop-after-minutes", "stop-after-steps"});
   if (a.flag("help")) {
     std::puts(
         "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
         "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
+        "       [--motion-weight W]\n"
         "       [--device cpu|cuda (cpu)] [--resume]\n"
         "       [--stop-after-minutes M] [--stop-after-steps N]\n"
         "Trains the shapes-world demo model into OUT_DIR; components already there are kept.\n"
@@ -26,7 +27,8 @@ int train_demo_command(const std::vector<std::string>& args) {
         "after M minutes or N steps of training, saves the exact state in OUT_DIR/training_state\n"
         "(files under 5 MB) and writes the fp16 weights reached; --resume goes on from it as if\n"
         "never interrupted (same --threads for bit-identical results). The step options shorten\n"
-        "the recipe, for tests.");
+        "the recipe, for tests; a larger --transformer-steps with --resume continues a finished\n"
+        "stage (fine-tuning, e.g. with another --motion-weight).");
     return 0;
   }
   const std::string version = a.get("recipe", "v1");
@@ -38,6 +40,8 @@ int train_demo_command(const std::vector<std::string>& args) {
   recipe.transformer_training.steps =
       a.get_int("transformer-steps", recipe.transformer_training.steps);
   recipe.transformer_training.batch = a.get_int("batch", recipe.transformer_training.batch);
+  recipe.transformer_training.motion_weight =
+      a.get_double("motion-weight", recipe.transformer_training.motion_weight);
   recipe.dataset_clips = a.get_int("clips", recipe.dataset_clips);
   recipe.device = parse_runtime_options(a.get("device", "cpu"), "fp32").device;
   TrainingStage stage;
