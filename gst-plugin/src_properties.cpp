@@ -36,6 +36,9 @@ enum PropertyId : guint {
   PROP_KV_SHARING_STEPS,
   PROP_KV_SHARING_LAYERS,
   PROP_LOOKAHEAD,
+  PROP_PARALLEL,
+  PROP_WORLD_SIZE,
+  PROP_WORKERS_MASTER,
   PROP_IS_LIVE,
 };
 
@@ -85,6 +88,15 @@ GType blend_type() {
        "Deferred commit, each step's overlap split at a random frame (StreamingT2V)", "randomized"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcBlend", values);
+}
+
+GType parallel_type() {
+  static const GEnumValue values[] = {
+      {int(ParallelMode::None), "One process", "none"},
+      {int(ParallelMode::Cfg),
+       "CFG-parallel: the unconditional rows on a second rank (torch.distributed c10d)", "cfg"},
+      {0, nullptr, nullptr}};
+  return register_enum("GstDitstreamSrcParallel", values);
 }
 
 GType anchor_type() {
@@ -282,6 +294,24 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
                         "Frames generated ahead of the output before generation pauses", 1, 100000,
                         d.lookahead, kReady));
   g_object_class_install_property(
+      k, PROP_PARALLEL,
+      g_param_spec_enum("parallel", "Parallel",
+                        "Spread each forward over ranks (windowed generator); the element starts "
+                        "its local workers ('ditstream worker') and stops them at teardown",
+                        parallel_type(), int(d.parallel), kReady));
+  g_object_class_install_property(
+      k, PROP_WORLD_SIZE,
+      g_param_spec_int("world-size", "World size",
+                       "Ranks in all, this process included (0: what 'parallel' needs; cfg: 2)", 0,
+                       64, d.world_size, kReady));
+  g_object_class_install_property(
+      k, PROP_WORKERS_MASTER,
+      g_param_spec_string("workers-master", "Workers master",
+                          "HOST:PORT at which to serve the rendezvous for workers started "
+                          "elsewhere ('ditstream worker --master HOST:PORT'); empty: start local "
+                          "workers",
+                          nullptr, kReady));
+  g_object_class_install_property(
       k, PROP_IS_LIVE,
       g_param_spec_boolean("is-live", "Is live",
                            "Live (capture-style: frames in clock slots, late slots skipped) "
@@ -397,6 +427,15 @@ bool set_ready_property(SessionSettings& s, guint id, const GValue* value) {
     case PROP_LOOKAHEAD:
       s.lookahead = g_value_get_uint(value);
       break;
+    case PROP_PARALLEL:
+      s.parallel = ParallelMode(g_value_get_enum(value));
+      break;
+    case PROP_WORLD_SIZE:
+      s.world_size = g_value_get_int(value);
+      break;
+    case PROP_WORKERS_MASTER:
+      s.workers_master = string_of(value);
+      break;
     default:
       return false;
   }
@@ -491,6 +530,15 @@ bool get_settings_property(const SessionSettings& s, guint id, GValue* value) {
       break;
     case PROP_LOOKAHEAD:
       g_value_set_uint(value, s.lookahead);
+      break;
+    case PROP_PARALLEL:
+      g_value_set_enum(value, int(s.parallel));
+      break;
+    case PROP_WORLD_SIZE:
+      g_value_set_int(value, s.world_size);
+      break;
+    case PROP_WORKERS_MASTER:
+      g_value_set_string(value, s.workers_master.empty() ? nullptr : s.workers_master.c_str());
       break;
     default:
       return false;

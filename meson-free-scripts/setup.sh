@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libtorch-dev
+  libgloo-dev  # the headers of c10d's Gloo backend (parallel ranks on the CPU)
   # Debian's libtorch links the generic BLAS interface; without an optimised
   # provider it falls back to the reference BLAS, ~30x slower on matmuls.
   libopenblas0-pthread

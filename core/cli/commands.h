@@ -12,5 +12,6 @@ int make_random_command(const std::vector<std::string>& args);
 int train_demo_command(const std::vector<std::string>& args);
 int render_command(const std::vector<std::string>& args);
 int verify_command(const std::vector<std::string>& args);
+int worker_command(const std::vector<std::string>& args);
 
 }  // namespace ditstream::cli

@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "  render [options]           one window to .y4m (--output) or PNG frames (--png-dir)\n"
     "  train-demo OUT_DIR         train the shapes-world demo model (resumable)\n"
     "  verify DIR                 run golden cases (<model>/cases/*.safetensors) below DIR\n"
+    "  worker --rank R ...        one rank of a parallel stream (parallel=cfg)\n"
     "Run 'ditstream <command> --help' for a command's options; --version for the version.\n";
 
 }  // namespace
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (command == "render") return render_command(args);
     if (command == "train-demo") return train_demo_command(args);
     if (command == "verify") return verify_command(args);
+    if (command == "worker") return worker_command(args);
     std::fprintf(stderr, "ditstream: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {

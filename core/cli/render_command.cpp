@@ -4,6 +4,7 @@
 #include "core/io/png_writer.h"
 #include "core/io/y4m_writer.h"
 #include "core/session/model_location.h"
+#include "core/session/parallel_ranks.h"
 #include "core/session/prompt_warning.h"
 #include "core/session/stream_session.h"
 #include "core/session/stream_settings.h"
@@ -59,7 +60,12 @@ constexpr const char* kHelp =
     "  --generator auto|windowed|causal   stream mode (auto: causal for causal checkpoints)\n"
     "  --switch auto|recache|ditctrl|cut  causal generator's prompt switch (auto: the\n"
     "                         checkpoint's causal_config.json, else recache)\n"
-    "  --transformer-checkpoint FILE      a causal generator checkpoint beside a Wan folder\n";
+    "  --transformer-checkpoint FILE      a causal generator checkpoint beside a Wan folder\n"
+    "Parallel (torch.distributed c10d; Gloo on the CPU):\n"
+    "  --parallel none|cfg    cfg: the unconditional rows on a second rank (exact; default none)\n"
+    "  --world-size N         ranks in all (default: what --parallel needs; cfg 2)\n"
+    "  --workers-master H:P   serve the rendezvous at H:P for workers started elsewhere\n"
+    "                         (`ditstream worker`); default: start local workers\n";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -143,6 +149,9 @@ SessionSettings session_settings(const Arguments& a, const WindowOptions& w) {
   s.anchor = parse_anchor_mode(a.get("anchor", anchor_mode_name(s.anchor)));
   s.anchor_strength = a.get_double("anchor-strength", s.anchor_strength);
   s.motion = a.get("motion", s.motion);
+  s.parallel = parse_parallel_mode(a.get("parallel", "none"));
+  s.world_size = static_cast<int>(a.get_int("world-size", 0));
+  s.workers_master = a.get("workers-master", "");
   return s;
 }
 
@@ -231,13 +240,14 @@ torch::Tensor render_prompts(const Arguments& a, std::shared_ptr<const PipelineC
 
 int render_command(const std::vector<std::string>& args) {
   const Arguments a(args, {"help", "dynamic-cfg", "no-kv-sharing", "no-blending", "mask-guided"},
-                    {"model",       "prompt",    "negative-prompt", "seed",
-                     "steps",       "guidance",  "sampler",         "frames",
-                     "device",      "dtype",     "threads",         "fps",
-                     "output",      "png-dir",   "prompts",         "overlap",
-                     "transitions", "mode",      "seconds",         "blend",
-                     "step-cache",  "anchor",    "anchor-strength", "width",
-                     "height",      "generator", "switch",          "transformer-checkpoint"});
+                    {"model",       "prompt",     "negative-prompt", "seed",
+                     "steps",       "guidance",   "sampler",         "frames",
+                     "device",      "dtype",      "threads",         "fps",
+                     "output",      "png-dir",    "prompts",         "overlap",
+                     "transitions", "mode",       "seconds",         "blend",
+                     "step-cache",  "anchor",     "anchor-strength", "width",
+                     "height",      "generator",  "switch",          "transformer-checkpoint",
+                     "parallel",    "world-size", "workers-master"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("output", "").empty() && a.get("png-dir", "").empty())
     throw std::runtime_error("give --output FILE.y4m or --png-dir DIR");
@@ -252,8 +262,10 @@ int render_command(const std::vector<std::string>& args) {
   auto runtime = parse_runtime_options(a.get("device", "cpu"), a.get("dtype", "fp32"));
   runtime.transformer_checkpoint = a.get("transformer-checkpoint", "");
   auto start = std::chrono::steady_clock::now();
-  const auto model = load_pipeline_components(resolve_model_folder(a.get("model", "")), runtime);
+  std::shared_ptr<const PipelineComponents> model =
+      load_pipeline_components(resolve_model_folder(a.get("model", "")), runtime);
   std::fprintf(stderr, "loaded model in %.2f s\n", seconds_since(start));
+  model = with_parallel_ranks(model, session_settings(a, options));
   const auto size = loaded_model(model, session_settings(a, options));
   options.latent_width = size.width / model->geometry().spatial_compression;
   options.latent_height = size.height / model->geometry().spatial_compression;

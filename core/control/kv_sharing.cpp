@@ -21,12 +21,12 @@ void check_row(int64_t row, int64_t batch, const char* what) {
                              std::to_string(batch));
 }
 
-void check_roles(const KvSharePair& p, const std::vector<BatchRole>& roles) {
+void check_roles(const KvSharePair& p, const std::vector<BatchRole>& roles, bool masks) {
   const auto at = [&](int64_t row) { return roles[static_cast<size_t>(row)]; };
   if (at(p.source) != at(p.target))
     throw std::runtime_error("KvSharingLayout: pair " + std::to_string(p.source) + "->" +
                              std::to_string(p.target) + " mixes Uncond and Cond rows");
-  if (at(p.mask_source) != BatchRole::Cond || at(p.mask_target) != BatchRole::Cond)
+  if (masks && (at(p.mask_source) != BatchRole::Cond || at(p.mask_target) != BatchRole::Cond))
     throw std::runtime_error("KvSharingLayout: mask rows of pair " + std::to_string(p.source) +
                              "->" + std::to_string(p.target) + " must be Cond rows");
 }
@@ -56,7 +56,8 @@ KvSharingLayout KvSharingLayout::cfg_pair() {
 
 KvSharingLayout KvSharingLayout::plain_pair() { return {{KvSharePair{0, 1, 0, 1}}}; }
 
-void KvSharingLayout::validate(int64_t batch, const std::vector<BatchRole>* roles) const {
+void KvSharingLayout::validate(int64_t batch, const std::vector<BatchRole>* roles,
+                               bool masks) const {
   if (roles && static_cast<int64_t>(roles->size()) != batch)
     throw std::runtime_error("KvSharingLayout: " + std::to_string(roles->size()) +
                              " roles for a batch of " + std::to_string(batch));
@@ -69,7 +70,7 @@ void KvSharingLayout::validate(int64_t batch, const std::vector<BatchRole>* role
     if (!targets.insert(p.target).second)
       throw std::runtime_error("KvSharingLayout: row " + std::to_string(p.target) +
                                " is the target of two pairs");
-    if (roles) check_roles(p, *roles);
+    if (roles) check_roles(p, *roles, masks);
   }
   for (const auto& p : pairs)
     if (targets.count(p.source))
@@ -113,7 +114,7 @@ torch::Tensor KvSharingControl::attend(const AttentionSite& site, const torch::T
   ++calls_;
   if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
   check_forked(site);
-  layout_.validate(q.size(0), site.roles);
+  layout_.validate(q.size(0), site.roles, false);
   shared_.push_back({site.step, site.layer});
   return attention(q, share_rows(k, layout_), share_rows(v, layout_));
 }

@@ -59,8 +59,9 @@ struct KvSharingLayout {
   static KvSharingLayout plain_pair();  // [src, tgt]
 
   // Throws when a row is out of range, a row is a target twice, a target is also a source, or
-  // (when roles are known) a pair mixes Uncond and Cond rows or a mask row is not Cond.
-  void validate(int64_t batch, const std::vector<BatchRole>* roles) const;
+  // (when roles are known) a pair mixes Uncond and Cond rows or, where `masks` are read, a mask
+  // row is not Cond.
+  void validate(int64_t batch, const std::vector<BatchRole>* roles, bool masks = true) const;
   std::vector<int64_t> targets() const;
   std::vector<int64_t> sources() const;  // in the order of targets()
 };

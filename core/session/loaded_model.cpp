@@ -1,6 +1,7 @@
 #include "core/session/loaded_model.h"
 
 #include "core/session/model_location.h"
+#include "core/session/parallel_ranks.h"
 #include "core/stream/pipeline_components.h"
 
 #include <filesystem>
@@ -32,7 +33,7 @@ LoadedModel load_model(const SessionSettings& requested) {
     throw ResourceError("model folder '" + settings.model +
                             "' has no text_encoder or tokenizer: a stream needs both",
                         false);
-  return loaded_model(std::move(components), settings);
+  return loaded_model(with_parallel_ranks(std::move(components), settings), settings);
 }
 
 namespace {

@@ -1,6 +1,6 @@
 #include "core/session/model_location.h"
 
-#include <dlfcn.h>
+#include "core/io/library_folder.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -14,9 +14,8 @@ namespace fs = std::filesystem;
 // The installed model relative to the folder of the installed core library (configure time,
 // so that a DESTDIR or relocated install still finds it).
 fs::path installed_model() {
-  Dl_info info{};
-  if (!dladdr(reinterpret_cast<void*>(&installed_model), &info) || !info.dli_fname) return {};
-  return fs::path(info.dli_fname).parent_path() / DITSTREAM_INSTALLED_MODEL;
+  const fs::path folder = core_library_folder();
+  return folder.empty() ? folder : folder / DITSTREAM_INSTALLED_MODEL;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // element's properties, `ditstream render --mode stream` and bench start from.
 
 #include "core/control/anchor_mode.h"
+#include "core/parallel/parallel_mode.h"
 
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,9 @@ struct SessionSettings {
   std::string transformer_checkpoint;  // a causal generator checkpoint beside a plain Wan folder
   std::string prompt_schedule;         // inline "SECONDS:prompt;..." or "@FILE"
   unsigned lookahead = 32;             // frames generated ahead of the output
+  ParallelMode parallel = ParallelMode::None;
+  int world_size = 0;          // 0: what `parallel` needs
+  std::string workers_master;  // "HOST:PORT": join workers started elsewhere; "": local ones
 };
 
 const char* sampler_name(SamplerChoice sampler);

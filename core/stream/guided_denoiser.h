@@ -7,6 +7,7 @@
 #include "core/control/kv_sharing.h"
 #include "core/control/mask_guided.h"
 #include "core/control/subject_tokens.h"
+#include "core/parallel/forward_call.h"
 #include "core/stream/pipeline_components.h"
 
 #include <torch/types.h>
@@ -82,15 +83,16 @@ class GuidedDenoiser {
   const KvSharingOptions& sharing() const { return sharing_; }
 
  private:
-  torch::Tensor forward(const std::vector<torch::Tensor>& latents,
-                        const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles,
-                        double t, int64_t step, AttentionControl* control, const AnchorStep* anchor,
-                        BatchFork fork = {}, BlockCache* cache = nullptr) const;
-  std::unique_ptr<AttentionControl> make_control(int64_t step, const SubjectTokens* subjects,
-                                                 const torch::Tensor& latents,
-                                                 const KvSharingLayout& layout) const;
+  ForwardCall call(const std::vector<torch::Tensor>& latents,
+                   const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles, double t,
+                   int64_t step, const AnchorStep* anchor) const;
+  // Through the components' executor (other ranks may run some rows).
+  torch::Tensor forward(const ForwardCall& call) const;
+  ControlSpec control_spec(int64_t step, const SubjectTokens* subjects,
+                           const torch::Tensor& latents, const KvSharingLayout& layout) const;
 
   std::shared_ptr<const PipelineComponents> components_;
+  std::shared_ptr<const ForwardExecutor> executor_;
   GuidanceOptions guidance_;
   KvSharingOptions sharing_;
 };

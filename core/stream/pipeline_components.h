@@ -5,6 +5,7 @@
 #include "core/io/model_folder.h"
 #include "core/model/video_transformer.h"
 #include "core/model/video_vae.h"
+#include "core/parallel/forward_call.h"
 #include "core/sampling/sampler_factory.h"
 #include "core/stream/runtime_options.h"
 #include "core/stream/sampling_defaults.h"
@@ -25,6 +26,8 @@ struct PipelineComponents {
   std::shared_ptr<const VideoVae> vae;
   std::shared_ptr<const PromptEncoder> text;  // null when the folder has no text encoder
   SamplingDefaults defaults;                  // what "auto" settings resolve to
+  // Where the windowed generator's forwards run; null: all in this process.
+  std::shared_ptr<const ForwardExecutor> forwards;
 
   const ModelGeometry& geometry() const { return transformer->geometry(); }
 };

@@ -1,5 +1,7 @@
 #include "core/text/sentencepiece_model.h"
 
+#include "core/io/library_folder.h"
+
 #include <dlfcn.h>
 
 #include <stdexcept>
@@ -13,12 +15,8 @@ using LoadFunction = SentencePieceModel* (*)(const char* path, std::string* erro
 
 // The module lies beside the library holding this function; else the loader's search path.
 std::string module_path() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&module_path), &info) && info.dli_fname) {
-    const auto beside = std::filesystem::path(info.dli_fname).parent_path() / kModuleName;
-    if (std::filesystem::exists(beside)) return beside.string();
-  }
-  return kModuleName;
+  const auto beside = core_library_folder() / kModuleName;
+  return std::filesystem::exists(beside) ? beside.string() : kModuleName;
 }
 
 LoadFunction open_module() {

@@ -1,0 +1,67 @@
+// worker: one rank of a parallel stream. Joins rank 0's store, loads the model rank 0 publishes,
+// and runs the forwards rank 0 sends until it stops (or is gone: the heartbeat then exits).
+#include "core/cli/arguments.h"
+#include "core/cli/commands.h"
+#include "core/parallel/cfg_parallel.h"
+#include "core/parallel/heartbeat.h"
+#include "core/parallel/rank_group.h"
+#include "core/parallel/stream_ranks.h"
+#include "core/stream/pipeline_components.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+
+namespace ditstream::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: ditstream worker --rank R --world-size N --master HOST:PORT [--device D]\n"
+    "       [--threads N]\n"
+    "One rank of a parallel stream (element/render: parallel=cfg). Joins the rendezvous store\n"
+    "rank 0 serves at HOST:PORT (its workers-master), loads the model folder rank 0 names (the\n"
+    "same path must exist here) on D (default: rank 0's device; cuda:R on CUDA), and runs the\n"
+    "forwards rank 0 sends until the stream ends.";
+
+// Rank 0's device for this rank: the CPU stays the CPU, CUDA becomes this rank's GPU.
+std::string rank_device(const std::string& published, int rank) {
+  return published.rfind("cuda", 0) == 0 ? "cuda:" + std::to_string(rank) : published;
+}
+
+void serve(const std::shared_ptr<RankStore>& store, int rank, int world,
+           const std::string& device) {
+  const auto runtime = parse_runtime_options(
+      device.empty() ? rank_device(store->get(rank_keys::kDevice), rank) : device,
+      store->get(rank_keys::kDtype));
+  const auto components = load_pipeline_components(store->get(rank_keys::kModel), runtime);
+  store->set(rank_keys::ready(rank), "1");
+  RankGroup group(store, rank, world, runtime.device);
+  serve_forwards(group, *components->transformer);
+}
+
+}  // namespace
+
+int worker_command(const std::vector<std::string>& args) {
+  const Arguments a(args, {"help"}, {"rank", "world-size", "master", "device", "threads"});
+  if (a.flag("help")) return std::puts(kHelp), 0;
+  const int rank = static_cast<int>(a.get_int("rank", -1));
+  const int world = static_cast<int>(a.get_int("world-size", 0));
+  if (rank < 1 || rank >= world)
+    throw std::invalid_argument(
+        "--rank / --world-size: expected 1 <= rank < world size (rank 0 "
+        "is the stream's own process)");
+  if (a.get_int("threads", 0) > 0)
+    torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
+  const RankAddress master = parse_rank_address(a.get("master", ""), "--master");
+  const auto store = RankStore::connect(master, std::chrono::seconds(60));
+  const Heartbeat heartbeat(master, rank);
+  try {
+    serve(store, rank, world, a.get("device", ""));
+  } catch (const std::exception& e) {
+    store->set(rank_keys::error(rank), e.what());
+    throw;
+  }
+  return 0;
+}
+
+}  // namespace ditstream::cli

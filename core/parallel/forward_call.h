@@ -1,0 +1,54 @@
+#pragma once
+// One transformer forward of a stream as data: the batch rows, their roles, the timestep, the
+// attention control that shapes it, a fork and an anchor. A ForwardExecutor decides where the
+// rows run: all in this process (LocalForward) or split over ranks (cfg_parallel.h).
+
+#include "core/control/anchor_attention.h"
+#include "core/control/control_spec.h"
+#include "core/model/attention_control.h"
+
+#include <torch/types.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace ditstream {
+
+class VideoTransformer;
+
+struct ForwardCall {
+  torch::Tensor latents;  // (B, F, C, h, w), the rows before any fork
+  torch::Tensor text;     // (B, L, D)
+  std::vector<BatchRole> roles;
+  double t = 0.0;
+  int64_t step = 0;
+  ControlSpec control;
+  BatchFork fork;
+  std::optional<AnchorStep> anchor;  // every row reads it at its layers
+};
+
+class ForwardExecutor {
+ public:
+  virtual ~ForwardExecutor() = default;
+  // The prediction (rows after any fork, F, C, h, w) in fp32.
+  virtual torch::Tensor run(const ForwardCall& call) const = 0;
+};
+
+// `control` (e.g. a K/V recorder) is used instead of the call's; `cache` is a step cache.
+torch::Tensor run_forward_here(const VideoTransformer& transformer, const ForwardCall& call,
+                               AttentionControl* control = nullptr, BlockCache* cache = nullptr);
+
+class LocalForward : public ForwardExecutor {
+ public:
+  explicit LocalForward(std::shared_ptr<const VideoTransformer> transformer)
+      : transformer_(std::move(transformer)) {}
+  torch::Tensor run(const ForwardCall& call) const override {
+    return run_forward_here(*transformer_, call);
+  }
+
+ private:
+  std::shared_ptr<const VideoTransformer> transformer_;
+};
+
+}  // namespace ditstream

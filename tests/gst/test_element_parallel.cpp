@@ -1,0 +1,160 @@
+// ditstreamsrc parallel=cfg: local workers started and stopped by the element (torch.distributed
+// c10d over Gloo on loopback). The frames match one process; a killed worker is an error on the
+// bus within 5 s, teardown takes < 2 s, no worker is left, and the pipeline plays again.
+#include "gst_test_support.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+// This process's children, from /proc (the element's local workers).
+std::vector<pid_t> children() {
+  std::vector<pid_t> pids;
+  DIR* proc = opendir("/proc");
+  while (dirent* entry = proc ? readdir(proc) : nullptr) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (pid <= 0) continue;
+    const std::string path = "/proc/" + std::string(entry->d_name) + "/stat";
+    FILE* f = std::fopen(path.c_str(), "r");
+    int ppid = 0;
+    char state = 0;
+    if (f && std::fscanf(f, "%*d %*s %c %d", &state, &ppid) == 2 && ppid == getpid() &&
+        state != 'Z')
+      pids.push_back(pid);
+    if (f) std::fclose(f);
+  }
+  if (proc) closedir(proc);
+  return pids;
+}
+
+// `frames` RGB frames of the fox, then the wolf from 2 s on.
+std::vector<guint8> pull_bytes(const std::string& properties, int frames) {
+  GstHarness* h = start_harness("seed=9 " + properties, "video/x-raw,format=RGB");
+  g_object_set(h->element, "prompt-schedule",
+               "0:a red fox running in the snow;2:a white wolf in the snow", nullptr);
+  gst_harness_play(h);
+  std::vector<guint8> bytes;
+  for (int i = 0; i < frames; ++i) {
+    GstBuffer* b = gst_harness_pull(h);
+    fail_unless(b != nullptr);
+    GstMapInfo map;
+    gst_buffer_map(b, &map, GST_MAP_READ);
+    bytes.insert(bytes.end(), map.data, map.data + map.size);
+    gst_buffer_unmap(b, &map);
+    gst_buffer_unref(b);
+  }
+  gst_harness_teardown(h);
+  return bytes;
+}
+
+GstMessage* wait_error(GstBus* bus, double seconds) {
+  return gst_bus_timed_pop_filtered(bus, GstClockTime(seconds * GST_SECOND), GST_MESSAGE_ERROR);
+}
+
+double seconds_since(gint64 start) { return double(g_get_monotonic_time() - start) / 1e6; }
+
+}  // namespace
+
+// Three windows (a KV-sharing transition window among them): every byte within 1 of one process.
+GST_START_TEST(cfg_frames_match_one_process) {
+  const auto one = pull_bytes("", 73);
+  const auto two = pull_bytes("parallel=cfg", 73);
+  fail_unless_equals_int(one.size(), two.size());
+  size_t differ = 0;
+  for (size_t i = 0; i < one.size(); ++i) {
+    fail_unless(std::abs(int(one[i]) - int(two[i])) <= 1, "byte %zu: %d vs %d", i, one[i], two[i]);
+    differ += one[i] != two[i];
+  }
+  std::printf("parallel=cfg: %zu of %zu bytes differ by 1\n", differ, one.size());
+  fail_unless(children().empty(), "a worker outlived the element");
+}
+GST_END_TEST;
+
+// Sends `signal` to the worker mid-window: an error naming `reason` within 5 s, teardown < 2 s,
+// no worker left, and the pipeline plays again with a fresh worker.
+static void fail_worker(int signal, const char* reason) {
+  GstElement* pipeline = gst_parse_launch(("ditstreamsrc name=src " + std::string(kFastProperties) +
+                                           " steps=1000 parallel=cfg ! fakesink")
+                                              .c_str(),
+                                          nullptr);
+  GstBus* bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 600 && workers.empty(); ++i, g_usleep(100000)) workers = children();
+  fail_unless_equals_int(workers.size(), 1);
+  g_usleep(3 * G_USEC_PER_SEC);  // the worker has joined and is inside window 0's forwards
+  kill(workers[0], signal);
+  const gint64 killed = g_get_monotonic_time();
+  GstMessage* error = wait_error(bus, 10.0);
+  fail_unless(error != nullptr, "no error on the bus");
+  const double detected = seconds_since(killed);
+  const std::string text = bus_error(error).text;
+  std::printf("error after %.2f s: %s\n", detected, text.c_str());
+  fail_unless(detected < 5.0, "error after %.2f s", detected);
+  fail_unless(text.find(reason) != std::string::npos, "%s", text.c_str());
+  gst_message_unref(error);
+  const gint64 teardown = g_get_monotonic_time();
+  fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless(seconds_since(teardown) < 2.0, "teardown took %.2f s", seconds_since(teardown));
+  fail_unless(children().empty(), "a worker outlived the stream");
+  // Again, with a fresh worker: prerolls (a first frame) and stops cleanly.
+  GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  g_object_set(src, "steps", 2, nullptr);
+  gst_object_unref(src);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  fail_unless_equals_int(gst_element_get_state(pipeline, nullptr, nullptr, 120 * GST_SECOND),
+                         GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless(children().empty(), "a worker outlived the second stream");
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+}
+
+GST_START_TEST(killed_worker_is_a_bus_error_and_the_pipeline_plays_again) {
+  fail_worker(SIGKILL, "parallel worker rank 1 was killed by signal 9");
+}
+GST_END_TEST;
+
+// A hung worker (stopped) is found by its heartbeat through the store.
+GST_START_TEST(hung_worker_is_a_bus_error_and_the_pipeline_plays_again) {
+  fail_worker(SIGSTOP, "parallel worker rank 1 stopped responding");
+}
+GST_END_TEST;
+
+GST_START_TEST(cfg_with_mask_guided_sharing_is_refused_by_name) {
+  GstHarness* h = start_harness("parallel=cfg kv-sharing=mask-guided");
+  GstBus* bus = attach_bus(h->element);
+  gst_harness_play(h);
+  GstMessage* error = wait_error(bus, 60.0);
+  fail_unless(error != nullptr);
+  const std::string text = bus_error(error).text;
+  fail_unless(text.find("parallel=cfg") != std::string::npos &&
+                  text.find("mask-guided") != std::string::npos,
+              "%s", text.c_str());
+  gst_message_unref(error);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+  fail_unless(children().empty());
+}
+GST_END_TEST;
+
+static Suite* parallel_suite() {
+  Suite* s = suite_create("ditstreamsrc-parallel");
+  TCase* tc = tcase_create("parallel");
+  tcase_set_timeout(tc, 170);
+  tcase_add_test(tc, cfg_frames_match_one_process);
+  tcase_add_test(tc, killed_worker_is_a_bus_error_and_the_pipeline_plays_again);
+  tcase_add_test(tc, hung_worker_is_a_bus_error_and_the_pipeline_plays_again);
+  tcase_add_test(tc, cfg_with_mask_guided_sharing_is_refused_by_name);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+GST_CHECK_MAIN(parallel);

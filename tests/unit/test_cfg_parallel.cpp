@@ -1,0 +1,172 @@
+// CFG-parallel over c10d/Gloo on loopback: two ranks in this process (threads), the
+// unconditional rows on rank 1. A stream with plain, transition and KV-sharing windows equals
+// the single-process stream within 1e-5.
+#include "core/parallel/call_transport.h"
+#include "core/parallel/cfg_parallel.h"
+#include "core/parallel/row_split.h"
+#include "core/stream/stream_generator.h"
+#include "tiny_components.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <iostream>
+#include <thread>
+
+namespace ditstream {
+namespace {
+
+using namespace std::chrono_literals;
+const std::vector<BatchRole> kGatedRoles{BatchRole::Uncond, BatchRole::Uncond, BatchRole::Cond,
+                                         BatchRole::Cond};
+
+ForwardCall gated_call() {
+  ForwardCall call;
+  call.latents = torch::arange(4).view({4, 1, 1, 1, 1}).to(torch::kFloat);
+  call.text = torch::arange(4).view({4, 1, 1}).to(torch::kFloat);
+  call.roles = kGatedRoles;
+  call.fork = {1,
+               {0, 1, 1, 2, 3, 3},
+               {kGatedRoles[0], kGatedRoles[0], kGatedRoles[0], kGatedRoles[2], kGatedRoles[2],
+                kGatedRoles[2]}};
+  call.control.kind = ControlSpec::Kind::KvSharing;
+  call.control.gate = {0, 1, 1, 2};
+  call.control.layout = {{{0, 2, 3, 5}, {3, 5, 3, 5}}};
+  return call;
+}
+
+TEST(RowSplit, RenumbersRowsForkAndPairsOfEachBranch) {
+  const ForwardCall call = gated_call();
+  EXPECT_EQ(output_rows(call, BatchRole::Uncond), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(output_rows(call, BatchRole::Cond), (std::vector<int64_t>{3, 4, 5}));
+  const ForwardCall cond = rows_of_role(call, BatchRole::Cond);
+  EXPECT_TRUE(torch::equal(cond.latents.flatten(), torch::tensor({2.0f, 3.0f})));
+  EXPECT_EQ(cond.fork.rows, (std::vector<int64_t>{0, 1, 1}));
+  ASSERT_EQ(cond.control.layout.pairs.size(), 1u);
+  EXPECT_EQ(cond.control.layout.pairs[0].source, 0);
+  EXPECT_EQ(cond.control.layout.pairs[0].target, 2);
+  const ForwardCall uncond = rows_of_role(call, BatchRole::Uncond);
+  EXPECT_TRUE(torch::equal(uncond.text.flatten(), torch::tensor({0.0f, 1.0f})));
+  ASSERT_EQ(uncond.control.layout.pairs.size(), 1u);
+  EXPECT_EQ(uncond.control.layout.pairs[0].target, 2);
+}
+
+TEST(RowSplit, MaskGuidedUnconditionalPairsCannotLeaveTheirMaskRows) {
+  ForwardCall call = gated_call();
+  call.control.kind = ControlSpec::Kind::MaskGuided;
+  EXPECT_NO_THROW(rows_of_role(call, BatchRole::Cond));
+  try {
+    rows_of_role(call, BatchRole::Uncond);
+    FAIL() << "expected a throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("mask-guided"), std::string::npos) << e.what();
+  }
+}
+
+// Rank 0 and rank 1 of a Gloo group on loopback, rank 1 serving forwards on a thread.
+class TwoRanks {
+ public:
+  TwoRanks() {
+    auto store = RankStore::serve({"127.0.0.1", 0}, 2);
+    const uint16_t port = store->port();
+    worker_ = std::thread([this, port] {
+      RankGroup group(RankStore::connect({"127.0.0.1", port}, 30s), 1, 2, torch::kCPU);
+      served_ = serve_forwards(group, *testing::tiny_components()->transformer);
+    });
+    group_ = std::make_shared<RankGroup>(store, 0, 2, torch::kCPU);
+  }
+  ~TwoRanks() {
+    if (worker_.joinable()) stop();
+  }
+  // The forwards rank 1 ran.
+  int64_t stop() {
+    send_stop(*group_, 1);
+    worker_.join();
+    return served_;
+  }
+  std::shared_ptr<const PipelineComponents> components() const {
+    auto c = std::make_shared<PipelineComponents>(*testing::tiny_components());
+    c->forwards = std::make_shared<CfgParallelForward>(c->transformer, group_);
+    return c;
+  }
+
+ private:
+  std::thread worker_;
+  std::shared_ptr<RankGroup> group_;
+  int64_t served_ = 0;
+};
+
+PromptEntry prompt(int64_t frame, std::string text) {
+  PromptEntry e;
+  e.frame = frame;
+  e.text = std::move(text);
+  return e;
+}
+
+// Every committed latent of a 5-window stream: the fox, then the horse from window 2 (a
+// transition window whose forwards pair windows, with KV-sharing's gated forks).
+torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> components,
+                             bool kv_sharing) {
+  StreamOptions o;
+  o.steps = 4;
+  o.seed = 3;
+  o.kv_sharing = kv_sharing;
+  auto timeline = std::make_shared<PromptTimeline>();
+  StreamGenerator g(std::move(components), o, timeline);
+  timeline->add(prompt(0, "a red fox running in the snow"));
+  timeline->add(prompt(g.first_new_frame(2), "a white horse running in the snow"));
+  std::vector<torch::Tensor> committed;
+  g.set_callbacks(
+      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
+  for (int n = 0; n < 5; ++n) g.next_window();
+  return torch::cat(committed, 1);
+}
+
+double relative(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).norm() / b.norm()).item<double>();
+}
+
+TEST(CfgParallel, StreamWithTransitionAndKvSharingEqualsOneProcess) {
+  TwoRanks ranks;
+  for (const bool kv_sharing : {false, true}) {
+    const auto single = stream_latents(testing::tiny_components(), kv_sharing);
+    const auto split = stream_latents(ranks.components(), kv_sharing);
+    ASSERT_EQ(split.sizes(), single.sizes());
+    EXPECT_LT(relative(split, single), 1e-5) << "kv_sharing " << kv_sharing;
+    std::cout << "kv_sharing " << kv_sharing << ": relative difference " << relative(split, single)
+              << "\n";
+  }
+  // 5 windows x 4 steps, both runs: each step's unconditional rows ran on rank 1.
+  EXPECT_GE(ranks.stop(), 2 * 5 * 4);
+}
+
+TEST(CfgParallel, TransportCarriesACallWithItsAnchorExactly) {
+  auto store = RankStore::serve({"127.0.0.1", 0}, 2);
+  ForwardCall call = gated_call();
+  call.t = 937.5;
+  call.anchor.emplace();
+  call.anchor->log_weight = -0.25;
+  call.anchor->kv.layers[3] = {torch::randn({1, 2, 5, 4}), torch::randn({1, 2, 5, 4})};
+  std::optional<ForwardCall> got;
+  std::thread receiver([&, port = store->port()] {
+    RankGroup group(RankStore::connect({"127.0.0.1", port}, 30s), 1, 2, torch::kCPU);
+    got = recv_call(group, 0);
+    EXPECT_FALSE(recv_call(group, 0).has_value());
+  });
+  RankGroup group(store, 0, 2, torch::kCPU);
+  send_call(group, call, 1);
+  send_stop(group, 1);
+  receiver.join();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->t, 937.5);
+  EXPECT_EQ(got->roles, call.roles);
+  EXPECT_EQ(got->fork.rows, call.fork.rows);
+  EXPECT_EQ(got->control.layout.pairs.size(), 2u);
+  EXPECT_TRUE(torch::equal(got->latents, call.latents));
+  ASSERT_TRUE(got->anchor.has_value());
+  EXPECT_EQ(got->anchor->log_weight, -0.25);
+  EXPECT_TRUE(torch::equal(got->anchor->kv.layers.at(3).v, call.anchor->kv.layers.at(3).v));
+}
+
+}  // namespace
+}  // namespace ditstream
