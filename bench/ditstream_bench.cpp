@@ -11,6 +11,7 @@
 #include "bench/transformer_throughput.h"
 #include "core/cli/arguments.h"
 #include "core/model/cogvideox/transformer.h"
+#include "core/session/parallel_ranks.h"
 #include "core/session/stream_settings.h"
 #include "core/stream/stream_generator.h"
 
@@ -55,6 +56,8 @@ constexpr const char* kHelp =
     "  --variants a,b,...  ablation: only these variants, in this order\n"
     "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
+    "  --parallel none|cfg   steady/transitions/ablation over local ranks (cfg: 2; each rank\n"
+    "                        with --threads threads)\n"
     "  --json FILE   append one JSON line per window   --label TEXT  (e.g. the commit)\n";
 
 using BlendMode = StreamOptions::BlendMode;
@@ -275,7 +278,7 @@ int run(const std::vector<std::string>& args) {
                                           "spacing",       "family",        "ffn-dim",
                                           "latent-frames", "width",         "height",
                                           "chunks",        "switch-at",     "windowed-windows",
-                                          "step-cache",    "element-frames"});
+                                          "step-cache",    "element-frames", "parallel"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)
     torch::set_num_threads(static_cast<int>(a.get_int("threads", 0)));
@@ -284,8 +287,14 @@ int run(const std::vector<std::string>& args) {
   if (scenario == "transformer") return run_transformer(a, runtime, base_settings(a).steps);
   if (scenario == "families") return run_families(a, runtime, base_settings(a).steps);
   if (scenario == "prompt-delay") return run_prompt_delay(a);
-  const auto model = load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
+  std::shared_ptr<const PipelineComponents> model =
+      load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
   if (scenario == "causal") return run_causal_scenario(a, model);
+  SessionSettings parallel = base_settings(a);
+  parallel.parallel = parse_parallel_mode(a.get("parallel", "none"));
+  parallel.device = a.get("device", "cpu");
+  parallel.dtype = a.get("dtype", "fp32");
+  model = with_parallel_ranks(model, parallel);
   const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);
   if (windows <= warmup) throw std::runtime_error("--windows must exceed --warmup");
   const RunInfo info = run_info(a.get("label", ""), a.get("model", DITSTREAM_TINY_MODEL), runtime,
