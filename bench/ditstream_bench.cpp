@@ -56,8 +56,8 @@ constexpr const char* kHelp =
     "  --variants a,b,...  ablation: only these variants, in this order\n"
     "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
-    "  --parallel none|cfg   steady/transitions/ablation over local ranks (cfg: 2; each rank\n"
-    "                        with --threads threads)\n"
+    "  --parallel none|cfg|ulysses   steady/transitions/ablation over 2 local ranks, each\n"
+    "                        with --threads threads\n"
     "  --json FILE   append one JSON line per window   --label TEXT  (e.g. the commit)\n";
 
 using BlendMode = StreamOptions::BlendMode;
@@ -269,15 +269,15 @@ int run_families(const cli::Arguments& a, const RuntimeOptions& runtime, int64_t
 }
 
 int run(const std::vector<std::string>& args) {
-  const cli::Arguments a(args, {"help"}, {"model",         "scenario",      "windows",
-                                          "warmup",        "steps",         "threads",
-                                          "device",        "dtype",         "json",
-                                          "label",         "layers",        "heads",
-                                          "head-dim",      "latent-height", "latent-width",
-                                          "reps",          "variants",      "changes",
-                                          "spacing",       "family",        "ffn-dim",
-                                          "latent-frames", "width",         "height",
-                                          "chunks",        "switch-at",     "windowed-windows",
+  const cli::Arguments a(args, {"help"}, {"model",         "scenario",       "windows",
+                                          "warmup",        "steps",          "threads",
+                                          "device",        "dtype",          "json",
+                                          "label",         "layers",         "heads",
+                                          "head-dim",      "latent-height",  "latent-width",
+                                          "reps",          "variants",       "changes",
+                                          "spacing",       "family",         "ffn-dim",
+                                          "latent-frames", "width",          "height",
+                                          "chunks",        "switch-at",      "windowed-windows",
                                           "step-cache",    "element-frames", "parallel"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get_int("threads", 0) > 0)

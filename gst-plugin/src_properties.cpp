@@ -95,6 +95,9 @@ GType parallel_type() {
       {int(ParallelMode::None), "One process", "none"},
       {int(ParallelMode::Cfg),
        "CFG-parallel: the unconditional rows on a second rank (torch.distributed c10d)", "cfg"},
+      {int(ParallelMode::Ulysses),
+       "Ulysses: the video tokens split over world-size ranks, all-to-all around attention",
+       "ulysses"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcParallel", values);
 }
@@ -302,8 +305,8 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
   g_object_class_install_property(
       k, PROP_WORLD_SIZE,
       g_param_spec_int("world-size", "World size",
-                       "Ranks in all, this process included (0: what 'parallel' needs; cfg: 2)", 0,
-                       64, d.world_size, kReady));
+                       "Ranks in all, this process included (0: what 'parallel' needs, 2)", 0, 64,
+                       d.world_size, kReady));
   g_object_class_install_property(
       k, PROP_WORKERS_MASTER,
       g_param_spec_string("workers-master", "Workers master",

@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "  render [options]           one window to .y4m (--output) or PNG frames (--png-dir)\n"
     "  train-demo OUT_DIR         train the shapes-world demo model (resumable)\n"
     "  verify DIR                 run golden cases (<model>/cases/*.safetensors) below DIR\n"
-    "  worker --rank R ...        one rank of a parallel stream (parallel=cfg)\n"
+    "  worker --rank R ...        one rank of a parallel stream (parallel=cfg|ulysses)\n"
     "Run 'ditstream <command> --help' for a command's options; --version for the version.\n";
 
 }  // namespace

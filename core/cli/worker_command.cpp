@@ -6,6 +6,7 @@
 #include "core/parallel/heartbeat.h"
 #include "core/parallel/rank_group.h"
 #include "core/parallel/stream_ranks.h"
+#include "core/parallel/ulysses.h"
 #include "core/stream/pipeline_components.h"
 
 #include <torch/torch.h>
@@ -18,10 +19,10 @@ namespace {
 constexpr const char* kHelp =
     "usage: ditstream worker --rank R --world-size N --master HOST:PORT [--device D]\n"
     "       [--threads N]\n"
-    "One rank of a parallel stream (element/render: parallel=cfg). Joins the rendezvous store\n"
-    "rank 0 serves at HOST:PORT (its workers-master), loads the model folder rank 0 names (the\n"
-    "same path must exist here) on D (default: rank 0's device; cuda:R on CUDA), and runs the\n"
-    "forwards rank 0 sends until the stream ends.";
+    "One rank of a parallel stream (element/render: parallel=cfg|ulysses). Joins the\n"
+    "rendezvous store rank 0 serves at HOST:PORT (its workers-master), loads the model folder\n"
+    "rank 0 names (the same path must exist here) on D (default: rank 0's device; cuda:R on\n"
+    "CUDA), and runs its part of the forwards rank 0 sends until the stream ends.";
 
 // Rank 0's device for this rank: the CPU stays the CPU, CUDA becomes this rank's GPU.
 std::string rank_device(const std::string& published, int rank) {
@@ -36,7 +37,10 @@ void serve(const std::shared_ptr<RankStore>& store, int rank, int world,
   const auto components = load_pipeline_components(store->get(rank_keys::kModel), runtime);
   store->set(rank_keys::ready(rank), "1");
   RankGroup group(store, rank, world, runtime.device);
-  serve_forwards(group, *components->transformer);
+  if (parse_parallel_mode(store->get(rank_keys::kMode)) == ParallelMode::Ulysses)
+    serve_sharded_forwards(group, *components->transformer);
+  else
+    serve_forwards(group, *components->transformer);
 }
 
 }  // namespace

@@ -7,11 +7,20 @@ namespace ditstream {
 ParallelMode parse_parallel_mode(const std::string& name) {
   if (name == "none") return ParallelMode::None;
   if (name == "cfg") return ParallelMode::Cfg;
-  throw std::invalid_argument("parallel: expected none or cfg, got '" + name + "'");
+  if (name == "ulysses") return ParallelMode::Ulysses;
+  throw std::invalid_argument("parallel: expected none, cfg or ulysses, got '" + name + "'");
 }
 
 const char* parallel_mode_name(ParallelMode mode) {
-  return mode == ParallelMode::Cfg ? "cfg" : "none";
+  switch (mode) {
+    case ParallelMode::Cfg:
+      return "cfg";
+    case ParallelMode::Ulysses:
+      return "ulysses";
+    case ParallelMode::None:
+      break;
+  }
+  return "none";
 }
 
 }  // namespace ditstream

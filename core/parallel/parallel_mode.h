@@ -1,13 +1,14 @@
 #pragma once
-// How one stream spreads over ranks: none, or CFG-parallel (the unconditional rows on rank 1).
+// How one stream spreads over ranks: none, CFG-parallel (the unconditional rows on rank 1) or
+// Ulysses (the video tokens split over N ranks).
 
 #include <string>
 
 namespace ditstream {
 
-enum class ParallelMode { None, Cfg };
+enum class ParallelMode { None, Cfg, Ulysses };
 
-// "none" | "cfg"; throws naming the choices.
+// "none" | "cfg" | "ulysses"; throws naming the choices.
 ParallelMode parse_parallel_mode(const std::string& name);
 const char* parallel_mode_name(ParallelMode mode);
 

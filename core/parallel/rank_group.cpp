@@ -154,7 +154,10 @@ void RankGroup::watch() {
       liveness_();
     } catch (const std::exception& e) {
       failure_ = e.what();
-      impl_->pending->abort();
+      try {
+        impl_->pending->abort();
+      } catch (const std::exception&) {  // collectives cannot be aborted: the peer's exit ends them
+      }
     }
   }
 }
@@ -208,6 +211,22 @@ void RankGroup::recv(std::vector<torch::Tensor>& tensors, int from) {
     std::vector<torch::Tensor> one{t};
     exchange([&] { return impl_->collectives->recv(one, from, 0); });
   }
+}
+
+torch::Tensor RankGroup::all_to_all(const torch::Tensor& input) {
+  auto in = input.contiguous();
+  auto out = torch::empty_like(in);
+  std::vector<int64_t> equal;  // empty: equal splits
+  exchange([&] { return impl_->collectives->alltoall_base(out, in, equal, equal); });
+  return out;
+}
+
+std::vector<torch::Tensor> RankGroup::all_gather(const torch::Tensor& input) {
+  std::vector<torch::Tensor> in{input.contiguous()};
+  std::vector<std::vector<torch::Tensor>> out(1);
+  for (int r = 0; r < world_size_; ++r) out[0].push_back(torch::empty_like(in[0]));
+  exchange([&] { return impl_->collectives->allgather(out, in); });
+  return out[0];
 }
 
 bool rank_backend_available(const torch::Device& device) {

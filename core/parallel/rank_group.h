@@ -71,6 +71,11 @@ class RankGroup {
   // Contiguous tensors on device(); blocking.
   void send(std::vector<torch::Tensor> tensors, int to);
   void recv(std::vector<torch::Tensor>& tensors, int from);
+  // Equal slices along dim 0: slice i of `input` goes to rank i, slice i of the result came from
+  // rank i. Every rank calls it.
+  torch::Tensor all_to_all(const torch::Tensor& input);
+  // Every rank's `input` (same shape), in rank order.
+  std::vector<torch::Tensor> all_gather(const torch::Tensor& input);
 
   struct Impl;
 

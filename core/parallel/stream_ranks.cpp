@@ -4,6 +4,7 @@
 #include "core/parallel/call_transport.h"
 #include "core/parallel/cfg_parallel.h"
 #include "core/parallel/rank_group.h"
+#include "core/parallel/ulysses.h"
 
 #include <signal.h>
 #include <spawn.h>
@@ -81,6 +82,12 @@ class RanksForward : public ForwardExecutor {
 }  // namespace
 
 int parallel_world_size(const ParallelSettings& s) {
+  if (s.mode == ParallelMode::Ulysses) {
+    if (s.world_size == 1 || s.world_size < 0)
+      throw std::invalid_argument("world-size " + std::to_string(s.world_size) +
+                                  ": parallel=ulysses needs at least 2 ranks");
+    return s.world_size == 0 ? 2 : s.world_size;
+  }
   const int needed = s.mode == ParallelMode::Cfg ? 2 : 1;
   if (s.world_size != 0 && s.world_size != needed)
     throw std::invalid_argument("world-size " + std::to_string(s.world_size) +
@@ -102,6 +109,7 @@ StreamRanks::StreamRanks(const ParallelSettings& settings)
   store_->set(rank_keys::kModel, settings.model);
   store_->set(rank_keys::kDevice, settings.device);
   store_->set(rank_keys::kDtype, settings.dtype);
+  store_->set(rank_keys::kMode, parallel_mode_name(settings.mode));
   try {
     if (!remote) spawn_local_workers();
     wait_until_ready();
@@ -192,8 +200,12 @@ void StreamRanks::check_workers() {
 
 std::shared_ptr<const ForwardExecutor> StreamRanks::executor(
     std::shared_ptr<const VideoTransformer> transformer) {
-  return std::make_shared<RanksForward>(
-      shared_from_this(), std::make_unique<CfgParallelForward>(std::move(transformer), group_));
+  std::unique_ptr<ForwardExecutor> inner;
+  if (settings_.mode == ParallelMode::Ulysses)
+    inner = std::make_unique<UlyssesForward>(std::move(transformer), group_);
+  else
+    inner = std::make_unique<CfgParallelForward>(std::move(transformer), group_);
+  return std::make_shared<RanksForward>(shared_from_this(), std::move(inner));
 }
 
 }  // namespace ditstream

@@ -65,6 +65,7 @@ namespace rank_keys {
 inline const char* const kModel = "ditstream/model";
 inline const char* const kDevice = "ditstream/device";
 inline const char* const kDtype = "ditstream/dtype";
+inline const char* const kMode = "ditstream/parallel";
 inline std::string ready(int rank) { return "ditstream/ready/" + std::to_string(rank); }
 inline std::string beat(int rank) { return "ditstream/beat/" + std::to_string(rank); }
 inline std::string error(int rank) { return "ditstream/error/" + std::to_string(rank); }

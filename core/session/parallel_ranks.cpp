@@ -11,15 +11,21 @@
 namespace ditstream {
 namespace {
 
-void check_fits_cfg(const SessionSettings& s, const PipelineComponents& model) {
-  const auto refuse = [](const std::string& why) {
-    throw std::invalid_argument("parallel=cfg: " + why);
+void check_fits(const SessionSettings& s, const PipelineComponents& model) {
+  const auto refuse = [&](const std::string& why) {
+    throw std::invalid_argument(std::string("parallel=") + parallel_mode_name(s.parallel) + ": " +
+                                why);
   };
+  const bool cfg = s.parallel == ParallelMode::Cfg;
   if (runs_causal(s, model))
-    refuse("the causal generator runs distilled models without classifier-free guidance");
-  if (s.step_cache > 0.0) refuse("step-cache decides on both branches at once; set it to 0");
+    refuse(cfg ? "the causal generator runs distilled models without classifier-free guidance"
+               : "not yet for the causal generator (its KV cache is not sharded)");
+  if (!cfg && model.geometry().family != "cogvideox")
+    refuse("not yet for the " + model.geometry().family + " family");
+  if (s.step_cache > 0.0) refuse("step-cache decides on the whole batch at once; set it to 0");
   if (s.kv_sharing == KvSharingMode::MaskGuided)
-    refuse("mask-guided KV-sharing reads the conditional rows' masks in both branches");
+    refuse(cfg ? "mask-guided KV-sharing reads the conditional rows' masks in both branches"
+               : "mask-guided KV-sharing averages its maps over every head");
 }
 
 }  // namespace
@@ -27,7 +33,7 @@ void check_fits_cfg(const SessionSettings& s, const PipelineComponents& model) {
 std::shared_ptr<const PipelineComponents> with_parallel_ranks(
     std::shared_ptr<const PipelineComponents> model, const SessionSettings& s) {
   if (s.parallel == ParallelMode::None) return model;
-  check_fits_cfg(s, *model);
+  check_fits(s, *model);
   ParallelSettings p;
   p.mode = s.parallel;
   p.world_size = s.world_size;

@@ -1,6 +1,6 @@
 #pragma once
-// The session's side of parallel=cfg: checks that the settings fit it and puts the model's
-// forwards on ranks that live as long as the returned components.
+// The session's side of parallel=cfg|ulysses: checks that the settings fit it and puts the
+// model's forwards on ranks that live as long as the returned components.
 
 #include "core/session/session_settings.h"
 
@@ -11,8 +11,9 @@ namespace ditstream {
 struct PipelineComponents;
 
 // `model` itself for parallel=none. Throws naming the property when the settings do not fit
-// (the causal generator has no CFG to split; step-cache and mask-guided KV-sharing read both
-// branches), or when a worker fails to join.
+// (the causal generator has no CFG to split and no sharded cache yet; step-cache and mask-guided
+// KV-sharing read the whole batch / every head; Ulysses runs CogVideoX only so far), or when a
+// worker fails to join.
 std::shared_ptr<const PipelineComponents> with_parallel_ranks(
     std::shared_ptr<const PipelineComponents> model, const SessionSettings& settings);
 

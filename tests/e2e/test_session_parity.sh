@@ -32,14 +32,16 @@ parity() {
 parity defaults "" ""
 parity anchor "anchor=first-frame anchor-strength=-0.5" "--anchor first-frame --anchor-strength -0.5"
 if cmp -s "$TMP/defaults.rgb" "$TMP/anchor.rgb"; then fail "anchor memory changed no frame"; fi
-# CFG-parallel (a local worker over Gloo): the element and the CLI agree byte for byte, and both
-# stay within one level of one process (the branches' forwards are exact to fp32 rounding).
-parity cfg "parallel=cfg" "--parallel cfg"
-python3 - "$TMP/defaults.rgb" "$TMP/cfg.rgb" << 'PY' || fail "parallel=cfg is not within 1 of one process"
+# CFG-parallel and Ulysses (a local worker over Gloo): the element and the CLI agree byte for
+# byte, and both stay within one level of one process (exact to fp32 rounding).
+for mode in cfg ulysses; do
+  parity "$mode" "parallel=$mode" "--parallel $mode"
+  python3 - "$TMP/defaults.rgb" "$TMP/$mode.rgb" "$mode" << 'PY' || fail "parallel=$mode is not within 1 of one process"
 import sys
 a, b = (open(p, "rb").read() for p in sys.argv[1:3])
 worst = max(abs(x - y) for x, y in zip(a, b))
-print(f"ok: parallel=cfg vs one process: {sum(x != y for x, y in zip(a, b))} of {len(a)} bytes "
-      f"differ, by at most {worst}")
+print(f"ok: parallel={sys.argv[3]} vs one process: {sum(x != y for x, y in zip(a, b))} of "
+      f"{len(a)} bytes differ, by at most {worst}")
 sys.exit(0 if len(a) == len(b) and worst <= 1 else 1)
 PY
+done

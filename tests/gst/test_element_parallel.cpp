@@ -1,6 +1,7 @@
-// ditstreamsrc parallel=cfg: local workers started and stopped by the element (torch.distributed
-// c10d over Gloo on loopback). The frames match one process; a killed worker is an error on the
-// bus within 5 s, teardown takes < 2 s, no worker is left, and the pipeline plays again.
+// ditstreamsrc parallel=cfg|ulysses: local workers started and stopped by the element
+// (torch.distributed c10d over Gloo on loopback). The frames match one process; a killed worker is
+// an error on the bus within 5 s, teardown takes < 2 s, no worker is left, and the pipeline plays
+// again.
 #include "gst_test_support.h"
 
 #include <dirent.h>
@@ -62,18 +63,22 @@ double seconds_since(gint64 start) { return double(g_get_monotonic_time() - star
 
 }  // namespace
 
-// Three windows (a KV-sharing transition window among them): every byte within 1 of one process.
-GST_START_TEST(cfg_frames_match_one_process) {
+// Three windows (a KV-sharing transition window among them): every byte within 1 of one process,
+// for each mode.
+GST_START_TEST(parallel_frames_match_one_process) {
   const auto one = pull_bytes("", 73);
-  const auto two = pull_bytes("parallel=cfg", 73);
-  fail_unless_equals_int(one.size(), two.size());
-  size_t differ = 0;
-  for (size_t i = 0; i < one.size(); ++i) {
-    fail_unless(std::abs(int(one[i]) - int(two[i])) <= 1, "byte %zu: %d vs %d", i, one[i], two[i]);
-    differ += one[i] != two[i];
+  for (const char* mode : {"cfg", "ulysses"}) {
+    const auto two = pull_bytes(std::string("parallel=") + mode, 73);
+    fail_unless_equals_int(one.size(), two.size());
+    size_t differ = 0;
+    for (size_t i = 0; i < one.size(); ++i) {
+      fail_unless(std::abs(int(one[i]) - int(two[i])) <= 1, "%s byte %zu: %d vs %d", mode, i,
+                  one[i], two[i]);
+      differ += one[i] != two[i];
+    }
+    std::printf("parallel=%s: %zu of %zu bytes differ by 1\n", mode, differ, one.size());
+    fail_unless(children().empty(), "a worker outlived the element");
   }
-  std::printf("parallel=cfg: %zu of %zu bytes differ by 1\n", differ, one.size());
-  fail_unless(children().empty(), "a worker outlived the element");
 }
 GST_END_TEST;
 
@@ -149,7 +154,7 @@ static Suite* parallel_suite() {
   Suite* s = suite_create("ditstreamsrc-parallel");
   TCase* tc = tcase_create("parallel");
   tcase_set_timeout(tc, 170);
-  tcase_add_test(tc, cfg_frames_match_one_process);
+  tcase_add_test(tc, parallel_frames_match_one_process);
   tcase_add_test(tc, killed_worker_is_a_bus_error_and_the_pipeline_plays_again);
   tcase_add_test(tc, hung_worker_is_a_bus_error_and_the_pipeline_plays_again);
   tcase_add_test(tc, cfg_with_mask_guided_sharing_is_refused_by_name);

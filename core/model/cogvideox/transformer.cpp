@@ -8,6 +8,7 @@
 #include "core/model/cogvideox/embeddings.h"
 #include "core/model/forward_cancellation.h"
 #include "core/model/layers.h"
+#include "core/model/sequence_shard.h"
 
 #include <torch/torch.h>
 
@@ -140,8 +141,9 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
   const auto tokens = embed(x, c);
   const int64_t text_len = c.size(1);
   auto text = tokens.slice(1, 0, text_len);
-  auto video = tokens.slice(1, text_len);
-  const auto rotary = positions(x).rotary;
+  auto video = shard_video_tokens(tokens.slice(1, text_len));
+  auto rotary = positions(x).rotary;
+  if (rotary) rotary = shard_rotary_tables(*rotary);
   AttentionSite site{ctx.step, 0, text_len, ctx.roles.empty() ? nullptr : &ctx.roles};
   auto temb = temb_silu;
   BlockCacheRun cache(ctx.block_cache, video);
@@ -153,6 +155,7 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
     if (cache.skip_rest(static_cast<int64_t>(i), video)) break;
     if (i + 1 == blocks_.size()) cache.finish(video);
   }
+  video = gather_video_tokens(video);
   const auto out = proj_out_->forward(norm_out_->forward(norm_final_->forward(video), temb));
   auto shape = x.sizes().vec();
   shape[0] = out.size(0);  // more rows after a fork

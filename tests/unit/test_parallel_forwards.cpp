@@ -1,11 +1,14 @@
-// CFG-parallel over c10d/Gloo on loopback: two ranks in this process (threads), the
-// unconditional rows on rank 1. A stream with plain, transition and KV-sharing windows equals
-// the single-process stream within 1e-5.
+// Forwards over c10d/Gloo ranks on loopback: two ranks in this process (threads). CFG-parallel
+// (the unconditional rows on rank 1) and Ulysses (the video tokens split, all-to-all around
+// attention): a stream with plain, transition and KV-sharing windows equals the single-process
+// stream within 1e-5 and 1e-4.
 #include "core/parallel/call_transport.h"
 #include "core/parallel/cfg_parallel.h"
 #include "core/parallel/row_split.h"
+#include "core/parallel/ulysses.h"
 #include "core/stream/stream_generator.h"
 #include "tiny_components.h"
+#include "two_ranks.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -63,38 +66,15 @@ TEST(RowSplit, MaskGuidedUnconditionalPairsCannotLeaveTheirMaskRows) {
   }
 }
 
-// Rank 0 and rank 1 of a Gloo group on loopback, rank 1 serving forwards on a thread.
-class TwoRanks {
- public:
-  TwoRanks() {
-    auto store = RankStore::serve({"127.0.0.1", 0}, 2);
-    const uint16_t port = store->port();
-    worker_ = std::thread([this, port] {
-      RankGroup group(RankStore::connect({"127.0.0.1", port}, 30s), 1, 2, torch::kCPU);
-      served_ = serve_forwards(group, *testing::tiny_components()->transformer);
-    });
-    group_ = std::make_shared<RankGroup>(store, 0, 2, torch::kCPU);
-  }
-  ~TwoRanks() {
-    if (worker_.joinable()) stop();
-  }
-  // The forwards rank 1 ran.
-  int64_t stop() {
-    send_stop(*group_, 1);
-    worker_.join();
-    return served_;
-  }
-  std::shared_ptr<const PipelineComponents> components() const {
-    auto c = std::make_shared<PipelineComponents>(*testing::tiny_components());
-    c->forwards = std::make_shared<CfgParallelForward>(c->transformer, group_);
-    return c;
-  }
+std::shared_ptr<const PipelineComponents> cfg_components(const testing::TwoRanks& ranks) {
+  auto c = std::make_shared<PipelineComponents>(*testing::tiny_components());
+  c->forwards = std::make_shared<CfgParallelForward>(c->transformer, ranks.group());
+  return c;
+}
 
- private:
-  std::thread worker_;
-  std::shared_ptr<RankGroup> group_;
-  int64_t served_ = 0;
-};
+int64_t serve_cfg(RankGroup& group) {
+  return serve_forwards(group, *testing::tiny_components()->transformer);
+}
 
 PromptEntry prompt(int64_t frame, std::string text) {
   PromptEntry e;
@@ -105,12 +85,13 @@ PromptEntry prompt(int64_t frame, std::string text) {
 
 // Every committed latent of a 5-window stream: the fox, then the horse from window 2 (a
 // transition window whose forwards pair windows, with KV-sharing's gated forks).
-torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> components,
-                             bool kv_sharing) {
+torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> components, bool kv_sharing,
+                             AnchorMode anchor = AnchorMode::Off) {
   StreamOptions o;
   o.steps = 4;
   o.seed = 3;
   o.kv_sharing = kv_sharing;
+  o.anchor.mode = anchor;
   auto timeline = std::make_shared<PromptTimeline>();
   StreamGenerator g(std::move(components), o, timeline);
   timeline->add(prompt(0, "a red fox running in the snow"));
@@ -127,10 +108,10 @@ double relative(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 TEST(CfgParallel, StreamWithTransitionAndKvSharingEqualsOneProcess) {
-  TwoRanks ranks;
+  testing::TwoRanks ranks(serve_cfg);
   for (const bool kv_sharing : {false, true}) {
     const auto single = stream_latents(testing::tiny_components(), kv_sharing);
-    const auto split = stream_latents(ranks.components(), kv_sharing);
+    const auto split = stream_latents(cfg_components(ranks), kv_sharing);
     ASSERT_EQ(split.sizes(), single.sizes());
     EXPECT_LT(relative(split, single), 1e-5) << "kv_sharing " << kv_sharing;
     std::cout << "kv_sharing " << kv_sharing << ": relative difference " << relative(split, single)
@@ -166,6 +147,55 @@ TEST(CfgParallel, TransportCarriesACallWithItsAnchorExactly) {
   ASSERT_TRUE(got->anchor.has_value());
   EXPECT_EQ(got->anchor->log_weight, -0.25);
   EXPECT_TRUE(torch::equal(got->anchor->kv.layers.at(3).v, call.anchor->kv.layers.at(3).v));
+}
+
+std::shared_ptr<const PipelineComponents> ulysses_components(const testing::TwoRanks& ranks) {
+  auto c = std::make_shared<PipelineComponents>(*testing::tiny_components());
+  c->forwards = std::make_shared<UlyssesForward>(c->transformer, ranks.group());
+  return c;
+}
+
+int64_t serve_ulysses(RankGroup& group) {
+  return serve_sharded_forwards(group, *testing::tiny_components()->transformer);
+}
+
+// Joint attention of 3 text + 8 video tokens, 4 heads: each rank holds 4 video tokens, the
+// exchange gives attention the whole sequence; the result equals one attention call.
+TEST(Ulysses, ExchangeAroundAttentionEqualsFullAttention) {
+  torch::manual_seed(5);
+  const auto q = torch::randn({2, 4, 11, 8}), k = torch::randn({2, 4, 11, 8}),
+             v = torch::randn({2, 4, 11, 8});
+  const auto full = full_attention(q, k, v);
+  const auto part = [&](const torch::Tensor& x, int rank) {
+    return torch::cat({x.slice(2, 0, 3), x.slice(2, 3 + 4 * rank, 7 + 4 * rank)}, 2);
+  };
+  const AttentionSite site{0, 0, 3};
+  torch::Tensor theirs;
+  testing::TwoRanks ranks([&](RankGroup& group) {
+    UlyssesAttention exchange(group, nullptr);
+    theirs = exchange.attend(site, part(q, 1), part(k, 1), part(v, 1), full_attention);
+    return int64_t{1};
+  });
+  UlyssesAttention exchange(*ranks.group(), nullptr);
+  const auto mine = exchange.attend(site, part(q, 0), part(k, 0), part(v, 0), full_attention);
+  ranks.join();
+  EXPECT_TRUE(torch::allclose(mine, part(full, 0), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(theirs, part(full, 1), 1e-5, 1e-6));
+}
+
+TEST(Ulysses, StreamWithTransitionKvSharingAndAnchorEqualsOneProcess) {
+  testing::TwoRanks ranks(serve_ulysses);
+  const std::vector<std::pair<bool, AnchorMode>> runs{
+      {false, AnchorMode::Off}, {true, AnchorMode::Off}, {true, AnchorMode::FirstFrame}};
+  for (const auto& [kv_sharing, anchor] : runs) {
+    const auto single = stream_latents(testing::tiny_components(), kv_sharing, anchor);
+    const auto split = stream_latents(ulysses_components(ranks), kv_sharing, anchor);
+    ASSERT_EQ(split.sizes(), single.sizes());
+    EXPECT_LT(relative(split, single), 1e-4) << "kv_sharing " << kv_sharing;
+    std::cout << "kv_sharing " << kv_sharing << ", anchor " << int(anchor)
+              << ": relative difference " << relative(split, single) << "\n";
+  }
+  EXPECT_GE(ranks.stop(), 3 * 5 * 4);  // rank 1 ran its part of every forward
 }
 
 }  // namespace
