@@ -19,10 +19,8 @@ torch::Tensor gather_video_tokens(const torch::Tensor& video) {
   return current ? current->gather(video) : video;
 }
 
-RotaryTables shard_rotary_tables(const RotaryTables& t) {
-  if (!current) return t;
-  return {current->local(t.cos.unsqueeze(0)).squeeze(0),
-          current->local(t.sin.unsqueeze(0)).squeeze(0)};
+torch::Tensor shard_token_rows(const torch::Tensor& table) {
+  return current ? current->local(table.unsqueeze(0)).squeeze(0) : table;
 }
 
 }  // namespace ditstream

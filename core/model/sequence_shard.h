@@ -7,8 +7,6 @@
 // cancellation, an ambient per-forward state of the thread, so the families' forwards stay one
 // code path.
 
-#include "core/model/positional_embeddings.h"
-
 #include <torch/types.h>
 
 namespace ditstream {
@@ -36,7 +34,7 @@ class SequenceShardScope {
 
 torch::Tensor shard_video_tokens(const torch::Tensor& video);   // (B, S, D)
 torch::Tensor gather_video_tokens(const torch::Tensor& video);  // (B, S / N, D)
-// Rotary tables (S, head_dim) cut to this rank's tokens.
-RotaryTables shard_rotary_tables(const RotaryTables& tables);
+// A per-token table (S, ...), e.g. rotary cos/sin, cut to this rank's tokens.
+torch::Tensor shard_token_rows(const torch::Tensor& table);
 
 }  // namespace ditstream

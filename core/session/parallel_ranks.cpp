@@ -20,8 +20,6 @@ void check_fits(const SessionSettings& s, const PipelineComponents& model) {
   if (runs_causal(s, model))
     refuse(cfg ? "the causal generator runs distilled models without classifier-free guidance"
                : "not yet for the causal generator (its KV cache is not sharded)");
-  if (!cfg && model.geometry().family != "cogvideox")
-    refuse("not yet for the " + model.geometry().family + " family");
   if (s.step_cache > 0.0) refuse("step-cache decides on the whole batch at once; set it to 0");
   if (s.kv_sharing == KvSharingMode::MaskGuided)
     refuse(cfg ? "mask-guided KV-sharing reads the conditional rows' masks in both branches"

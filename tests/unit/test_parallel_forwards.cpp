@@ -7,6 +7,7 @@
 #include "core/parallel/row_split.h"
 #include "core/parallel/ulysses.h"
 #include "core/stream/stream_generator.h"
+#include "core/stream/window_pipeline.h"
 #include "tiny_components.h"
 #include "two_ranks.h"
 
@@ -196,6 +197,28 @@ TEST(Ulysses, StreamWithTransitionKvSharingAndAnchorEqualsOneProcess) {
               << ": relative difference " << relative(split, single) << "\n";
   }
   EXPECT_GE(ranks.stop(), 3 * 5 * 4);  // rank 1 ran its part of every forward
+}
+
+// Wan2.1 (text by cross-attention, per-token RoPE): one guided window of 18 video tokens, one
+// head per rank.
+TEST(Ulysses, WanWindowEqualsOneProcess) {
+  const auto wan = testing::tiny_wan_components();
+  testing::TwoRanks ranks(
+      [&](RankGroup& group) { return serve_sharded_forwards(group, *wan->transformer); });
+  auto split = std::make_shared<PipelineComponents>(*wan);
+  split->forwards = std::make_shared<UlyssesForward>(wan->transformer, ranks.group());
+  WindowOptions o;
+  o.prompt = "a red circle moving right";
+  o.steps = 2;
+  o.guidance = 5.0;
+  o.latent_frames = 3;
+  o.latent_height = 4;
+  o.latent_width = 6;
+  const auto single = WindowPipeline(wan).render(o).latents;
+  const auto parallel = WindowPipeline(split).render(o).latents;
+  EXPECT_LT(relative(parallel, single), 1e-4);
+  std::cout << "wan: relative difference " << relative(parallel, single) << "\n";
+  EXPECT_EQ(ranks.stop(), 2);  // one CFG forward per step
 }
 
 }  // namespace

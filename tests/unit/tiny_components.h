@@ -15,4 +15,11 @@ inline std::shared_ptr<const PipelineComponents> tiny_components() {
   return components;
 }
 
+// The tiny random Wan2.1 folder's, likewise.
+inline std::shared_ptr<const PipelineComponents> tiny_wan_components() {
+  static const std::shared_ptr<const PipelineComponents> components =
+      load_pipeline_components(tiny_wan_model_dir(), parse_runtime_options("cpu", "fp32"));
+  return components;
+}
+
 }  // namespace ditstream::testing

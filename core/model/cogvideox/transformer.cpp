@@ -143,7 +143,7 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
   auto text = tokens.slice(1, 0, text_len);
   auto video = shard_video_tokens(tokens.slice(1, text_len));
   auto rotary = positions(x).rotary;
-  if (rotary) rotary = shard_rotary_tables(*rotary);
+  if (rotary) rotary = RotaryTables{shard_token_rows(rotary->cos), shard_token_rows(rotary->sin)};
   AttentionSite site{ctx.step, 0, text_len, ctx.roles.empty() ? nullptr : &ctx.roles};
   auto temb = temb_silu;
   BlockCacheRun cache(ctx.block_cache, video);

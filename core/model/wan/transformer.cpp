@@ -7,6 +7,7 @@
 #include "core/model/forward_cancellation.h"
 #include "core/model/layers.h"
 #include "core/model/positional_embeddings.h"
+#include "core/model/sequence_shard.h"
 #include "core/model/wan/block.h"
 #include "core/model/wan/checkpoint_layout.h"
 
@@ -267,13 +268,19 @@ torch::Tensor WanTransformer3DModel::forward(const torch::Tensor& hidden_states,
   const auto x = hidden_states.to(device(), dtype());
   const int64_t tokens = ditstream::check_latents(config_, x);
   ditstream::check_conditions(config_, timestep, encoder_hidden_states, x.size(0), tokens);
-  const auto patches = embed_patches(x, options.debug);
+  const auto patches = shard_video_tokens(embed_patches(x, options.debug));
   auto cond = embed_conditions(timestep, encoder_hidden_states, options.debug);
+  if (cond.temb.size(1) > 1) {  // a timestep per token
+    cond.temb = shard_video_tokens(cond.temb);
+    cond.timestep_proj = shard_video_tokens(cond.timestep_proj);
+  }
   const auto& p = config_.patch_size;
-  const auto rope =
+  auto rope =
       rope_tables(x.size(2) / p[0], x.size(3) / p[1], x.size(4) / p[2], options.frame_offset);
   if (options.debug) options.debug->rope = rope;
-  const auto out = head(run_blocks(patches, cond, rope, ctx, options.debug), cond.temb);
+  rope = {shard_token_rows(rope.cos), shard_token_rows(rope.sin)};
+  const auto out =
+      gather_video_tokens(head(run_blocks(patches, cond, rope, ctx, options.debug), cond.temb));
   auto shape = x.sizes().vec();
   shape[0] = out.size(0);  // more rows after a fork
   return unpatchify(out, shape);
