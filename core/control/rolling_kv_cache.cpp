@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +29,8 @@ void check_options(const KvCacheOptions& o) {
 
 RollingKvCache::RollingKvCache(KvCacheOptions options)
     : options_(std::move(options)), slots_(options_.window_frames, -1) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id++;
   check_options(options_);
 }
 

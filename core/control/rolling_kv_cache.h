@@ -65,6 +65,8 @@ class RollingKvCache : public AttentionControl {
   std::pair<torch::Tensor, torch::Tensor> layer_rows(int64_t layer) const;
   int64_t end_frame() const { return global_end_; }  // the stream's next new frame
   const KvCacheOptions& options() const { return options_; }
+  // Unique in the process: other ranks keep a cache of their own per id (core/parallel).
+  uint64_t id() const { return id_; }
 
  private:
   struct Layer {
@@ -88,6 +90,7 @@ class RollingKvCache : public AttentionControl {
   Write write_;
   int64_t forward_frames_ = 0;
   int64_t keep_layers_from_ = -1;
+  uint64_t id_ = 0;
 };
 
 }  // namespace ditstream

@@ -79,6 +79,40 @@ ForwardCall parse_header(const json& j, std::vector<torch::Tensor> tensors) {
   return call;
 }
 
+json chunk_json(const ChunkMessage& m) {
+  const auto& w = m.call.where;
+  const auto& o = m.options;
+  return {{"kind", "chunk"},
+          {"t", m.call.t},
+          {"step", m.call.step},
+          {"where",
+           {static_cast<int>(w.kind), w.first_frame, w.frames, w.keep_sink, w.keep_layers_from}},
+          {"zero_rows", m.call.zero_rows},
+          {"cache_id", m.cache_id},
+          {"cache",
+           {o.window_frames, o.sink_frames, o.tokens_per_frame, static_cast<int>(o.positions)}},
+          {"tensors", {shape_json(m.call.latents), shape_json(m.call.text)}}};
+}
+
+ChunkMessage parse_chunk(const json& j, std::vector<torch::Tensor> tensors) {
+  ChunkMessage m;
+  m.call.latents = tensors.at(0);
+  m.call.text = tensors.at(1);
+  m.call.t = j.at("t").get<double>();
+  m.call.step = j.at("step").get<int64_t>();
+  const auto& w = j.at("where");
+  m.call.where = {static_cast<CacheForward::Kind>(w.at(0).get<int>()), w.at(1).get<int64_t>(),
+                  w.at(2).get<int64_t>(), w.at(3).get<bool>(), w.at(4).get<int64_t>()};
+  m.call.zero_rows = j.at("zero_rows").get<bool>();
+  m.cache_id = j.at("cache_id").get<uint64_t>();
+  const auto& o = j.at("cache");
+  m.options.window_frames = o.at(0).get<int64_t>();
+  m.options.sink_frames = o.at(1).get<int64_t>();
+  m.options.tokens_per_frame = o.at(2).get<int64_t>();
+  m.options.positions = static_cast<RopePositions>(o.at(3).get<int>());
+  return m;
+}
+
 void send_header(RankGroup& group, const std::string& text, int to) {
   auto bytes = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
   std::memcpy(bytes.data_ptr(), text.data(), text.size());
@@ -109,9 +143,16 @@ void send_call(RankGroup& group, const ForwardCall& call, int to) {
   group.send(tensors, to);
 }
 
+void send_chunk(RankGroup& group, const ChunkMessage& chunk, int to) {
+  send_header(group, chunk_json(chunk).dump(), to);
+  group.send({chunk.call.latents.to(group.device()).contiguous(),
+              chunk.call.text.to(group.device()).contiguous()},
+             to);
+}
+
 void send_stop(RankGroup& group, int to) { send_header(group, "", to); }
 
-std::optional<ForwardCall> recv_call(RankGroup& group, int from) {
+std::optional<RankMessage> recv_message(RankGroup& group, int from) {
   const std::string text = recv_header(group, from);
   if (text.empty()) return std::nullopt;
   const json header = json::parse(text);
@@ -119,7 +160,17 @@ std::optional<ForwardCall> recv_call(RankGroup& group, int from) {
   for (const auto& shape : header.at("tensors"))
     tensors.push_back(empty_like_json(shape, group.device()));
   group.recv(tensors, from);
+  if (header.value("kind", "") == "chunk") return parse_chunk(header, std::move(tensors));
   return parse_header(header, std::move(tensors));
+}
+
+std::optional<ForwardCall> recv_call(RankGroup& group, int from) {
+  auto message = recv_message(group, from);
+  if (!message) return std::nullopt;
+  if (!std::holds_alternative<ForwardCall>(*message))
+    throw std::runtime_error("rank " + std::to_string(from) +
+                             " sent a causal chunk to a parallel=cfg worker");
+  return std::get<ForwardCall>(std::move(*message));
 }
 
 void send_prediction(RankGroup& group, const torch::Tensor& prediction, int to) {

@@ -16,6 +16,10 @@ class CfgParallelForward : public ForwardExecutor {
   CfgParallelForward(std::shared_ptr<const VideoTransformer> transformer,
                      std::shared_ptr<RankGroup> group);
   torch::Tensor run(const ForwardCall& call) const override;
+  // No CFG on the causal path: here.
+  torch::Tensor run_chunk(const ChunkCall& call, RollingKvCache& cache) const override {
+    return run_chunk_here(*transformer_, call, cache);
+  }
 
  private:
   std::shared_ptr<const VideoTransformer> transformer_;

@@ -22,4 +22,15 @@ torch::Tensor run_forward_here(const VideoTransformer& transformer, const Forwar
   return transformer.predict(call.latents, call.text, call.t, ctx).to(torch::kFloat);
 }
 
+torch::Tensor run_chunk_here(const VideoTransformer& transformer, const ChunkCall& call,
+                             RollingKvCache& cache, AttentionControl* control) {
+  torch::NoGradGuard no_grad;
+  if (call.zero_rows) cache.zero_rows();
+  const int64_t position = cache.begin_forward(call.where);
+  AttentionContext ctx;
+  ctx.control = control ? control : &cache;
+  ctx.step = call.step;
+  return transformer.predict_chunk(call.latents, call.text, call.t, position, ctx);
+}
+
 }  // namespace ditstream

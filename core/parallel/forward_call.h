@@ -5,6 +5,7 @@
 
 #include "core/control/anchor_attention.h"
 #include "core/control/control_spec.h"
+#include "core/control/rolling_kv_cache.h"
 #include "core/model/attention_control.h"
 
 #include <torch/types.h>
@@ -28,16 +29,32 @@ struct ForwardCall {
   std::optional<AnchorStep> anchor;  // every row reads it at its layers
 };
 
+// One forward of the causal path against a rolling KV cache: a denoising step, the cache pass
+// or a recache of a chunk (one row; distilled causal models run without CFG).
+struct ChunkCall {
+  torch::Tensor latents;  // (1, F, C, h, w)
+  torch::Tensor text;     // (1, L, D)
+  double t = 0.0;
+  int64_t step = 0;
+  CacheForward where;
+  bool zero_rows = false;  // zero the cache's rows first (a recache that rewrites the sink)
+};
+
 class ForwardExecutor {
  public:
   virtual ~ForwardExecutor() = default;
   // The prediction (rows after any fork, F, C, h, w) in fp32.
   virtual torch::Tensor run(const ForwardCall& call) const = 0;
+  // The prediction (1, F, C, h, w) in the model's dtype; `cache` is this process's.
+  virtual torch::Tensor run_chunk(const ChunkCall& call, RollingKvCache& cache) const = 0;
 };
 
 // `control` (e.g. a K/V recorder) is used instead of the call's; `cache` is a step cache.
 torch::Tensor run_forward_here(const VideoTransformer& transformer, const ForwardCall& call,
                                AttentionControl* control = nullptr, BlockCache* cache = nullptr);
+// `control` (e.g. Ulysses' exchange) wraps `cache` when given.
+torch::Tensor run_chunk_here(const VideoTransformer& transformer, const ChunkCall& call,
+                             RollingKvCache& cache, AttentionControl* control = nullptr);
 
 class LocalForward : public ForwardExecutor {
  public:
@@ -45,6 +62,9 @@ class LocalForward : public ForwardExecutor {
       : transformer_(std::move(transformer)) {}
   torch::Tensor run(const ForwardCall& call) const override {
     return run_forward_here(*transformer_, call);
+  }
+  torch::Tensor run_chunk(const ChunkCall& call, RollingKvCache& cache) const override {
+    return run_chunk_here(*transformer_, call, cache);
   }
 
  private:

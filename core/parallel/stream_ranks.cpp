@@ -73,6 +73,9 @@ class RanksForward : public ForwardExecutor {
   RanksForward(std::shared_ptr<StreamRanks> ranks, std::unique_ptr<ForwardExecutor> inner)
       : ranks_(std::move(ranks)), inner_(std::move(inner)) {}
   torch::Tensor run(const ForwardCall& call) const override { return inner_->run(call); }
+  torch::Tensor run_chunk(const ChunkCall& call, RollingKvCache& cache) const override {
+    return inner_->run_chunk(call, cache);
+  }
 
  private:
   std::shared_ptr<StreamRanks> ranks_;  // outlives inner_, which uses its group

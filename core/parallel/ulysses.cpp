@@ -1,6 +1,7 @@
 #include "core/parallel/ulysses.h"
 
 #include "core/model/forward_cancellation.h"
+#include "core/model/video_transformer.h"
 #include "core/parallel/call_transport.h"
 
 #include <torch/torch.h>
@@ -93,6 +94,15 @@ torch::Tensor run_forward_sharded(const VideoTransformer& transformer, const For
   return run_forward_here(transformer, plain, &exchange);
 }
 
+torch::Tensor run_chunk_sharded(const VideoTransformer& transformer, const ChunkCall& call,
+                                RollingKvCache& cache, RankGroup& group) {
+  const ForwardCancellation uninterruptible(nullptr);
+  UlyssesAttention exchange(group, &cache);
+  UlyssesShard shard(group);
+  const SequenceShardScope scope(&shard);
+  return run_chunk_here(transformer, call, cache, &exchange);
+}
+
 UlyssesForward::UlyssesForward(std::shared_ptr<const VideoTransformer> transformer,
                                std::shared_ptr<RankGroup> group)
     : transformer_(std::move(transformer)), group_(std::move(group)) {
@@ -104,9 +114,42 @@ torch::Tensor UlyssesForward::run(const ForwardCall& call) const {
   return run_forward_sharded(*transformer_, call, *group_);
 }
 
+torch::Tensor UlyssesForward::run_chunk(const ChunkCall& call, RollingKvCache& cache) const {
+  for (int rank = 1; rank < group_->world_size(); ++rank)
+    send_chunk(*group_, {call, cache.id(), cache.options()}, rank);
+  return run_chunk_sharded(*transformer_, call, cache, *group_);
+}
+
+namespace {
+
+// This rank's cache for rank 0's cache `m.cache_id` (a new stream's replaces the last one).
+RollingKvCache& worker_cache(std::unique_ptr<RollingKvCache>& cache, uint64_t& id,
+                             const ChunkMessage& m, const VideoTransformer& transformer) {
+  if (cache && id == m.cache_id) return *cache;
+  KvCacheOptions options = m.options;
+  options.shift_key_frames = [&transformer](const torch::Tensor& keys, int64_t frames) {
+    return transformer.shift_key_frames(keys, frames);
+  };
+  cache = std::make_unique<RollingKvCache>(options);
+  id = m.cache_id;
+  return *cache;
+}
+
+}  // namespace
+
 int64_t serve_sharded_forwards(RankGroup& group, const VideoTransformer& transformer) {
+  std::unique_ptr<RollingKvCache> cache;
+  uint64_t cache_id = 0;
   int64_t served = 0;
-  for (; auto call = recv_call(group, 0); ++served) run_forward_sharded(transformer, *call, group);
+  for (; auto message = recv_message(group, 0); ++served) {
+    if (const auto* call = std::get_if<ForwardCall>(&*message)) {
+      run_forward_sharded(transformer, *call, group);
+      continue;
+    }
+    const auto& chunk = std::get<ChunkMessage>(*message);
+    run_chunk_sharded(transformer, chunk.call, worker_cache(cache, cache_id, chunk, transformer),
+                      group);
+  }
   return served;
 }
 

@@ -47,20 +47,26 @@ class UlyssesAttention : public AttentionControl {
 torch::Tensor run_forward_sharded(const VideoTransformer& transformer, const ForwardCall& call,
                                   RankGroup& group);
 
+// The same for a causal chunk: every rank's `cache` holds the K/V of its heads (the causal KV
+// cache sharded by heads), the chunk's whole token sequence.
+torch::Tensor run_chunk_sharded(const VideoTransformer& transformer, const ChunkCall& call,
+                                RollingKvCache& cache, RankGroup& group);
+
 // Rank 0: sends each call to every other rank and runs its own part.
 class UlyssesForward : public ForwardExecutor {
  public:
   UlyssesForward(std::shared_ptr<const VideoTransformer> transformer,
                  std::shared_ptr<RankGroup> group);
   torch::Tensor run(const ForwardCall& call) const override;
+  torch::Tensor run_chunk(const ChunkCall& call, RollingKvCache& cache) const override;
 
  private:
   std::shared_ptr<const VideoTransformer> transformer_;
   std::shared_ptr<RankGroup> group_;
 };
 
-// Ranks 1..N-1: run their part of each call rank 0 sends, until it stops. Returns the number of
-// calls served.
+// Ranks 1..N-1: run their part of each call rank 0 sends, until it stops, keeping one KV cache
+// (the newest stream's) for causal chunks. Returns the number of calls served.
 int64_t serve_sharded_forwards(RankGroup& group, const VideoTransformer& transformer);
 
 }  // namespace ditstream

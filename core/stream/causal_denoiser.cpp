@@ -8,9 +8,9 @@
 
 namespace ditstream {
 
-CausalDenoiser::CausalDenoiser(const VideoTransformer& transformer, RollingKvCache& cache,
-                               FewStepSchedule schedule)
-    : transformer_(transformer), cache_(cache), schedule_(std::move(schedule)) {}
+CausalDenoiser::CausalDenoiser(std::shared_ptr<const ForwardExecutor> forwards,
+                               RollingKvCache& cache, FewStepSchedule schedule)
+    : forwards_(std::move(forwards)), cache_(cache), schedule_(std::move(schedule)) {}
 
 torch::Tensor CausalDenoiser::denoise(int64_t first_frame, const torch::Tensor& text,
                                       const ChunkNoise& noise,
@@ -38,16 +38,13 @@ torch::Tensor CausalDenoiser::recache(const torch::Tensor& latents, int64_t firs
                                       int64_t keep_layers_from) const {
   const CacheForward where{CacheForward::Kind::Recache, first_frame, latents.size(1), keep_sink,
                            keep_layers_from};
-  return forward(latents, text, 0.0, where, 0);
+  return forward(latents, text, 0.0, where, 0, !keep_sink);
 }
 
 torch::Tensor CausalDenoiser::forward(const torch::Tensor& x, const torch::Tensor& text, double t,
-                                      const CacheForward& where, int64_t step) const {
-  const int64_t position = cache_.begin_forward(where);
-  AttentionContext ctx;
-  ctx.control = &cache_;
-  ctx.step = step;
-  return transformer_.predict_chunk(x, text, t, position, ctx);
+                                      const CacheForward& where, int64_t step,
+                                      bool zero_rows) const {
+  return forwards_->run_chunk({x, text, t, step, where, zero_rows}, cache_);
 }
 
 }  // namespace ditstream

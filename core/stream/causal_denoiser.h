@@ -6,11 +6,13 @@
 
 #include "core/control/rolling_kv_cache.h"
 #include "core/model/video_transformer.h"
+#include "core/parallel/forward_call.h"
 #include "core/sampling/few_step_schedule.h"
 
 #include <torch/types.h>
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace ditstream {
@@ -31,15 +33,17 @@ struct ChunkCallbacks {
 
 class CausalDenoiser {
  public:
-  CausalDenoiser(const VideoTransformer& transformer, RollingKvCache& cache,
+  // `forwards` runs each forward (here, or sharded over ranks).
+  CausalDenoiser(std::shared_ptr<const ForwardExecutor> forwards, RollingKvCache& cache,
                  FewStepSchedule schedule);
 
   // Chunk [first_frame, first_frame + F) under text (1, L, D); returns its clean latents.
   torch::Tensor denoise(int64_t first_frame, const torch::Tensor& text, const ChunkNoise& noise,
                         const ChunkCallbacks& callbacks = {}) const;
   // One t = 0 pass over `latents`, the newest frames of the stream starting at `first_frame`,
-  // under `text`: bidirectional over them, rewriting their K/V (the sink's too unless keep_sink;
-  // layers from keep_layers_from on keep theirs). Returns the pass's output.
+  // under `text`: bidirectional over them, rewriting their K/V (every row zeroed first and the
+  // sink's rewritten too unless keep_sink; layers from keep_layers_from on keep theirs). Returns
+  // the pass's output.
   torch::Tensor recache(const torch::Tensor& latents, int64_t first_frame,
                         const torch::Tensor& text, bool keep_sink,
                         int64_t keep_layers_from = -1) const;
@@ -47,9 +51,9 @@ class CausalDenoiser {
 
  private:
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& text, double t,
-                        const CacheForward& where, int64_t step) const;
+                        const CacheForward& where, int64_t step, bool zero_rows = false) const;
 
-  const VideoTransformer& transformer_;
+  std::shared_ptr<const ForwardExecutor> forwards_;
   RollingKvCache& cache_;
   FewStepSchedule schedule_;
 };

@@ -99,7 +99,7 @@ CausalGenerator::CausalGenerator(std::shared_ptr<const PipelineComponents> compo
       options_(checked(std::move(options), components_->geometry())),
       timeline_(std::move(timeline)),
       cache_(cache_options(*components_, options_)),
-      denoiser_(*components_->transformer, cache_, few_step_schedule(options_.steps)),
+      denoiser_(forward_executor(*components_), cache_, few_step_schedule(options_.steps)),
       scheduler_(timeline_, options_.transition_chunks),
       embeddings_(components_),
       decoder_(
@@ -144,7 +144,6 @@ void CausalGenerator::switch_prompt(const WindowPlan& plan, const torch::Tensor&
   const auto start = std::chrono::steady_clock::now();
   times_.time(Stage::KvSharing, [&] {
     const bool keep_sink = method == SwitchMethod::Ditctrl || !options_.recache_sink;
-    if (!keep_sink) cache_.zero_rows();
     const int64_t keep_from = method == SwitchMethod::Ditctrl ? options_.shared_from_layer : -1;
     const int64_t first = cache_.end_frame() - kept_.size(1);
     return denoiser_.recache(kept_, first, text, keep_sink, keep_from);

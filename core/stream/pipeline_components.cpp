@@ -69,6 +69,11 @@ void load_wan(PipelineComponents& c) {
 
 }  // namespace
 
+std::shared_ptr<const ForwardExecutor> forward_executor(const PipelineComponents& components) {
+  return components.forwards ? components.forwards
+                             : std::make_shared<LocalForward>(components.transformer);
+}
+
 std::string ditctrl_sampler(const PipelineComponents& components) {
   const auto& samplers = *components.samplers;
   return samplers.flow_matching() ? samplers.default_name() : "dpmpp-2m-sde";

@@ -32,6 +32,9 @@ struct PipelineComponents {
   const ModelGeometry& geometry() const { return transformer->geometry(); }
 };
 
+// The components' executor, or one that runs every forward here.
+std::shared_ptr<const ForwardExecutor> forward_executor(const PipelineComponents& components);
+
 // DiTCtrl's sampler for the folder: dpmpp-2m-sde on the discrete schedules (the paper's), the
 // folder's own under flow matching.
 std::string ditctrl_sampler(const PipelineComponents& components);

@@ -70,7 +70,7 @@ class LoopRun {
       : c_(c),
         plan_(plan),
         cache_(cache_options(components, plan)),
-        denoiser_(*components.transformer, cache_, schedule()) {}
+        denoiser_(forward_executor(components), cache_, schedule()) {}
 
   std::vector<TensorCheck> run() {
     const auto noise = swap_channels_frames(c_.input("noise"));
@@ -124,7 +124,6 @@ class LoopRun {
     const int64_t f0 = chunk * plan_.chunk, count = std::min(plan_.window, f0);
     std::vector<TensorCheck> checks{
         check_rel("kv_before_recache", cache_tensor(cache_, 2), t("kv_before_recache"), 1e-4)};
-    if (!plan_.keep_sink) cache_.zero_rows();
     const auto output = denoiser_.recache(out.slice(1, f0 - count, f0), f0 - count, text_of(chunk),
                                           plan_.keep_sink);
     checks.push_back(

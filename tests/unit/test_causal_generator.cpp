@@ -103,7 +103,7 @@ TEST(CausalGenerator, EachChunkEqualsTheLoopRecomputedFromTheKeptFrames) {
     model.predict_chunk(run.latents[chunk], text, 0.0, position, ctx);
   }
   EXPECT_EQ(cache.slot_frames(), (std::vector<int64_t>{0, 2, 3, 4, 5}));
-  const CausalDenoiser denoiser(model, cache, few_step_schedule(o.steps));
+  const CausalDenoiser denoiser(forward_executor(*tiny_wan()), cache, few_step_schedule(o.steps));
   const auto noise = causal_chunk_noise({1, 2, 16, 4, 6}, o.seed, 3, 4, torch::kCPU);
   const auto recomputed = denoiser.denoise(6, text, noise);
   EXPECT_TRUE(torch::allclose(recomputed, run.latents[3], 1e-5, 1e-6))

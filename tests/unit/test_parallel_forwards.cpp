@@ -6,6 +6,7 @@
 #include "core/parallel/cfg_parallel.h"
 #include "core/parallel/row_split.h"
 #include "core/parallel/ulysses.h"
+#include "core/stream/causal_generator.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
 #include "tiny_components.h"
@@ -219,6 +220,50 @@ TEST(Ulysses, WanWindowEqualsOneProcess) {
   EXPECT_LT(relative(parallel, single), 1e-4);
   std::cout << "wan: relative difference " << relative(parallel, single) << "\n";
   EXPECT_EQ(ranks.stop(), 2);  // one CFG forward per step
+}
+
+// 6 causal chunks (window 5 with a sink: eviction) and a prompt switch at chunk 2, by KV-recache
+// and by DiTCtrl's switch: each rank's cache holds its head of every cached frame.
+torch::Tensor causal_latents(std::shared_ptr<const PipelineComponents> components,
+                             SwitchMethod method) {
+  CausalOptions o;
+  o.chunk_frames = 2;
+  o.window_frames = 5;
+  o.sink_frames = 1;
+  o.latent_height = 4;
+  o.latent_width = 6;
+  o.seed = 5;
+  o.switch_method = method;
+  auto timeline = std::make_shared<PromptTimeline>();
+  timeline->add(prompt(0, "a red circle"));
+  timeline->add(prompt(6, "a blue square"));
+  CausalGenerator g(std::move(components), o, timeline);
+  std::vector<torch::Tensor> latents;
+  StreamCallbacks callbacks;
+  callbacks.on_committed_latents = [&](int64_t, const torch::Tensor& l) {
+    latents.push_back(l.clone());
+  };
+  g.set_callbacks(callbacks);
+  for (int chunk = 0; chunk < 6; ++chunk) g.next_window();
+  return torch::cat(latents, 1);
+}
+
+TEST(Ulysses, CausalChunksWithAPromptSwitchEqualOneProcess) {
+  const auto wan = testing::tiny_wan_components();
+  testing::TwoRanks ranks(
+      [&](RankGroup& group) { return serve_sharded_forwards(group, *wan->transformer); });
+  auto split = std::make_shared<PipelineComponents>(*wan);
+  split->forwards = std::make_shared<UlyssesForward>(wan->transformer, ranks.group());
+  for (const auto method : {SwitchMethod::Recache, SwitchMethod::Ditctrl}) {
+    const auto single = causal_latents(wan, method);
+    const auto parallel = causal_latents(split, method);
+    ASSERT_EQ(parallel.sizes(), single.sizes());
+    EXPECT_LT(relative(parallel, single), 1e-4) << "method " << int(method);
+    std::cout << "causal, method " << int(method) << ": relative difference "
+              << relative(parallel, single) << "\n";
+  }
+  // Per run: 6 chunks x (4 steps + the cache pass) and one recache.
+  EXPECT_EQ(ranks.stop(), 2 * (6 * 5 + 1));
 }
 
 }  // namespace
