@@ -56,7 +56,7 @@ constexpr const char* kHelp =
     "  --variants a,b,...  ablation: only these variants, in this order\n"
     "  --windows N (default 12)  --warmup N (default 2, excluded)  --steps N (default 20)\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
-    "  --parallel none|cfg|ulysses   steady/transitions/ablation over 2 local ranks, each\n"
+    "  --parallel none|cfg|ulysses   the windowed scenarios and causal over 2 local ranks, each\n"
     "                        with --threads threads\n"
     "  --json FILE   append one JSON line per window   --label TEXT  (e.g. the commit)\n";
 
@@ -289,12 +289,12 @@ int run(const std::vector<std::string>& args) {
   if (scenario == "prompt-delay") return run_prompt_delay(a);
   std::shared_ptr<const PipelineComponents> model =
       load_pipeline_components(a.get("model", DITSTREAM_TINY_MODEL), runtime);
-  if (scenario == "causal") return run_causal_scenario(a, model);
   SessionSettings parallel = base_settings(a);
   parallel.parallel = parse_parallel_mode(a.get("parallel", "none"));
   parallel.device = a.get("device", "cpu");
   parallel.dtype = a.get("dtype", "fp32");
   model = with_parallel_ranks(model, parallel);
+  if (scenario == "causal") return run_causal_scenario(a, model);
   const int64_t windows = a.get_int("windows", 12), warmup = a.get_int("warmup", 2);
   if (windows <= warmup) throw std::runtime_error("--windows must exceed --warmup");
   const RunInfo info = run_info(a.get("label", ""), a.get("model", DITSTREAM_TINY_MODEL), runtime,
