@@ -54,8 +54,10 @@ std::string exit_description(int status) {
   return "exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
-// Reaps `pid` within `seconds`, else kills it.
+// Reaps `pid` within `seconds`, else kills it. A worker already reaped is -1, which must never
+// reach waitpid or kill (-1 means every child, every process).
 void reap(pid_t pid, double seconds) {
+  if (pid <= 0) return;
   const double deadline = now_seconds() + seconds;
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,8 +16,8 @@
 
 namespace {
 
-// This process's children, from /proc (the element's local workers).
-std::vector<pid_t> children() {
+// This process's children, from /proc (the element's local workers), but `bystander`.
+std::vector<pid_t> children(pid_t bystander = 0) {
   std::vector<pid_t> pids;
   DIR* proc = opendir("/proc");
   while (dirent* entry = proc ? readdir(proc) : nullptr) {
@@ -27,7 +28,7 @@ std::vector<pid_t> children() {
     int ppid = 0;
     char state = 0;
     if (f && std::fscanf(f, "%*d %*s %c %d", &state, &ppid) == 2 && ppid == getpid() &&
-        state != 'Z')
+        state != 'Z' && pid != bystander)
       pids.push_back(pid);
     if (f) std::fclose(f);
   }
@@ -100,6 +101,12 @@ GST_END_TEST;
 // Sends `signal` to the worker mid-window: an error naming `reason` within 5 s, teardown < 2 s,
 // no worker left, and the pipeline plays again with a fresh worker.
 static void fail_worker(int signal, const char* reason) {
+  // A child of the application's own, which the element's teardown must leave alone.
+  const pid_t bystander = fork();
+  if (bystander == 0) {
+    pause();
+    _exit(0);
+  }
   GstElement* pipeline = gst_parse_launch(("ditstreamsrc name=src " + std::string(kFastProperties) +
                                            " steps=1000 parallel=cfg ! fakesink")
                                               .c_str(),
@@ -107,7 +114,7 @@ static void fail_worker(int signal, const char* reason) {
   GstBus* bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   std::vector<pid_t> workers;
-  for (int i = 0; i < 600 && workers.empty(); ++i, g_usleep(100000)) workers = children();
+  for (int i = 0; i < 600 && workers.empty(); ++i, g_usleep(100000)) workers = children(bystander);
   fail_unless_equals_int(workers.size(), 1);
   g_usleep(3 * G_USEC_PER_SEC);  // the worker has joined and is inside window 0's forwards
   kill(workers[0], signal);
@@ -123,7 +130,8 @@ static void fail_worker(int signal, const char* reason) {
   const gint64 teardown = g_get_monotonic_time();
   fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   fail_unless(seconds_since(teardown) < 2.0, "teardown took %.2f s", seconds_since(teardown));
-  fail_unless(children().empty(), "a worker outlived the stream");
+  fail_unless(children(bystander).empty(), "a worker outlived the stream");
+  fail_unless(kill(bystander, 0) == 0, "the teardown signalled a process not its own");
   // Again, with a fresh worker: prerolls (a first frame) and stops cleanly.
   GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
   g_object_set(src, "steps", 2, nullptr);
@@ -132,7 +140,9 @@ static void fail_worker(int signal, const char* reason) {
   fail_unless_equals_int(gst_element_get_state(pipeline, nullptr, nullptr, 120 * GST_SECOND),
                          GST_STATE_CHANGE_SUCCESS);
   fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  fail_unless(children().empty(), "a worker outlived the second stream");
+  fail_unless(children(bystander).empty(), "a worker outlived the second stream");
+  kill(bystander, SIGKILL);
+  waitpid(bystander, nullptr, 0);
   gst_object_unref(bus);
   gst_object_unref(pipeline);
 }
