@@ -62,7 +62,10 @@ int worker_command(const std::vector<std::string>& args) {
   try {
     serve(store, rank, world, a.get("device", ""));
   } catch (const std::exception& e) {
-    store->set(rank_keys::error(rank), e.what());
+    try {
+      store->set(rank_keys::error(rank), e.what());  // rank 0 names it in its error
+    } catch (const std::exception&) {  // rank 0 is gone with its store: report the first error
+    }
     throw;
   }
   return 0;
