@@ -6,6 +6,7 @@
 #include "core/stream/causal_generator.h"
 #include "core/text/prompt_encoder.h"
 #include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -17,22 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::shared_ptr<const PipelineComponents> tiny_wan() {
-  static const auto components =
-      load_pipeline_components(testing::tiny_wan_model_dir(), parse_runtime_options("cpu", "fp32"));
-  return components;
-}
-
-CausalOptions small() {
-  CausalOptions o;
-  o.chunk_frames = 2;
-  o.window_frames = 5;
-  o.sink_frames = 1;
-  o.latent_height = 4;
-  o.latent_width = 6;
-  o.seed = 5;
-  return o;
-}
+using testing::small_causal_options;
+std::shared_ptr<const PipelineComponents> tiny_wan() { return testing::tiny_wan_components(); }
 
 std::shared_ptr<PromptTimeline> timeline(const std::vector<std::pair<int64_t, std::string>>& p) {
   auto t = std::make_shared<PromptTimeline>();
@@ -65,7 +52,7 @@ Generated generate(CausalGenerator& g, int64_t chunks) {
 }
 
 TEST(CausalGenerator, ChunksDecodeToOneThenFourFramesPerLatentFrame) {
-  CausalGenerator g(tiny_wan(), small(), timeline({{0, "a red circle"}}));
+  CausalGenerator g(tiny_wan(), small_causal_options(), timeline({{0, "a red circle"}}));
   const auto run = generate(g, 3);
   ASSERT_EQ(run.frames.size(), 5u + 8u + 8u);  // 1 + 4·(F − 1), then 4·F
   EXPECT_EQ(g.first_new_frame(1), 5);
@@ -82,7 +69,7 @@ TEST(CausalGenerator, ChunksDecodeToOneThenFourFramesPerLatentFrame) {
 // a fresh cache fed the kept clean frames of chunks 0-2 equals the generator's chunk 3 (eviction
 // and the sink included: window 5, sink 1, chunks of 2).
 TEST(CausalGenerator, EachChunkEqualsTheLoopRecomputedFromTheKeptFrames) {
-  const auto o = small();
+  const auto o = small_causal_options();
   CausalGenerator g(tiny_wan(), o, timeline({{0, "a red circle"}}));
   const auto run = generate(g, 4);
   const auto& model = *tiny_wan()->transformer;
@@ -112,7 +99,7 @@ TEST(CausalGenerator, EachChunkEqualsTheLoopRecomputedFromTheKeptFrames) {
 }
 
 std::vector<torch::Tensor> run_switch(SwitchMethod method, Generated* out = nullptr) {
-  auto o = small();
+  auto o = small_causal_options();
   o.switch_method = method;
   CausalGenerator g(tiny_wan(), o, timeline({{0, "a red circle"}, {6, "a blue square"}}));
   auto run = generate(g, 3);
@@ -142,9 +129,9 @@ TEST(CausalGenerator, SwitchMethodsDifferFromTheSwitchChunkOnly) {
 // Decoding overlapped with the next chunk gives the same frames, one next_window() later; finish()
 // returns the last chunk's.
 TEST(CausalGenerator, OverlappedDecodeGivesTheSameFramesOneChunkLater) {
-  CausalGenerator plain(tiny_wan(), small(), timeline({{0, "a red circle"}}));
+  CausalGenerator plain(tiny_wan(), small_causal_options(), timeline({{0, "a red circle"}}));
   const auto reference = generate(plain, 3).frames;
-  auto o = small();
+  auto o = small_causal_options();
   o.overlap_decode = true;
   CausalGenerator overlapped(tiny_wan(), o, timeline({{0, "a red circle"}}));
   torch::NoGradGuard no_grad;
@@ -161,7 +148,7 @@ TEST(CausalGenerator, OverlappedDecodeGivesTheSameFramesOneChunkLater) {
 }
 
 TEST(CausalGenerator, DitctrlTransitionChunksInterpolateTheEmbeddings) {
-  auto o = small();
+  auto o = small_causal_options();
   o.switch_method = SwitchMethod::Ditctrl;
   o.transition_chunks = 2;
   CausalGenerator g(tiny_wan(), o, timeline({{0, "a red circle"}, {6, "a blue square"}}));
@@ -174,7 +161,7 @@ TEST(CausalGenerator, DitctrlTransitionChunksInterpolateTheEmbeddings) {
 // LongLive-like settings over 2,000 chunks: the cache, the kept frames and the timeline stay
 // bounded and every frame is emitted once.
 TEST(CausalGenerator, StateStaysBoundedOverTwoThousandChunks) {
-  auto o = small();
+  auto o = small_causal_options();
   o.chunk_frames = 1;
   o.window_frames = 3;
   o.steps.steps = {1000};
@@ -194,7 +181,7 @@ TEST(CausalGenerator, StateStaysBoundedOverTwoThousandChunks) {
 // Absolute positions end where Wan's RoPE table does (latent frame 1024) with an error naming it
 // (relative ones stay within the window: RollingKvCache's tests).
 TEST(CausalGenerator, AbsolutePositionsStopAtTheRopeTable) {
-  auto o = small();
+  auto o = small_causal_options();
   o.chunk_frames = 8;
   o.window_frames = 9;
   o.steps.steps = {1000};
@@ -273,18 +260,18 @@ TEST(CausalConfig, MethodDefaultsAndOverrides) {
 }
 
 TEST(CausalGenerator, ErrorsNameWhatDoesNotFit) {
-  auto o = small();
+  auto o = small_causal_options();
   o.chunk_frames = 5;
   EXPECT_THROW(CausalGenerator(tiny_wan(), o, timeline({{0, "x"}})), std::runtime_error);
   const auto cogvideox =
       load_pipeline_components(testing::tiny_model_dir(), parse_runtime_options("cpu", "fp32"));
   try {
-    CausalGenerator(cogvideox, small(), timeline({{0, "x"}}));
+    CausalGenerator(cogvideox, small_causal_options(), timeline({{0, "x"}}));
     FAIL() << "a CogVideoX folder was accepted";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("needs a Wan2.1 model folder"), std::string::npos);
   }
-  CausalGenerator g(tiny_wan(), small(), timeline({{0, "x"}}));
+  CausalGenerator g(tiny_wan(), small_causal_options(), timeline({{0, "x"}}));
   PromptEntry e;
   e.switch_method = "morph";
   EXPECT_THROW(g.check_prompt(e), std::invalid_argument);

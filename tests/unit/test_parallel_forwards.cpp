@@ -208,13 +208,7 @@ TEST(Ulysses, WanWindowEqualsOneProcess) {
       [&](RankGroup& group) { return serve_sharded_forwards(group, *wan->transformer); });
   auto split = std::make_shared<PipelineComponents>(*wan);
   split->forwards = std::make_shared<UlyssesForward>(wan->transformer, ranks.group());
-  WindowOptions o;
-  o.prompt = "a red circle moving right";
-  o.steps = 2;
-  o.guidance = 5.0;
-  o.latent_frames = 3;
-  o.latent_height = 4;
-  o.latent_width = 6;
+  const auto o = testing::small_wan_window();
   const auto single = WindowPipeline(wan).render(o).latents;
   const auto parallel = WindowPipeline(split).render(o).latents;
   EXPECT_LT(relative(parallel, single), 1e-4);
@@ -226,13 +220,7 @@ TEST(Ulysses, WanWindowEqualsOneProcess) {
 // and by DiTCtrl's switch: each rank's cache holds its head of every cached frame.
 torch::Tensor causal_latents(std::shared_ptr<const PipelineComponents> components,
                              SwitchMethod method) {
-  CausalOptions o;
-  o.chunk_frames = 2;
-  o.window_frames = 5;
-  o.sink_frames = 1;
-  o.latent_height = 4;
-  o.latent_width = 6;
-  o.seed = 5;
+  auto o = testing::small_causal_options();
   o.switch_method = method;
   auto timeline = std::make_shared<PromptTimeline>();
   timeline->add(prompt(0, "a red circle"));

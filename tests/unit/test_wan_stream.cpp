@@ -9,6 +9,7 @@
 #include "core/text/prompt_encoder.h"
 #include "core/text/t5_tokenizer.h"
 #include "test_support.h"
+#include "tiny_components.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -16,11 +17,7 @@
 namespace ditstream {
 namespace {
 
-std::shared_ptr<const PipelineComponents> tiny_wan() {
-  static const auto components =
-      load_pipeline_components(testing::tiny_wan_model_dir(), parse_runtime_options("cpu", "fp32"));
-  return components;
-}
+std::shared_ptr<const PipelineComponents> tiny_wan() { return testing::tiny_wan_components(); }
 
 StreamOptions small_stream() {
   StreamOptions o;
@@ -83,14 +80,7 @@ TEST(WanFamily, PromptEmbeddingIsZeroPastThePromptsLength) {
 }
 
 TEST(WanFamily, OneWindowRendersAtTheRequestedSize) {
-  WindowOptions o;
-  o.prompt = "a red circle moving right";
-  o.steps = 2;
-  o.guidance = 5.0;
-  o.latent_frames = 3;
-  o.latent_height = 4;
-  o.latent_width = 6;
-  const auto result = WindowPipeline(tiny_wan()).render(o);
+  const auto result = WindowPipeline(tiny_wan()).render(testing::small_wan_window());
   EXPECT_EQ(result.latents.sizes(), (std::vector<int64_t>{1, 3, 16, 4, 6}));
   EXPECT_EQ(result.frames.sizes(), (std::vector<int64_t>{9, 32, 48, 3}));
   EXPECT_EQ(result.frames.scalar_type(), torch::kUInt8);
