@@ -98,6 +98,9 @@ GType parallel_type() {
       {int(ParallelMode::Ulysses),
        "Ulysses: the video tokens split over world-size ranks, all-to-all around attention",
        "ulysses"},
+      {int(ParallelMode::CfgUlysses),
+       "Both: each guidance branch on world-size / 2 Ulysses ranks (world-size even, >= 4)",
+       "cfg+ulysses"},
       {0, nullptr, nullptr}};
   return register_enum("GstDitstreamSrcParallel", values);
 }
@@ -304,9 +307,10 @@ void install_window_properties(GObjectClass* k, const SessionSettings& d) {
                         parallel_type(), int(d.parallel), kReady));
   g_object_class_install_property(
       k, PROP_WORLD_SIZE,
-      g_param_spec_int("world-size", "World size",
-                       "Ranks in all, this process included (0: what 'parallel' needs, 2)", 0, 64,
-                       d.world_size, kReady));
+      g_param_spec_int(
+          "world-size", "World size",
+          "Ranks in all, this process included (0: what 'parallel' needs: 2, cfg+ulysses 4)", 0, 64,
+          d.world_size, kReady));
   g_object_class_install_property(
       k, PROP_WORKERS_MASTER,
       g_param_spec_string("workers-master", "Workers master",

@@ -62,9 +62,10 @@ constexpr const char* kHelp =
     "                         checkpoint's causal_config.json, else recache)\n"
     "  --transformer-checkpoint FILE      a causal generator checkpoint beside a Wan folder\n"
     "Parallel (torch.distributed c10d; Gloo on the CPU):\n"
-    "  --parallel none|cfg|ulysses   cfg: the unconditional rows on a second rank; ulysses:\n"
-    "                         the video tokens split over the ranks (both exact; default none)\n"
-    "  --world-size N         ranks in all (default 2; cfg exactly 2)\n"
+    "  --parallel none|cfg|ulysses|cfg+ulysses   cfg: the unconditional rows on a second\n"
+    "                         rank; ulysses: the video tokens split over the ranks; both: each\n"
+    "                         branch on half the ranks (all exact; default none)\n"
+    "  --world-size N         ranks in all (default 2, cfg+ulysses 4; cfg exactly 2)\n"
     "  --workers-master H:P   serve the rendezvous at H:P for workers started elsewhere\n"
     "                         (`ditstream worker`); default: start local workers\n";
 

@@ -3,6 +3,7 @@
 #include "core/cli/arguments.h"
 #include "core/cli/commands.h"
 #include "core/parallel/cfg_parallel.h"
+#include "core/parallel/cfg_ulysses.h"
 #include "core/parallel/heartbeat.h"
 #include "core/parallel/rank_group.h"
 #include "core/parallel/stream_ranks.h"
@@ -19,7 +20,7 @@ namespace {
 constexpr const char* kHelp =
     "usage: ditstream worker --rank R --world-size N --master HOST:PORT [--device D]\n"
     "       [--threads N]\n"
-    "One rank of a parallel stream (element/render: parallel=cfg|ulysses). Joins the\n"
+    "One rank of a parallel stream (element/render: parallel=cfg|ulysses|cfg+ulysses). Joins the\n"
     "rendezvous store rank 0 serves at HOST:PORT (its workers-master), loads the model folder\n"
     "rank 0 names (the same path must exist here) on D (default: rank 0's device; cuda:R on\n"
     "CUDA), and runs its part of the forwards rank 0 sends until the stream ends.";
@@ -37,10 +38,20 @@ void serve(const std::shared_ptr<RankStore>& store, int rank, int world,
   const auto components = load_pipeline_components(store->get(rank_keys::kModel), runtime);
   store->set(rank_keys::ready(rank), "1");
   RankGroup group(store, rank, world, runtime.device);
-  if (parse_parallel_mode(store->get(rank_keys::kMode)) == ParallelMode::Ulysses)
-    serve_sharded_forwards(group, *components->transformer);
-  else
-    serve_forwards(group, *components->transformer);
+  const auto& transformer = *components->transformer;
+  switch (parse_parallel_mode(store->get(rank_keys::kMode))) {
+    case ParallelMode::Ulysses:
+      serve_sharded_forwards(group, group, transformer);
+      break;
+    case ParallelMode::CfgUlysses: {
+      const BranchRank b = branch_rank(rank, world);
+      RankGroup branch(store, b.position, b.size, runtime.device, b.group_name());
+      serve_sharded_forwards(group, branch, transformer, b.branch == 1 && b.position == 0);
+      break;
+    }
+    default:
+      serve_forwards(group, transformer);
+  }
 }
 
 }  // namespace

@@ -8,7 +8,9 @@ ParallelMode parse_parallel_mode(const std::string& name) {
   if (name == "none") return ParallelMode::None;
   if (name == "cfg") return ParallelMode::Cfg;
   if (name == "ulysses") return ParallelMode::Ulysses;
-  throw std::invalid_argument("parallel: expected none, cfg or ulysses, got '" + name + "'");
+  if (name == "cfg+ulysses") return ParallelMode::CfgUlysses;
+  throw std::invalid_argument("parallel: expected none, cfg, ulysses or cfg+ulysses, got '" + name +
+                              "'");
 }
 
 const char* parallel_mode_name(ParallelMode mode) {
@@ -17,6 +19,8 @@ const char* parallel_mode_name(ParallelMode mode) {
       return "cfg";
     case ParallelMode::Ulysses:
       return "ulysses";
+    case ParallelMode::CfgUlysses:
+      return "cfg+ulysses";
     case ParallelMode::None:
       break;
   }

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 #include <torch/version.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #if __has_include(<gloo/context.h>)
@@ -120,14 +121,15 @@ struct RankGroup::Impl {
 };
 
 RankGroup::RankGroup(std::shared_ptr<RankStore> store, int rank, int world_size,
-                     torch::Device device)
+                     torch::Device device, const std::string& name)
     : store_(std::move(store)),
       rank_(rank),
       world_size_(world_size),
       device_(device),
       impl_(std::make_unique<Impl>()) {
-  impl_->collectives =
-      make_collectives(store_->impl_->store, rank, world_size, device, store_->host());
+  c10::intrusive_ptr<c10d::Store> keys = store_->impl_->store;
+  if (!name.empty()) keys = c10::make_intrusive<c10d::PrefixStore>(name + "/", keys);
+  impl_->collectives = make_collectives(keys, rank, world_size, device, store_->host());
   watcher_ = std::thread([this] { watch(); });
 }
 

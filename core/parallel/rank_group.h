@@ -54,8 +54,10 @@ class RankStore {
 
 class RankGroup {
  public:
-  // Blocks until all `world_size` ranks joined (each calls this with its rank).
-  RankGroup(std::shared_ptr<RankStore> store, int rank, int world_size, torch::Device device);
+  // Blocks until all `world_size` ranks joined (each calls this with its rank). A `name` makes a
+  // subgroup of its own on the same store (ranks numbered within it).
+  RankGroup(std::shared_ptr<RankStore> store, int rank, int world_size, torch::Device device,
+            const std::string& name = "");
   ~RankGroup();
 
   int rank() const { return rank_; }

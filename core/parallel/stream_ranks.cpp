@@ -3,6 +3,7 @@
 #include "core/io/library_folder.h"
 #include "core/parallel/call_transport.h"
 #include "core/parallel/cfg_parallel.h"
+#include "core/parallel/cfg_ulysses.h"
 #include "core/parallel/rank_group.h"
 #include "core/parallel/ulysses.h"
 
@@ -87,6 +88,11 @@ class RanksForward : public ForwardExecutor {
 }  // namespace
 
 int parallel_world_size(const ParallelSettings& s) {
+  if (s.mode == ParallelMode::CfgUlysses) {
+    const int size = s.world_size == 0 ? 4 : s.world_size;
+    branch_rank(0, size);  // throws unless even and at least 4
+    return size;
+  }
   if (s.mode == ParallelMode::Ulysses) {
     if (s.world_size == 1 || s.world_size < 0)
       throw std::invalid_argument("world-size " + std::to_string(s.world_size) +
@@ -119,20 +125,27 @@ StreamRanks::StreamRanks(const ParallelSettings& settings)
     if (!remote) spawn_local_workers();
     wait_until_ready();
     group_ = std::make_shared<RankGroup>(store_, 0, world_size_, torch::Device(settings.device));
+    if (settings.mode == ParallelMode::CfgUlysses) {
+      const BranchRank b = branch_rank(0, world_size_);
+      branch_ = std::make_shared<RankGroup>(store_, 0, b.size, torch::Device(settings.device),
+                                            b.group_name());
+    }
   } catch (...) {
     for (const pid_t pid : workers_) reap(pid, 0.0);
     throw;
   }
   last_beats_.assign(static_cast<size_t>(world_size_), "");
   beat_seen_.assign(static_cast<size_t>(world_size_), now_seconds());
-  group_->set_liveness_check([this] {
+  const auto liveness = [this] {
     try {
       check_workers();
     } catch (const std::exception&) {
       failed_ = true;
       throw;
     }
-  });
+  };
+  group_->set_liveness_check(liveness);
+  if (branch_) branch_->set_liveness_check(liveness);
 }
 
 StreamRanks::~StreamRanks() {
@@ -142,6 +155,7 @@ StreamRanks::~StreamRanks() {
     } catch (const std::exception&) {  // a worker that failed: it is reaped below
     }
   }
+  branch_.reset();
   group_.reset();
   for (const pid_t pid : workers_) reap(pid, failed_ ? 0.0 : kStopSeconds);
 }
@@ -208,6 +222,8 @@ std::shared_ptr<const ForwardExecutor> StreamRanks::executor(
   std::unique_ptr<ForwardExecutor> inner;
   if (settings_.mode == ParallelMode::Ulysses)
     inner = std::make_unique<UlyssesForward>(std::move(transformer), group_);
+  else if (settings_.mode == ParallelMode::CfgUlysses)
+    inner = std::make_unique<CfgUlyssesForward>(std::move(transformer), group_, branch_);
   else
     inner = std::make_unique<CfgParallelForward>(std::move(transformer), group_);
   return std::make_shared<RanksForward>(shared_from_this(), std::move(inner));

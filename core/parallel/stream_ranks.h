@@ -53,7 +53,8 @@ class StreamRanks : public std::enable_shared_from_this<StreamRanks> {
   int world_size_ = 1;
   std::shared_ptr<RankStore> store_;
   std::shared_ptr<RankGroup> group_;
-  std::vector<pid_t> workers_;  // local workers, by rank - 1
+  std::shared_ptr<RankGroup> branch_;  // cfg+ulysses: rank 0's branch
+  std::vector<pid_t> workers_;         // local workers, by rank - 1
   std::vector<std::string> last_beats_;
   std::vector<double> beat_seen_;  // when each beat last changed, seconds
   double last_check_ = 0.0;

@@ -137,18 +137,20 @@ RollingKvCache& worker_cache(std::unique_ptr<RollingKvCache>& cache, uint64_t& i
 
 }  // namespace
 
-int64_t serve_sharded_forwards(RankGroup& group, const VideoTransformer& transformer) {
+int64_t serve_sharded_forwards(RankGroup& from, RankGroup& shards,
+                               const VideoTransformer& transformer, bool reply) {
   std::unique_ptr<RollingKvCache> cache;
   uint64_t cache_id = 0;
   int64_t served = 0;
-  for (; auto message = recv_message(group, 0); ++served) {
+  for (; auto message = recv_message(from, 0); ++served) {
     if (const auto* call = std::get_if<ForwardCall>(&*message)) {
-      run_forward_sharded(transformer, *call, group);
+      const auto prediction = run_forward_sharded(transformer, *call, shards);
+      if (reply) send_prediction(from, prediction, 0);
       continue;
     }
     const auto& chunk = std::get<ChunkMessage>(*message);
     run_chunk_sharded(transformer, chunk.call, worker_cache(cache, cache_id, chunk, transformer),
-                      group);
+                      shards);
   }
   return served;
 }

@@ -65,8 +65,10 @@ class UlyssesForward : public ForwardExecutor {
   std::shared_ptr<RankGroup> group_;
 };
 
-// Ranks 1..N-1: run their part of each call rank 0 sends, until it stops, keeping one KV cache
-// (the newest stream's) for causal chunks. Returns the number of calls served.
-int64_t serve_sharded_forwards(RankGroup& group, const VideoTransformer& transformer);
+// Ranks other than 0: run their part, over `shards`, of each call rank 0 sends through `from`,
+// until it stops, keeping one KV cache (the newest stream's) for causal chunks; with `reply`,
+// send each prediction back to rank 0. Returns the number of calls served.
+int64_t serve_sharded_forwards(RankGroup& from, RankGroup& shards,
+                               const VideoTransformer& transformer, bool reply = false);
 
 }  // namespace ditstream

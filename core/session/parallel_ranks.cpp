@@ -16,7 +16,7 @@ void check_fits(const SessionSettings& s, const PipelineComponents& model) {
     throw std::invalid_argument(std::string("parallel=") + parallel_mode_name(s.parallel) + ": " +
                                 why);
   };
-  const bool cfg = s.parallel == ParallelMode::Cfg;
+  const bool cfg = s.parallel == ParallelMode::Cfg || s.parallel == ParallelMode::CfgUlysses;
   if (cfg && runs_causal(s, model))
     refuse("the causal generator runs distilled models without classifier-free guidance");
   if (s.step_cache > 0.0) refuse("step-cache decides on the whole batch at once; set it to 0");

@@ -4,6 +4,7 @@
 // stream within 1e-5 and 1e-4.
 #include "core/parallel/call_transport.h"
 #include "core/parallel/cfg_parallel.h"
+#include "core/parallel/cfg_ulysses.h"
 #include "core/parallel/row_split.h"
 #include "core/parallel/ulysses.h"
 #include "core/stream/causal_generator.h"
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <iostream>
 #include <thread>
 
@@ -158,7 +160,7 @@ std::shared_ptr<const PipelineComponents> ulysses_components(const testing::TwoR
 }
 
 int64_t serve_ulysses(RankGroup& group) {
-  return serve_sharded_forwards(group, *testing::tiny_components()->transformer);
+  return serve_sharded_forwards(group, group, *testing::tiny_components()->transformer);
 }
 
 // Joint attention of 3 text + 8 video tokens, 4 heads: each rank holds 4 video tokens, the
@@ -205,7 +207,7 @@ TEST(Ulysses, StreamWithTransitionKvSharingAndAnchorEqualsOneProcess) {
 TEST(Ulysses, WanWindowEqualsOneProcess) {
   const auto wan = testing::tiny_wan_components();
   testing::TwoRanks ranks(
-      [&](RankGroup& group) { return serve_sharded_forwards(group, *wan->transformer); });
+      [&](RankGroup& group) { return serve_sharded_forwards(group, group, *wan->transformer); });
   auto split = std::make_shared<PipelineComponents>(*wan);
   split->forwards = std::make_shared<UlyssesForward>(wan->transformer, ranks.group());
   const auto o = testing::small_wan_window();
@@ -239,7 +241,7 @@ torch::Tensor causal_latents(std::shared_ptr<const PipelineComponents> component
 TEST(Ulysses, CausalChunksWithAPromptSwitchEqualOneProcess) {
   const auto wan = testing::tiny_wan_components();
   testing::TwoRanks ranks(
-      [&](RankGroup& group) { return serve_sharded_forwards(group, *wan->transformer); });
+      [&](RankGroup& group) { return serve_sharded_forwards(group, group, *wan->transformer); });
   auto split = std::make_shared<PipelineComponents>(*wan);
   split->forwards = std::make_shared<UlyssesForward>(wan->transformer, ranks.group());
   for (const auto method : {SwitchMethod::Recache, SwitchMethod::Ditctrl}) {
@@ -252,6 +254,40 @@ TEST(Ulysses, CausalChunksWithAPromptSwitchEqualOneProcess) {
   }
   // Per run: 6 chunks x (4 steps + the cache pass) and one recache.
   EXPECT_EQ(ranks.stop(), 2 * (6 * 5 + 1));
+}
+
+// parallel=cfg+ulysses on 4 ranks in this process: each branch on a Ulysses pair (ranks 0-1 the
+// conditional rows, 2-3 the unconditional ones), rank 2 returning its branch's prediction.
+TEST(CfgUlysses, StreamWithTransitionAndKvSharingEqualsOneProcess) {
+  auto store = RankStore::serve({"127.0.0.1", 0}, 4);
+  const uint16_t port = store->port();
+  const auto& transformer = *testing::tiny_components()->transformer;
+  std::atomic<int64_t> served{0};
+  std::vector<std::thread> workers;
+  for (int rank = 1; rank < 4; ++rank)
+    workers.emplace_back([&, rank] {
+      const auto mine = RankStore::connect({"127.0.0.1", port}, 30s);
+      RankGroup world(mine, rank, 4, torch::kCPU);
+      const BranchRank b = branch_rank(rank, 4);
+      RankGroup branch(mine, b.position, b.size, torch::kCPU, b.group_name());
+      served +=
+          serve_sharded_forwards(world, branch, transformer, b.branch == 1 && b.position == 0);
+    });
+  auto world = std::make_shared<RankGroup>(store, 0, 4, torch::kCPU);
+  auto branch = std::make_shared<RankGroup>(store, 0, 2, torch::kCPU, "branch0");
+  auto split = std::make_shared<PipelineComponents>(*testing::tiny_components());
+  split->forwards = std::make_shared<CfgUlyssesForward>(split->transformer, world, branch);
+  for (const bool kv_sharing : {false, true}) {
+    const auto single = stream_latents(testing::tiny_components(), kv_sharing);
+    const auto parallel = stream_latents(split, kv_sharing);
+    ASSERT_EQ(parallel.sizes(), single.sizes());
+    EXPECT_LT(relative(parallel, single), 1e-4) << "kv_sharing " << kv_sharing;
+    std::cout << "cfg+ulysses, kv_sharing " << kv_sharing << ": relative difference "
+              << relative(parallel, single) << "\n";
+  }
+  for (int rank = 1; rank < 4; ++rank) send_stop(*world, rank);
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(served.load(), 3 * 2 * 5 * 4);  // every rank its part of every step's forward
 }
 
 }  // namespace

@@ -1,0 +1,63 @@
+#include "core/parallel/cfg_ulysses.h"
+
+#include "core/parallel/call_transport.h"
+#include "core/parallel/row_split.h"
+#include "core/parallel/ulysses.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace ditstream {
+namespace {
+
+torch::Tensor index_of(const std::vector<int64_t>& rows, const torch::Device& device) {
+  return torch::tensor(rows, torch::TensorOptions(torch::kLong)).to(device);
+}
+
+}  // namespace
+
+BranchRank branch_rank(int rank, int world_size) {
+  if (world_size < 4 || world_size % 2 != 0)
+    throw std::invalid_argument(
+        "parallel=cfg+ulysses needs an even world size of at least 4, got " +
+        std::to_string(world_size));
+  const int size = world_size / 2;
+  return {rank / size, rank % size, size};
+}
+
+CfgUlyssesForward::CfgUlyssesForward(std::shared_ptr<const VideoTransformer> transformer,
+                                     std::shared_ptr<RankGroup> world,
+                                     std::shared_ptr<RankGroup> branch)
+    : transformer_(std::move(transformer)), world_(std::move(world)), branch_(std::move(branch)) {
+  if (world_->rank() != 0 || branch_->rank() != 0)
+    throw std::invalid_argument("CfgUlyssesForward runs on rank 0");
+}
+
+torch::Tensor CfgUlyssesForward::run(const ForwardCall& call) const {
+  const int m = branch_->world_size();
+  const auto uncond = output_rows(call, BatchRole::Uncond);
+  const auto cond = output_rows(call, BatchRole::Cond);
+  const bool split = !uncond.empty() && !cond.empty();
+  const ForwardCall here = split ? rows_of_role(call, BatchRole::Cond) : call;
+  std::optional<ForwardCall> away;
+  if (split) away = rows_of_role(call, BatchRole::Uncond);
+  for (int rank = m; away && rank < 2 * m; ++rank) send_call(*world_, *away, rank);
+  for (int rank = 1; rank < m; ++rank) send_call(*world_, here, rank);
+  const auto mine = run_forward_sharded(*transformer_, here, *branch_);
+  if (!split) return mine;
+  const auto theirs = recv_prediction(*world_, *away, m).to(mine.device());
+  auto sizes = mine.sizes().vec();
+  sizes[0] = static_cast<int64_t>(uncond.size() + cond.size());
+  return torch::empty(sizes, mine.options())
+      .index_copy_(0, index_of(cond, mine.device()), mine)
+      .index_copy_(0, index_of(uncond, mine.device()), theirs);
+}
+
+torch::Tensor CfgUlyssesForward::run_chunk(const ChunkCall& call, RollingKvCache& cache) const {
+  for (int rank = 1; rank < branch_->world_size(); ++rank)
+    send_chunk(*world_, {call, cache.id(), cache.options()}, rank);
+  return run_chunk_sharded(*transformer_, call, cache, *branch_);
+}
+
+}  // namespace ditstream
