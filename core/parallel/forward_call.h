@@ -1,7 +1,8 @@
 #pragma once
 // One transformer forward of a stream as data: the batch rows, their roles, the timestep, the
-// attention control that shapes it, a fork and an anchor. A ForwardExecutor decides where the
-// rows run: all in this process (LocalForward) or split over ranks (cfg_parallel.h).
+// attention control that shapes it, a fork and an anchor; and one forward of the causal path. A
+// ForwardExecutor decides where they run: all in this process (LocalForward), or over ranks by
+// guidance branch (cfg_parallel.h), by token slice (ulysses.h) or both (cfg_ulysses.h).
 
 #include "core/control/anchor_attention.h"
 #include "core/control/control_spec.h"
