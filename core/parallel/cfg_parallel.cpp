@@ -12,10 +12,6 @@ namespace {
 
 constexpr int kUncondRank = 1;
 
-torch::Tensor index_of(const std::vector<int64_t>& rows, const torch::Device& device) {
-  return torch::tensor(rows, torch::TensorOptions(torch::kLong)).to(device);
-}
-
 }  // namespace
 
 CfgParallelForward::CfgParallelForward(std::shared_ptr<const VideoTransformer> transformer,
@@ -26,9 +22,8 @@ CfgParallelForward::CfgParallelForward(std::shared_ptr<const VideoTransformer> t
 }
 
 torch::Tensor CfgParallelForward::run(const ForwardCall& call) const {
-  const auto uncond = output_rows(call, BatchRole::Uncond);
-  const auto cond = output_rows(call, BatchRole::Cond);
-  if (uncond.empty() || cond.empty()) return run_forward_here(*transformer_, call);
+  if (output_rows(call, BatchRole::Uncond).empty() || output_rows(call, BatchRole::Cond).empty())
+    return run_forward_here(*transformer_, call);
   const ForwardCall away = rows_of_role(call, BatchRole::Uncond);
   send_call(*group_, away, kUncondRank);
   torch::Tensor here;
@@ -38,12 +33,7 @@ torch::Tensor CfgParallelForward::run(const ForwardCall& call) const {
     recv_prediction(*group_, away, kUncondRank);  // exchange stays in step
     throw;
   }
-  const auto there = recv_prediction(*group_, away, kUncondRank).to(here.device());
-  auto sizes = here.sizes().vec();
-  sizes[0] = static_cast<int64_t>(uncond.size() + cond.size());
-  return torch::empty(sizes, here.options())
-      .index_copy_(0, index_of(cond, here.device()), here)
-      .index_copy_(0, index_of(uncond, here.device()), there);
+  return merge_branches(call, here, recv_prediction(*group_, away, kUncondRank));
 }
 
 int64_t serve_forwards(RankGroup& group, const VideoTransformer& transformer) {

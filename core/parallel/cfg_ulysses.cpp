@@ -9,13 +9,6 @@
 #include <stdexcept>
 
 namespace ditstream {
-namespace {
-
-torch::Tensor index_of(const std::vector<int64_t>& rows, const torch::Device& device) {
-  return torch::tensor(rows, torch::TensorOptions(torch::kLong)).to(device);
-}
-
-}  // namespace
 
 BranchRank branch_rank(int rank, int world_size) {
   if (world_size < 4 || world_size % 2 != 0)
@@ -36,9 +29,8 @@ CfgUlyssesForward::CfgUlyssesForward(std::shared_ptr<const VideoTransformer> tra
 
 torch::Tensor CfgUlyssesForward::run(const ForwardCall& call) const {
   const int m = branch_->world_size();
-  const auto uncond = output_rows(call, BatchRole::Uncond);
-  const auto cond = output_rows(call, BatchRole::Cond);
-  const bool split = !uncond.empty() && !cond.empty();
+  const bool split =
+      !output_rows(call, BatchRole::Uncond).empty() && !output_rows(call, BatchRole::Cond).empty();
   const ForwardCall here = split ? rows_of_role(call, BatchRole::Cond) : call;
   std::optional<ForwardCall> away;
   if (split) away = rows_of_role(call, BatchRole::Uncond);
@@ -46,12 +38,7 @@ torch::Tensor CfgUlyssesForward::run(const ForwardCall& call) const {
   for (int rank = 1; rank < m; ++rank) send_call(*world_, here, rank);
   const auto mine = run_forward_sharded(*transformer_, here, *branch_);
   if (!split) return mine;
-  const auto theirs = recv_prediction(*world_, *away, m).to(mine.device());
-  auto sizes = mine.sizes().vec();
-  sizes[0] = static_cast<int64_t>(uncond.size() + cond.size());
-  return torch::empty(sizes, mine.options())
-      .index_copy_(0, index_of(cond, mine.device()), mine)
-      .index_copy_(0, index_of(uncond, mine.device()), theirs);
+  return merge_branches(call, mine, recv_prediction(*world_, *away, m));
 }
 
 torch::Tensor CfgUlyssesForward::run_chunk(const ChunkCall& call, RollingKvCache& cache) const {

@@ -71,4 +71,17 @@ ForwardCall rows_of_role(const ForwardCall& call, BatchRole role) {
   return part;
 }
 
+torch::Tensor merge_branches(const ForwardCall& call, const torch::Tensor& cond,
+                             const torch::Tensor& uncond) {
+  const auto rows = [&](BatchRole role) {
+    return torch::tensor(output_rows(call, role), torch::TensorOptions(torch::kLong))
+        .to(cond.device());
+  };
+  auto sizes = cond.sizes().vec();
+  sizes[0] = cond.size(0) + uncond.size(0);
+  return torch::empty(sizes, cond.options())
+      .index_copy_(0, rows(BatchRole::Cond), cond)
+      .index_copy_(0, rows(BatchRole::Uncond), uncond.to(cond.device()));
+}
+
 }  // namespace ditstream
