@@ -11,10 +11,6 @@
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
-#if defined(DITSTREAM_WITH_NCCL)
-#define USE_C10D_NCCL
-#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#endif
 
 #include <stdexcept>
 #include <thread>
@@ -40,23 +36,18 @@ c10::intrusive_ptr<Collectives> make_collectives(const c10::intrusive_ptr<c10d::
                                                  int rank, int world_size,
                                                  const torch::Device& device,
                                                  const std::string& host) {
-  if (device.is_cpu()) {
 #if defined(USE_C10D_GLOO)
+  if (device.is_cpu()) {
     auto options = c10d::ProcessGroupGloo::Options::create(kExchangeTimeout);
     options->devices.push_back(is_loopback(host)
                                    ? c10d::ProcessGroupGloo::createDeviceForHostname(host)
                                    : c10d::ProcessGroupGloo::createDefaultDevice());
     return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
-#endif
-  } else {
-#if defined(USE_C10D_NCCL)
-    auto options = c10d::ProcessGroupNCCL::Options::create();
-    options->timeout = kExchangeTimeout;
-    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, options);
-#endif
   }
+#endif
   throw std::runtime_error("this build of ditstream has no c10d backend for " + device.str() +
-                           " (Gloo needs libgloo-dev at build time, NCCL a CUDA PyTorch)");
+                           " (Gloo on the CPU needs libgloo-dev at build time; NCCL is not "
+                           "built yet)");
 }
 
 }  // namespace
@@ -229,16 +220,6 @@ std::vector<torch::Tensor> RankGroup::all_gather(const torch::Tensor& input) {
   for (int r = 0; r < world_size_; ++r) out[0].push_back(torch::empty_like(in[0]));
   exchange([&] { return impl_->collectives->allgather(out, in); });
   return out[0];
-}
-
-bool rank_backend_available(const torch::Device& device) {
-#if defined(USE_C10D_GLOO)
-  if (device.is_cpu()) return true;
-#endif
-#if defined(USE_C10D_NCCL)
-  if (device.is_cuda()) return true;
-#endif
-  return false;
 }
 
 }  // namespace ditstream

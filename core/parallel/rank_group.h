@@ -1,6 +1,6 @@
 #pragma once
 // Ranks of one stream over torch.distributed's c10d: a TCPStore for the rendezvous, the heartbeat
-// and published settings, and a process group (Gloo on the CPU, NCCL on CUDA) for the tensors.
+// and published settings, and a process group (Gloo on the CPU) for the tensors.
 // No c10d header leaks out of core/parallel's sources.
 
 #include <torch/types.h>
@@ -63,7 +63,6 @@ class RankGroup {
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
   const torch::Device& device() const { return device_; }
-  RankStore& store() { return *store_; }
 
   // While an exchange waits, a watcher thread runs `check` every 50 ms; when it throws (a worker
   // died or stopped beating) the exchange is aborted and fails with its message. c10d's own
@@ -98,8 +97,5 @@ class RankGroup {
   bool stopping_ = false;
   std::thread watcher_;
 };
-
-// Whether this build can form groups on `device` (Gloo for the CPU, NCCL for CUDA).
-bool rank_backend_available(const torch::Device& device);
 
 }  // namespace ditstream
