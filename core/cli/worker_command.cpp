@@ -46,7 +46,8 @@ void serve(const std::shared_ptr<RankStore>& store, int rank, int world,
     case ParallelMode::CfgUlysses: {
       const BranchRank b = branch_rank(rank, world);
       RankGroup branch(store, b.position, b.size, runtime.device, b.group_name());
-      serve_sharded_forwards(group, branch, transformer, b.branch == 1 && b.position == 0);
+      serve_sharded_forwards(group, branch, transformer, b.branch == 1 && b.position == 0,
+                             b.peer());
       break;
     }
     default:

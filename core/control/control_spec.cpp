@@ -39,14 +39,25 @@ KvSharingLayout parse_layout(const json& pairs) {
   return layout;
 }
 
+MaskRelaySpec parse_relay(const json& j) {
+  MaskRelaySpec relay;
+  const int role = j.at("role").get<int>();
+  if (role < 0 || role > static_cast<int>(MaskRelaySpec::Role::Receive))
+    throw std::runtime_error("control: field 'relay' has an unknown role " + std::to_string(role));
+  relay.role = static_cast<MaskRelaySpec::Role>(role);
+  relay.groups = j.at("groups").get<std::vector<std::pair<int64_t, int64_t>>>();
+  return relay;
+}
+
 }  // namespace
 
-std::unique_ptr<AttentionControl> make_attention_control(const ControlSpec& spec) {
+std::unique_ptr<AttentionControl> make_attention_control(const ControlSpec& spec,
+                                                         MaskRelay* relay) {
   switch (spec.kind) {
     case ControlSpec::Kind::KvSharing:
       return std::make_unique<KvSharingControl>(spec.gate, spec.layout);
     case ControlSpec::Kind::MaskGuided:
-      return std::make_unique<MaskGuidedKvSharingControl>(spec.gate, spec.layout, spec.mask);
+      return std::make_unique<MaskGuidedKvSharingControl>(spec.gate, spec.layout, spec.mask, relay);
     case ControlSpec::Kind::None:
       break;
   }
@@ -63,6 +74,8 @@ json control_spec_json(const ControlSpec& spec) {
   j["target_tokens"] = spec.mask.target_tokens;
   j["tokens_per_frame"] = spec.mask.tokens_per_frame;
   j["threshold"] = spec.mask.threshold;
+  j["relay"] = {{"role", static_cast<int>(spec.mask.relay.role)},
+                {"groups", spec.mask.relay.groups}};
   return j;
 }
 
@@ -81,6 +94,7 @@ ControlSpec parse_control_spec(const json& j) {
   spec.mask.target_tokens = numbers(j, "target_tokens", 0);
   spec.mask.tokens_per_frame = j.at("tokens_per_frame").get<int64_t>();
   spec.mask.threshold = j.at("threshold").get<double>();
+  spec.mask.relay = parse_relay(j.at("relay"));
   return spec;
 }
 

@@ -19,8 +19,9 @@ struct ControlSpec {
   MaskGuidedOptions mask;  // MaskGuided only
 };
 
-// Null for Kind::None.
-std::unique_ptr<AttentionControl> make_attention_control(const ControlSpec& spec);
+// Null for Kind::None. `relay`: the channel of a mask-guided spec that relays masks.
+std::unique_ptr<AttentionControl> make_attention_control(const ControlSpec& spec,
+                                                         MaskRelay* relay = nullptr);
 
 nlohmann::json control_spec_json(const ControlSpec& spec);
 // Throws on a malformed description, naming the field.

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -39,12 +40,14 @@ void attend_subset(torch::Tensor& out, const torch::Tensor& q, const torch::Tens
 }  // namespace
 
 MaskGuidedKvSharingControl::MaskGuidedKvSharingControl(KvSharingGate gate, KvSharingLayout layout,
-                                                       MaskGuidedOptions options)
-    : gate_(gate), layout_(std::move(layout)), options_(std::move(options)) {
+                                                       MaskGuidedOptions options, MaskRelay* relay)
+    : gate_(gate), layout_(std::move(layout)), options_(std::move(options)), relay_(relay) {
   if (options_.source_tokens.empty() || options_.target_tokens.empty())
     throw std::runtime_error("MaskGuidedKvSharingControl: source and target subject tokens needed");
   if (options_.tokens_per_frame <= 0)
     throw std::runtime_error("MaskGuidedKvSharingControl: tokens_per_frame must be positive");
+  if (options_.relay.role != MaskRelaySpec::Role::None && !relay_)
+    throw std::runtime_error("MaskGuidedKvSharingControl: masks split over ranks need a relay");
 }
 
 torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, const torch::Tensor& q,
@@ -55,7 +58,7 @@ torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, cons
   ++calls_;
   if (!gate_.contains(site.step, site.layer)) return attention(q, k, v);
   check_forked(site);
-  layout_.validate(q.size(0), site.roles);
+  layout_.validate(q.size(0), site.roles, !receives());  // received mask rows are not ours
   shared_.push_back({site.step, site.layer});
   return fuse(site, q, k, v, attention);
 }
@@ -63,7 +66,7 @@ torch::Tensor MaskGuidedKvSharingControl::attend(const AttentionSite& site, cons
 void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const torch::Tensor& q,
                                             const torch::Tensor& k) {
   const bool cross = site.kind == AttentionKind::Cross;
-  if (!gate_.has_step(site.step) || site.layer >= gate_.layer_end) return;
+  if (receives() || !gate_.has_step(site.step) || site.layer >= gate_.layer_end) return;
   if (!cross && site.text_len == 0) return;  // a video-only self-attention holds no text map
   if (site.step != map_step_ || site.layer <= map_last_layer_) {
     map_sums_.clear();
@@ -77,13 +80,14 @@ void MaskGuidedKvSharingControl::accumulate(const AttentionSite& site, const tor
         cross ? cross_attention_subject_mass(q[row], k[row], tokens, options_.max_score_elements)
               : subject_attention_mass(q[row], k[row], site.text_len, tokens,
                                        options_.max_score_elements);
+    const auto whole = site.shards ? site.shards->whole_map(mass) : mass;
     auto& sum = map_sums_[key];
-    sum = sum.defined() ? sum + mass : mass;
+    sum = sum.defined() ? sum + whole : whole;
   };
   std::map<MapKey, const std::vector<int64_t>*> keys;
-  for (const auto& p : layout_.pairs) {
-    keys[{p.mask_source, 0}] = &options_.source_tokens;
-    keys[{p.mask_target, 1}] = &options_.target_tokens;
+  for (const auto& [source, target] : mask_rows()) {
+    keys[{source, 0}] = &options_.source_tokens;
+    keys[{target, 1}] = &options_.target_tokens;
   }
   for (const auto& [key, tokens] : keys) add(key, *tokens);
   ++map_layers_;
@@ -100,6 +104,36 @@ torch::Tensor MaskGuidedKvSharingControl::map_mask(const MapKey& key, int64_t vi
                             options_.tokens_per_frame, options_.threshold);
 }
 
+std::set<MaskGuidedKvSharingControl::MaskRows> MaskGuidedKvSharingControl::mask_rows() const {
+  std::set<MaskRows> rows(options_.relay.groups.begin(), options_.relay.groups.end());
+  for (const auto& p : layout_.pairs) rows.insert({p.mask_source, p.mask_target});
+  return rows;
+}
+
+std::map<MaskGuidedKvSharingControl::MaskRows, SubjectMasks>
+MaskGuidedKvSharingControl::group_masks(int64_t video_len) {
+  const auto& relay = options_.relay;
+  std::map<MaskRows, SubjectMasks> masks;
+  if (receives()) {
+    const auto got =
+        relay_->receive({static_cast<int64_t>(relay.groups.size()), 2,
+                         video_len / options_.tokens_per_frame, options_.tokens_per_frame});
+    for (size_t i = 0; i < relay.groups.size(); ++i)
+      masks[relay.groups[i]] = {got[i][0], got[i][1]};
+    return masks;
+  }
+  for (const auto& rows : mask_rows())
+    masks[rows] = {map_mask({rows.first, 0}, video_len), map_mask({rows.second, 1}, video_len)};
+  if (relay.role != MaskRelaySpec::Role::Send) return masks;
+  std::vector<torch::Tensor> sent;
+  for (const auto& rows : relay.groups) {
+    const auto& m = masks.at(rows);
+    sent.push_back(torch::stack({m.source, m.target}));
+  }
+  relay_->send(torch::stack(sent));
+  return masks;
+}
+
 torch::Tensor MaskGuidedKvSharingControl::fuse(const AttentionSite& site, const torch::Tensor& q,
                                                const torch::Tensor& k, const torch::Tensor& v,
                                                const AttentionFn& attention) {
@@ -112,27 +146,30 @@ torch::Tensor MaskGuidedKvSharingControl::fuse(const AttentionSite& site, const 
   out.index_copy_(
       0, plain,
       attention(q.index_select(0, plain), k.index_select(0, plain), v.index_select(0, plain)));
-  std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> groups;  // by mask rows
+  std::map<MaskRows, std::vector<size_t>> groups;
   for (size_t i = 0; i < layout_.pairs.size(); ++i)
     groups[{layout_.pairs[i].mask_source, layout_.pairs[i].mask_target}].push_back(i);
   masks_.resize(layout_.pairs.size());
+  const auto masks = group_masks(q.size(2) - site.text_len);
   for (const auto& [mask_rows, pairs] : groups) {
     std::vector<int64_t> rows;
     for (const size_t i : pairs) rows.push_back(layout_.pairs[i].target);
+    const auto it = masks.find(mask_rows);
+    if (it == masks.end())
+      throw std::runtime_error("MaskGuidedKvSharingControl: no relayed masks for mask rows " +
+                               std::to_string(mask_rows.first) + ", " +
+                               std::to_string(mask_rows.second));
     out.index_copy_(0, rows_index(rows, q.device()),
-                    fuse_pairs(pairs, site.text_len, q, k, v, attention));
+                    fuse_pairs(pairs, it->second, site.text_len, q, k, v, attention));
   }
   return out;
 }
 
 torch::Tensor MaskGuidedKvSharingControl::fuse_pairs(const std::vector<size_t>& pairs,
-                                                     int64_t text_len, const torch::Tensor& q,
-                                                     const torch::Tensor& k, const torch::Tensor& v,
+                                                     const SubjectMasks& masks, int64_t text_len,
+                                                     const torch::Tensor& q, const torch::Tensor& k,
+                                                     const torch::Tensor& v,
                                                      const AttentionFn& attention) {
-  const auto& first = layout_.pairs[pairs.front()];
-  const int64_t video_len = q.size(2) - text_len;
-  const SubjectMasks masks{map_mask({first.mask_source, 0}, video_len),
-                           map_mask({first.mask_target, 1}, video_len)};
   for (const size_t i : pairs) masks_[i] = masks;
   std::vector<int64_t> targets, sources;
   for (const size_t i : pairs) {

@@ -17,14 +17,18 @@
 //          Bias_bg, done as two attention calls on gathered key subsets, exactly equivalent).
 // No S×S matrix is materialised: maps come from q·k_subject and a query-chunked logsumexp.
 // With all-ones masks (threshold 0) the result equals KvSharingControl to rounding.
+// Over ranks: a sharded site's maps are made whole (AttentionSite::shards) before they are kept;
+// a forward split by branch relays the conditional rank's masks (mask_relay.h).
 
 #include "core/control/kv_sharing.h"
+#include "core/control/mask_relay.h"
 #include "core/model/attention_control.h"
 
 #include <torch/types.h>
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -36,6 +40,7 @@ struct MaskGuidedOptions {
   int64_t tokens_per_frame = 0;        // video tokens per latent frame: (H/p)·(W/p)
   double threshold = 0.3;
   int64_t max_score_elements = int64_t{1} << 24;  // bounds one query chunk of the map pass
+  MaskRelaySpec relay;                            // parallel=cfg only
 };
 
 struct SubjectMasks {
@@ -45,8 +50,10 @@ struct SubjectMasks {
 
 class MaskGuidedKvSharingControl : public AttentionControl {
  public:
-  // Throws when a token list is empty or tokens_per_frame is not positive.
-  MaskGuidedKvSharingControl(KvSharingGate gate, KvSharingLayout layout, MaskGuidedOptions options);
+  // Throws when a token list is empty, tokens_per_frame is not positive or the options relay
+  // masks and `relay` is null. Sites with shards (Ulysses) make their maps whole through them.
+  MaskGuidedKvSharingControl(KvSharingGate gate, KvSharingLayout layout, MaskGuidedOptions options,
+                             MaskRelay* relay = nullptr);
 
   torch::Tensor attend(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k,
                        const torch::Tensor& v, const AttentionFn& attention) override;
@@ -61,18 +68,25 @@ class MaskGuidedKvSharingControl : public AttentionControl {
  private:
   // (row, 0 = source tokens | 1 = target tokens)
   using MapKey = std::pair<int64_t, int>;
+  using MaskRows = std::pair<int64_t, int64_t>;  // (mask_source, mask_target)
 
   void accumulate(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k);
   torch::Tensor map_mask(const MapKey& key, int64_t video_len) const;
+  // The mask rows whose maps this rank keeps: its pairs' and those it sends (not when receiving).
+  std::set<MaskRows> mask_rows() const;
+  // Each pair group's masks at this gated call: computed here (and sent), or received.
+  std::map<MaskRows, SubjectMasks> group_masks(int64_t video_len);
+  bool receives() const { return options_.relay.role == MaskRelaySpec::Role::Receive; }
   torch::Tensor fuse(const AttentionSite& site, const torch::Tensor& q, const torch::Tensor& k,
                      const torch::Tensor& v, const AttentionFn& attention);
-  torch::Tensor fuse_pairs(const std::vector<size_t>& pairs, int64_t text_len,
-                           const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                           const AttentionFn& attention);
+  torch::Tensor fuse_pairs(const std::vector<size_t>& pairs, const SubjectMasks& masks,
+                           int64_t text_len, const torch::Tensor& q, const torch::Tensor& k,
+                           const torch::Tensor& v, const AttentionFn& attention);
 
   KvSharingGate gate_;
   KvSharingLayout layout_;
   MaskGuidedOptions options_;
+  MaskRelay* relay_;
   std::map<MapKey, torch::Tensor> map_sums_;
   int64_t map_layers_ = 0;
   int64_t map_step_ = -1;

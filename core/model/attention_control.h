@@ -18,6 +18,15 @@ enum class AttentionKind { Self, Cross };
 struct BatchFork;
 class BlockCache;
 
+// How this rank holds an attention call split over ranks (Ulysses); a site without one is whole.
+class SiteShards {
+ public:
+  virtual ~SiteShards() = default;
+  // A per-video-token map a control computed as a head mean over this rank's part of the call
+  // -> the map over every head and every video token, the same on every rank.
+  virtual torch::Tensor whole_map(const torch::Tensor& part) const = 0;
+};
+
 struct AttentionSite {
   int64_t step = 0;      // sampler step index within the window
   int64_t layer = 0;     // transformer block index
@@ -25,6 +34,7 @@ struct AttentionSite {
   const std::vector<BatchRole>* roles = nullptr;  // one per batch row; null when unknown
   AttentionKind kind = AttentionKind::Self;
   const BatchFork* pending_fork = nullptr;  // set in the blocks before a fork
+  const SiteShards* shards = nullptr;       // set by a sequence-parallel exchange
 };
 
 // q, k, v: (B, heads, S, head_dim) after q/k norm and positional rotation; returns (B, heads, S,

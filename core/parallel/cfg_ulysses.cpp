@@ -1,6 +1,7 @@
 #include "core/parallel/cfg_ulysses.h"
 
 #include "core/parallel/call_transport.h"
+#include "core/parallel/rank_mask_relay.h"
 #include "core/parallel/row_split.h"
 #include "core/parallel/ulysses.h"
 
@@ -36,7 +37,8 @@ torch::Tensor CfgUlyssesForward::run(const ForwardCall& call) const {
   if (split) away = rows_of_role(call, BatchRole::Uncond);
   for (int rank = m; away && rank < 2 * m; ++rank) send_call(*world_, *away, rank);
   for (int rank = 1; rank < m; ++rank) send_call(*world_, here, rank);
-  const auto mine = run_forward_sharded(*transformer_, here, *branch_);
+  RankMaskRelay relay(*world_, m);  // mask-guided: the unconditional branch's rank 0
+  const auto mine = run_forward_sharded(*transformer_, here, *branch_, &relay);
   if (!split) return mine;
   return merge_branches(call, mine, recv_prediction(*world_, *away, m));
 }

@@ -1,7 +1,8 @@
 #pragma once
 // CFG-parallel over Ulysses (parallel=cfg+ulysses, 2M ranks): ranks [0, M) run a forward's
 // conditional rows and ranks [M, 2M) its unconditional ones, each branch sharded over its M ranks
-// (a subgroup of its own); rank M returns its branch's prediction to rank 0.
+// (a subgroup of its own); rank M returns its branch's prediction to rank 0. Mask-guided, the
+// conditional rank at each position relays its masks to the unconditional rank at it.
 
 #include "core/parallel/forward_call.h"
 #include "core/parallel/rank_group.h"
@@ -18,6 +19,8 @@ struct BranchRank {
   int position = 0;
   int size = 1;
   std::string group_name() const { return "branch" + std::to_string(branch); }
+  // The world rank at this position in the other branch (mask-guided masks travel between them).
+  int peer() const { return branch == 0 ? size + position : position; }
 };
 BranchRank branch_rank(int rank, int world_size);
 

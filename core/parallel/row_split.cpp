@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -30,20 +31,35 @@ int64_t renumber(const std::map<int64_t, int64_t>& index, int64_t row) {
   return it->second;
 }
 
-KvSharingLayout split_layout(const ControlSpec& spec, const std::map<int64_t, int64_t>& index) {
+// Pairs of the rows in `index`; mask rows (always conditional) numbered by `cond`.
+KvSharingLayout split_layout(const ControlSpec& spec, const std::map<int64_t, int64_t>& index,
+                             const std::map<int64_t, int64_t>& cond) {
   KvSharingLayout layout;
   const bool masks = spec.kind == ControlSpec::Kind::MaskGuided;
   for (const auto& p : spec.layout.pairs) {
     if (!index.count(p.target)) continue;
     const int64_t source = renumber(index, p.source), target = renumber(index, p.target);
-    if (masks && (!index.count(p.mask_source) || !index.count(p.mask_target)))
-      throw std::runtime_error(
-          "parallel=cfg cannot split mask-guided KV-sharing: the unconditional pairs read the "
-          "conditional rows' subject masks (ditctrl-spec §5.3)");
-    layout.pairs.push_back({source, target, masks ? renumber(index, p.mask_source) : source,
-                            masks ? renumber(index, p.mask_target) : target});
+    layout.pairs.push_back({source, target, masks ? renumber(cond, p.mask_source) : source,
+                            masks ? renumber(cond, p.mask_target) : target});
   }
   return layout;
+}
+
+// Mask-guided: the unconditional pairs' mask rows (ditctrl-spec §5.3), which the conditional
+// part sends and the unconditional part receives.
+MaskRelaySpec mask_relay(const ForwardCall& call, BatchRole role) {
+  const auto uncond = renumbering(output_rows(call, BatchRole::Uncond));
+  const auto cond = renumbering(output_rows(call, BatchRole::Cond));
+  MaskRelaySpec relay;
+  for (const auto& p : call.control.layout.pairs) {
+    if (!uncond.count(p.target)) continue;
+    const std::pair rows{renumber(cond, p.mask_source), renumber(cond, p.mask_target)};
+    if (std::find(relay.groups.begin(), relay.groups.end(), rows) == relay.groups.end())
+      relay.groups.push_back(rows);
+  }
+  if (!relay.groups.empty())
+    relay.role = role == BatchRole::Cond ? MaskRelaySpec::Role::Send : MaskRelaySpec::Role::Receive;
+  return relay;
 }
 
 }  // namespace
@@ -66,9 +82,18 @@ ForwardCall rows_of_role(const ForwardCall& call, BatchRole role) {
       part.fork.rows.push_back(renumber(rows_before, call.fork.rows.at(static_cast<size_t>(row))));
     part.fork.roles.assign(part.fork.rows.size(), role);
   }
-  part.control.layout = split_layout(call.control, renumbering(output_rows(call, role)));
-  if (part.control.layout.pairs.empty()) part.control.kind = ControlSpec::Kind::None;
+  part.control.layout = split_layout(call.control, renumbering(output_rows(call, role)),
+                                     renumbering(output_rows(call, BatchRole::Cond)));
+  if (call.control.kind == ControlSpec::Kind::MaskGuided)
+    part.control.mask.relay = mask_relay(call, role);
+  if (part.control.layout.pairs.empty() && !relays_masks(part))
+    part.control.kind = ControlSpec::Kind::None;
   return part;
+}
+
+bool relays_masks(const ForwardCall& part) {
+  return part.control.kind == ControlSpec::Kind::MaskGuided &&
+         part.control.mask.relay.role != MaskRelaySpec::Role::None;
 }
 
 torch::Tensor merge_branches(const ForwardCall& call, const torch::Tensor& cond,

@@ -3,6 +3,7 @@
 #include "core/model/forward_cancellation.h"
 #include "core/model/video_transformer.h"
 #include "core/parallel/call_transport.h"
+#include "core/parallel/rank_mask_relay.h"
 
 #include <torch/torch.h>
 
@@ -30,6 +31,21 @@ std::optional<AnchorStep> anchor_heads(const std::optional<AnchorStep>& anchor, 
   }
   return part;
 }
+
+// This rank's part of a site: 1/N of the heads (self-attention: the head mean over every rank's
+// heads) or 1/N of the video queries (cross-attention: every rank's tokens in order).
+class RankShards : public SiteShards {
+ public:
+  RankShards(RankGroup& group, bool heads) : group_(group), heads_(heads) {}
+  torch::Tensor whole_map(const torch::Tensor& part) const override {
+    const auto parts = group_.all_gather(part);
+    return heads_ ? torch::stack(parts).mean(0) : torch::cat(parts, -1);
+  }
+
+ private:
+  RankGroup& group_;
+  bool heads_;
+};
 
 }  // namespace
 
@@ -71,17 +87,23 @@ torch::Tensor UlyssesAttention::to_tokens(const torch::Tensor& x, int64_t text_l
 torch::Tensor UlyssesAttention::attend(const AttentionSite& site, const torch::Tensor& q,
                                        const torch::Tensor& k, const torch::Tensor& v,
                                        const AttentionFn& attention) {
-  if (site.kind == AttentionKind::Cross)
-    return inner_ ? inner_->attend(site, q, k, v, attention) : attention(q, k, v);
+  const auto inner = [&](const AttentionSite& part, const torch::Tensor& qp,
+                         const torch::Tensor& kp, const torch::Tensor& vp) {
+    return inner_ ? inner_->attend(part, qp, kp, vp, attention) : attention(qp, kp, vp);
+  };
+  const bool cross = site.kind == AttentionKind::Cross;
+  const RankShards shards(group_, !cross);
+  AttentionSite part = site;
+  part.shards = &shards;
+  if (cross) return inner(part, q, k, v);
   const int64_t t = site.text_len;
-  const auto qh = to_heads(q, t), kh = to_heads(k, t), vh = to_heads(v, t);
-  return to_tokens(inner_ ? inner_->attend(site, qh, kh, vh, attention) : attention(qh, kh, vh), t);
+  return to_tokens(inner(part, to_heads(q, t), to_heads(k, t), to_heads(v, t)), t);
 }
 
 torch::Tensor run_forward_sharded(const VideoTransformer& transformer, const ForwardCall& call,
-                                  RankGroup& group) {
+                                  RankGroup& group, MaskRelay* relay) {
   const ForwardCancellation uninterruptible(nullptr);
-  const auto control = make_attention_control(call.control);
+  const auto control = make_attention_control(call.control, relay);
   const auto anchor = anchor_heads(call.anchor, group.rank(), group.world_size());
   std::optional<AnchorAttention> anchored;
   AttentionControl* inner = control.get();
@@ -138,13 +160,16 @@ RollingKvCache& worker_cache(std::unique_ptr<RollingKvCache>& cache, uint64_t& i
 }  // namespace
 
 int64_t serve_sharded_forwards(RankGroup& from, RankGroup& shards,
-                               const VideoTransformer& transformer, bool reply) {
+                               const VideoTransformer& transformer, bool reply, int mask_peer) {
+  std::optional<RankMaskRelay> relay;
+  if (mask_peer >= 0) relay.emplace(from, mask_peer);
   std::unique_ptr<RollingKvCache> cache;
   uint64_t cache_id = 0;
   int64_t served = 0;
   for (; auto message = recv_message(from, 0); ++served) {
     if (const auto* call = std::get_if<ForwardCall>(&*message)) {
-      const auto prediction = run_forward_sharded(transformer, *call, shards);
+      const auto prediction =
+          run_forward_sharded(transformer, *call, shards, relay ? &*relay : nullptr);
       if (reply) send_prediction(from, prediction, 0);
       continue;
     }

@@ -2,7 +2,9 @@
 // Ulysses sequence parallelism (DeepSpeed-Ulysses, as xDiT runs it for video DiTs): each of N
 // ranks holds 1/N of the video tokens through the blocks; around every self-attention an
 // all-to-all trades tokens for heads, so attention (and every control on the hook: KV-sharing,
-// anchors) sees the whole sequence for 1/N of the heads, and a second all-to-all trades back.
+// anchors) sees the whole sequence for 1/N of the heads, and a second all-to-all trades back;
+// mask-guided maps (head means) are averaged over the ranks' heads, and a cross-attention
+// site's (1/N of the video queries) gathered over tokens (AttentionSite::shards).
 // Text tokens are kept whole on every rank (they are few); their attention output is gathered
 // over heads. Exact up to fp32 rounding. Needs heads and video tokens divisible by N.
 
@@ -44,8 +46,9 @@ class UlyssesAttention : public AttentionControl {
 
 // Every rank's part of one forward (the same call on every rank); the prediction is whole on
 // every rank. Cancellation waits for the forward's end: the ranks' collectives must pair up.
+// `relay`: a mask-guided branch's channel to the other branch (cfg+ulysses).
 torch::Tensor run_forward_sharded(const VideoTransformer& transformer, const ForwardCall& call,
-                                  RankGroup& group);
+                                  RankGroup& group, MaskRelay* relay = nullptr);
 
 // The same for a causal chunk: every rank's `cache` holds the K/V of its heads (the causal KV
 // cache sharded by heads), the chunk's whole token sequence.
@@ -67,8 +70,10 @@ class UlyssesForward : public ForwardExecutor {
 
 // Ranks other than 0: run their part, over `shards`, of each call rank 0 sends through `from`,
 // until it stops, keeping one KV cache (the newest stream's) for causal chunks; with `reply`,
-// send each prediction back to rank 0. Returns the number of calls served.
+// send each prediction back to rank 0; mask-guided masks are relayed with rank `mask_peer` of
+// `from` (cfg+ulysses: the other branch's rank at this position). Returns the calls served.
 int64_t serve_sharded_forwards(RankGroup& from, RankGroup& shards,
-                               const VideoTransformer& transformer, bool reply = false);
+                               const VideoTransformer& transformer, bool reply = false,
+                               int mask_peer = -1);
 
 }  // namespace ditstream

@@ -20,9 +20,6 @@ void check_fits(const SessionSettings& s, const PipelineComponents& model) {
   if (cfg && runs_causal(s, model))
     refuse("the causal generator runs distilled models without classifier-free guidance");
   if (s.step_cache > 0.0) refuse("step-cache decides on the whole batch at once; set it to 0");
-  if (s.kv_sharing == KvSharingMode::MaskGuided)
-    refuse(cfg ? "mask-guided KV-sharing reads the conditional rows' masks in both branches"
-               : "mask-guided KV-sharing averages its maps over every head");
 }
 
 }  // namespace

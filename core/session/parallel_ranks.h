@@ -11,8 +11,8 @@ namespace ditstream {
 struct PipelineComponents;
 
 // `model` itself for parallel=none. Throws naming the property when the settings do not fit
-// (the causal generator has no CFG to split; step-cache and mask-guided KV-sharing read the whole
-// batch / every head), or when a worker fails to join.
+// (the causal generator has no CFG to split; step-cache decides on the whole batch), or when a
+// worker fails to join.
 std::shared_ptr<const PipelineComponents> with_parallel_ranks(
     std::shared_ptr<const PipelineComponents> model, const SessionSettings& settings);
 

@@ -32,16 +32,26 @@ parity() {
 parity defaults "" ""
 parity anchor "anchor=first-frame anchor-strength=-0.5" "--anchor first-frame --anchor-strength -0.5"
 if cmp -s "$TMP/defaults.rgb" "$TMP/anchor.rgb"; then fail "anchor memory changed no frame"; fi
-# CFG-parallel and Ulysses (a local worker over Gloo): the element and the CLI agree byte for
-# byte, and both stay within one level of one process (exact to fp32 rounding).
-for mode in cfg ulysses; do
-  parity "$mode" "parallel=$mode" "--parallel $mode"
-  python3 - "$TMP/defaults.rgb" "$TMP/$mode.rgb" "$mode" << 'PY' || fail "parallel=$mode is not within 1 of one process"
+# within_one ONE PARALLEL WHAT: every byte of PARALLEL within one level of ONE.
+within_one() {
+  python3 - "$TMP/$1.rgb" "$TMP/$2.rgb" "$3" << 'PY' || fail "$3 is not within 1 of one process"
 import sys
 a, b = (open(p, "rb").read() for p in sys.argv[1:3])
 worst = max(abs(x - y) for x, y in zip(a, b))
-print(f"ok: parallel={sys.argv[3]} vs one process: {sum(x != y for x, y in zip(a, b))} of "
+print(f"ok: {sys.argv[3]} vs one process: {sum(x != y for x, y in zip(a, b))} of "
       f"{len(a)} bytes differ, by at most {worst}")
 sys.exit(0 if len(a) == len(b) and worst <= 1 else 1)
 PY
+}
+
+# CFG-parallel and Ulysses (a local worker over Gloo): the element and the CLI agree byte for
+# byte, and both stay within one level of one process (exact to fp32 rounding); mask-guided
+# KV-sharing split by branch too (the conditional rank relays its masks).
+for mode in cfg ulysses; do
+  parity "$mode" "parallel=$mode" "--parallel $mode"
+  within_one defaults "$mode" "parallel=$mode"
 done
+parity masked "kv-sharing=mask-guided" "--mask-guided"
+parity masked-cfg "kv-sharing=mask-guided parallel=cfg" "--mask-guided --parallel cfg"
+if cmp -s "$TMP/defaults.rgb" "$TMP/masked.rgb"; then fail "mask-guided sharing changed no frame"; fi
+within_one masked masked-cfg "mask-guided parallel=cfg"

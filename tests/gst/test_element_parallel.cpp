@@ -1,7 +1,7 @@
 // ditstreamsrc parallel=cfg|ulysses: local workers started and stopped by the element
-// (torch.distributed c10d over Gloo on loopback). The frames match one process; a killed worker is
-// an error on the bus within 5 s, teardown takes < 2 s, no worker is left, and the pipeline plays
-// again.
+// (torch.distributed c10d over Gloo on loopback). The frames match one process (mask-guided
+// KV-sharing too); a killed worker is an error on the bus within 5 s, teardown takes < 2 s, no
+// worker is left, and the pipeline plays again.
 #include "gst_test_support.h"
 
 #include <dirent.h>
@@ -158,15 +158,29 @@ GST_START_TEST(hung_worker_is_a_bus_error_and_the_pipeline_plays_again) {
 }
 GST_END_TEST;
 
-GST_START_TEST(cfg_with_mask_guided_sharing_is_refused_by_name) {
-  GstHarness* h = start_harness("parallel=cfg kv-sharing=mask-guided");
+// Mask-guided KV-sharing in the transition window: split by branch, the conditional rank relays
+// its subject masks to the unconditional one; split by tokens, the maps are made whole.
+GST_START_TEST(mask_guided_parallel_frames_match_one_process) {
+  const std::string masked = "kv-sharing=mask-guided ";
+  const auto one = pull_bytes(masked, 73);
+  fail_if(one == pull_bytes("", 73), "mask-guided sharing changed no frame");
+  for (const std::string mode : {"cfg", "ulysses"}) {
+    const std::string what = "mask-guided " + mode;
+    expect_within_one_level(pull_bytes(masked + "parallel=" + mode, 73), one, what.c_str());
+  }
+  fail_unless(children().empty(), "a worker outlived the element");
+}
+GST_END_TEST;
+
+GST_START_TEST(cfg_with_step_cache_is_refused_by_name) {
+  GstHarness* h = start_harness("parallel=cfg step-cache=0.1");
   GstBus* bus = attach_bus(h->element);
   gst_harness_play(h);
   GstMessage* error = wait_error(bus, 60.0);
   fail_unless(error != nullptr);
   const std::string text = bus_error(error).text;
   fail_unless(text.find("parallel=cfg") != std::string::npos &&
-                  text.find("mask-guided") != std::string::npos,
+                  text.find("step-cache") != std::string::npos,
               "%s", text.c_str());
   gst_message_unref(error);
   gst_harness_teardown(h);
@@ -183,7 +197,8 @@ static Suite* parallel_suite() {
   tcase_add_test(tc, causal_ulysses_frames_match_one_process);
   tcase_add_test(tc, killed_worker_is_a_bus_error_and_the_pipeline_plays_again);
   tcase_add_test(tc, hung_worker_is_a_bus_error_and_the_pipeline_plays_again);
-  tcase_add_test(tc, cfg_with_mask_guided_sharing_is_refused_by_name);
+  tcase_add_test(tc, mask_guided_parallel_frames_match_one_process);
+  tcase_add_test(tc, cfg_with_step_cache_is_refused_by_name);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,7 +1,7 @@
 // Forwards over c10d/Gloo ranks on loopback: two ranks in this process (threads). CFG-parallel
 // (the unconditional rows on rank 1) and Ulysses (the video tokens split, all-to-all around
-// attention): a stream with plain, transition and KV-sharing windows equals the single-process
-// stream within 1e-5 and 1e-4.
+// attention): a stream with plain, transition, KV-sharing and mask-guided windows equals the
+// single-process stream within 1e-5 and 1e-4.
 #include "core/parallel/call_transport.h"
 #include "core/parallel/cfg_parallel.h"
 #include "core/parallel/cfg_ulysses.h"
@@ -58,16 +58,24 @@ TEST(RowSplit, RenumbersRowsForkAndPairsOfEachBranch) {
   EXPECT_EQ(uncond.control.layout.pairs[0].target, 2);
 }
 
-TEST(RowSplit, MaskGuidedUnconditionalPairsCannotLeaveTheirMaskRows) {
+// The unconditional pairs read the conditional rows' masks: the conditional part sends the
+// masks of its rows (c_src, c_tgt) = (0, 1), the unconditional part receives them under that name.
+TEST(RowSplit, MaskGuidedRelaysTheConditionalMasksToTheUnconditionalPart) {
   ForwardCall call = gated_call();
   call.control.kind = ControlSpec::Kind::MaskGuided;
-  EXPECT_NO_THROW(rows_of_role(call, BatchRole::Cond));
-  try {
-    rows_of_role(call, BatchRole::Uncond);
-    FAIL() << "expected a throw";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("mask-guided"), std::string::npos) << e.what();
-  }
+  const ControlSpec cond = rows_of_role(call, BatchRole::Cond).control;
+  const ControlSpec uncond = rows_of_role(call, BatchRole::Uncond).control;
+  const std::vector<std::pair<int64_t, int64_t>> groups{{0, 2}};
+  EXPECT_EQ(cond.mask.relay.role, MaskRelaySpec::Role::Send);
+  EXPECT_EQ(cond.mask.relay.groups, groups);
+  EXPECT_EQ(uncond.mask.relay.role, MaskRelaySpec::Role::Receive);
+  EXPECT_EQ(uncond.mask.relay.groups, groups);
+  ASSERT_EQ(uncond.layout.pairs.size(), 1u);
+  EXPECT_EQ(uncond.layout.pairs[0].mask_source, 0);
+  EXPECT_EQ(uncond.layout.pairs[0].mask_target, 2);
+  EXPECT_TRUE(relays_masks(rows_of_role(call, BatchRole::Uncond)));
+  call.control.kind = ControlSpec::Kind::KvSharing;
+  EXPECT_FALSE(relays_masks(rows_of_role(call, BatchRole::Cond)));
 }
 
 std::shared_ptr<const PipelineComponents> cfg_components(const testing::TwoRanks& ranks) {
@@ -87,14 +95,21 @@ PromptEntry prompt(int64_t frame, std::string text) {
   return e;
 }
 
+enum class Sharing { Off, Plain, MaskGuided };
+const char* name(Sharing s) {
+  return s == Sharing::Off ? "no sharing" : s == Sharing::Plain ? "KV-sharing" : "mask-guided";
+}
+
 // Every committed latent of a 5-window stream: the fox, then the horse from window 2 (a
-// transition window whose forwards pair windows, with KV-sharing's gated forks).
-torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> components, bool kv_sharing,
+// transition window whose forwards pair windows, with KV-sharing's gated forks; mask-guided on
+// the subjects picked automatically, "running" and "snow").
+torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> components, Sharing sharing,
                              AnchorMode anchor = AnchorMode::Off) {
   StreamOptions o;
   o.steps = 4;
   o.seed = 3;
-  o.kv_sharing = kv_sharing;
+  o.kv_sharing = sharing != Sharing::Off;
+  o.mask_guided = sharing == Sharing::MaskGuided;
   o.anchor.mode = anchor;
   auto timeline = std::make_shared<PromptTimeline>();
   StreamGenerator g(std::move(components), o, timeline);
@@ -111,18 +126,27 @@ double relative(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).norm() / b.norm()).item<double>();
 }
 
+const std::vector<Sharing> kAllSharing{Sharing::Off, Sharing::Plain, Sharing::MaskGuided};
+
 TEST(CfgParallel, StreamWithTransitionAndKvSharingEqualsOneProcess) {
   testing::TwoRanks ranks(serve_cfg);
-  for (const bool kv_sharing : {false, true}) {
-    const auto single = stream_latents(testing::tiny_components(), kv_sharing);
-    const auto split = stream_latents(cfg_components(ranks), kv_sharing);
+  for (const auto sharing : kAllSharing) {
+    const auto single = stream_latents(testing::tiny_components(), sharing);
+    const auto split = stream_latents(cfg_components(ranks), sharing);
     ASSERT_EQ(split.sizes(), single.sizes());
-    EXPECT_LT(relative(split, single), 1e-5) << "kv_sharing " << kv_sharing;
-    std::cout << "kv_sharing " << kv_sharing << ": relative difference " << relative(split, single)
-              << "\n";
+    EXPECT_LT(relative(split, single), 1e-5) << name(sharing);
+    std::cout << name(sharing) << ": relative difference " << relative(split, single) << "\n";
   }
-  // 5 windows x 4 steps, both runs: each step's unconditional rows ran on rank 1.
-  EXPECT_GE(ranks.stop(), 2 * 5 * 4);
+  // 5 windows x 4 steps, every run: each step's unconditional rows ran on rank 1.
+  EXPECT_GE(ranks.stop(), 3 * 5 * 4);
+}
+
+// The masks matter: mask-guided and plain KV-sharing streams differ (so the parity above checks
+// the relayed masks, not all-ones ones).
+TEST(CfgParallel, MaskGuidedStreamDiffersFromPlainSharing) {
+  const auto plain = stream_latents(testing::tiny_components(), Sharing::Plain);
+  const auto masked = stream_latents(testing::tiny_components(), Sharing::MaskGuided);
+  EXPECT_GT(relative(masked, plain), 1e-4);
 }
 
 TEST(CfgParallel, TransportCarriesACallWithItsAnchorExactly) {
@@ -189,17 +213,19 @@ TEST(Ulysses, ExchangeAroundAttentionEqualsFullAttention) {
 
 TEST(Ulysses, StreamWithTransitionKvSharingAndAnchorEqualsOneProcess) {
   testing::TwoRanks ranks(serve_ulysses);
-  const std::vector<std::pair<bool, AnchorMode>> runs{
-      {false, AnchorMode::Off}, {true, AnchorMode::Off}, {true, AnchorMode::FirstFrame}};
-  for (const auto& [kv_sharing, anchor] : runs) {
-    const auto single = stream_latents(testing::tiny_components(), kv_sharing, anchor);
-    const auto split = stream_latents(ulysses_components(ranks), kv_sharing, anchor);
+  const std::vector<std::pair<Sharing, AnchorMode>> runs{{Sharing::Off, AnchorMode::Off},
+                                                         {Sharing::Plain, AnchorMode::Off},
+                                                         {Sharing::MaskGuided, AnchorMode::Off},
+                                                         {Sharing::Plain, AnchorMode::FirstFrame}};
+  for (const auto& [sharing, anchor] : runs) {
+    const auto single = stream_latents(testing::tiny_components(), sharing, anchor);
+    const auto split = stream_latents(ulysses_components(ranks), sharing, anchor);
     ASSERT_EQ(split.sizes(), single.sizes());
-    EXPECT_LT(relative(split, single), 1e-4) << "kv_sharing " << kv_sharing;
-    std::cout << "kv_sharing " << kv_sharing << ", anchor " << int(anchor)
-              << ": relative difference " << relative(split, single) << "\n";
+    EXPECT_LT(relative(split, single), 1e-4) << name(sharing);
+    std::cout << name(sharing) << ", anchor " << int(anchor) << ": relative difference "
+              << relative(split, single) << "\n";
   }
-  EXPECT_GE(ranks.stop(), 3 * 5 * 4);  // rank 1 ran its part of every forward
+  EXPECT_GE(ranks.stop(), 4 * 5 * 4);  // rank 1 ran its part of every forward
 }
 
 // Wan2.1 (text by cross-attention, per-token RoPE): one guided window of 18 video tokens, one
@@ -216,6 +242,54 @@ TEST(Ulysses, WanWindowEqualsOneProcess) {
   EXPECT_LT(relative(parallel, single), 1e-4);
   std::cout << "wan: relative difference " << relative(parallel, single) << "\n";
   EXPECT_EQ(ranks.stop(), 2);  // one CFG forward per step
+}
+
+// Wan2.1 mask-guided (maps from the cross-attention, whose video queries Ulysses splits; fusion
+// on the self-attention): 3 windows through a change of the circle's colour.
+torch::Tensor wan_masked_latents(std::shared_ptr<const PipelineComponents> components) {
+  StreamOptions o;
+  o.steps = 3;
+  o.seed = 3;
+  o.guidance.scale = 5.0;
+  o.latent_frames = 3;
+  o.overlap = 1;
+  o.latent_height = 4;
+  o.latent_width = 6;
+  o.mask_guided = true;
+  auto timeline = std::make_shared<PromptTimeline>();
+  auto red = prompt(0, "a red circle moving right"), blue = prompt(5, "a blue circle moving up");
+  red.subject_words = blue.subject_words = {"circle"};
+  blue.transition_windows = 1;
+  timeline->add(red);
+  timeline->add(blue);
+  StreamGenerator g(std::move(components), o, timeline);
+  std::vector<torch::Tensor> committed;
+  g.set_callbacks(
+      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
+  for (int n = 0; n < 3; ++n) g.next_window();
+  return torch::cat(committed, 1);
+}
+
+TEST(Ulysses, WanMaskGuidedStreamEqualsOneProcessSplitByTokensOrByBranch) {
+  const auto wan = testing::tiny_wan_components();
+  const auto single = wan_masked_latents(wan);
+  for (const bool cfg : {false, true}) {
+    testing::TwoRanks ranks([&](RankGroup& group) {
+      return cfg ? serve_forwards(group, *wan->transformer)
+                 : serve_sharded_forwards(group, group, *wan->transformer);
+    });
+    auto split = std::make_shared<PipelineComponents>(*wan);
+    if (cfg)
+      split->forwards = std::make_shared<CfgParallelForward>(wan->transformer, ranks.group());
+    else
+      split->forwards = std::make_shared<UlyssesForward>(wan->transformer, ranks.group());
+    const auto parallel = wan_masked_latents(split);
+    ASSERT_EQ(parallel.sizes(), single.sizes());
+    EXPECT_LT(relative(parallel, single), cfg ? 1e-5 : 1e-4) << "cfg " << cfg;
+    std::cout << (cfg ? "wan mask-guided, cfg" : "wan mask-guided, ulysses")
+              << ": relative difference " << relative(parallel, single) << "\n";
+    EXPECT_GE(ranks.stop(), 3 * 3);
+  }
 }
 
 // 6 causal chunks (window 5 with a sink: eviction) and a prompt switch at chunk 2, by KV-recache
@@ -270,24 +344,24 @@ TEST(CfgUlysses, StreamWithTransitionAndKvSharingEqualsOneProcess) {
       RankGroup world(mine, rank, 4, torch::kCPU);
       const BranchRank b = branch_rank(rank, 4);
       RankGroup branch(mine, b.position, b.size, torch::kCPU, b.group_name());
-      served +=
-          serve_sharded_forwards(world, branch, transformer, b.branch == 1 && b.position == 0);
+      served += serve_sharded_forwards(world, branch, transformer, b.branch == 1 && b.position == 0,
+                                       b.peer());
     });
   auto world = std::make_shared<RankGroup>(store, 0, 4, torch::kCPU);
   auto branch = std::make_shared<RankGroup>(store, 0, 2, torch::kCPU, "branch0");
   auto split = std::make_shared<PipelineComponents>(*testing::tiny_components());
   split->forwards = std::make_shared<CfgUlyssesForward>(split->transformer, world, branch);
-  for (const bool kv_sharing : {false, true}) {
-    const auto single = stream_latents(testing::tiny_components(), kv_sharing);
-    const auto parallel = stream_latents(split, kv_sharing);
+  for (const auto sharing : kAllSharing) {
+    const auto single = stream_latents(testing::tiny_components(), sharing);
+    const auto parallel = stream_latents(split, sharing);
     ASSERT_EQ(parallel.sizes(), single.sizes());
-    EXPECT_LT(relative(parallel, single), 1e-4) << "kv_sharing " << kv_sharing;
-    std::cout << "cfg+ulysses, kv_sharing " << kv_sharing << ": relative difference "
+    EXPECT_LT(relative(parallel, single), 1e-4) << name(sharing);
+    std::cout << "cfg+ulysses, " << name(sharing) << ": relative difference "
               << relative(parallel, single) << "\n";
   }
   for (int rank = 1; rank < 4; ++rank) send_stop(*world, rank);
   for (auto& w : workers) w.join();
-  EXPECT_EQ(served.load(), 3 * 2 * 5 * 4);  // every rank its part of every step's forward
+  EXPECT_EQ(served.load(), 3 * 3 * 5 * 4);  // every rank its part of every step's forward
 }
 
 }  // namespace
