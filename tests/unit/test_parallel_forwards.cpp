@@ -247,14 +247,7 @@ TEST(Ulysses, WanWindowEqualsOneProcess) {
 // Wan2.1 mask-guided (maps from the cross-attention, whose video queries Ulysses splits; fusion
 // on the self-attention): 3 windows through a change of the circle's colour.
 torch::Tensor wan_masked_latents(std::shared_ptr<const PipelineComponents> components) {
-  StreamOptions o;
-  o.steps = 3;
-  o.seed = 3;
-  o.guidance.scale = 5.0;
-  o.latent_frames = 3;
-  o.overlap = 1;
-  o.latent_height = 4;
-  o.latent_width = 6;
+  auto o = testing::small_wan_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
   auto red = prompt(0, "a red circle moving right"), blue = prompt(5, "a blue circle moving up");

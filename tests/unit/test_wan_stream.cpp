@@ -19,18 +19,6 @@ namespace {
 
 std::shared_ptr<const PipelineComponents> tiny_wan() { return testing::tiny_wan_components(); }
 
-StreamOptions small_stream() {
-  StreamOptions o;
-  o.steps = 3;
-  o.seed = 3;
-  o.guidance.scale = 5.0;
-  o.latent_frames = 3;
-  o.overlap = 1;
-  o.latent_height = 4;
-  o.latent_width = 6;
-  return o;
-}
-
 TEST(WanFamily, FolderLoadsWithWanDefaults) {
   const auto& c = *tiny_wan();
   const auto& g = c.geometry();
@@ -133,7 +121,7 @@ TEST(WanFamily, MaskGuidedSharingTakesItsMapsFromTheCrossAttention) {
 }
 
 TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
-  auto o = small_stream();
+  auto o = testing::small_wan_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
   timeline->add({0, 0, "a red circle moving right", "", {"circle"}, {}, -1, ""});
@@ -148,7 +136,7 @@ TEST(WanFamily, StreamChangesPromptThroughATransitionAndEmitsEveryFrameOnce) {
   auto timeline = std::make_shared<PromptTimeline>();
   timeline->add({0, 0, "a red circle moving right", "", {}, {}, -1, ""});
   const int64_t second = timeline->add({0, 9, "a white square moving up", "", {}, {}, 1, ""});
-  StreamGenerator g(tiny_wan(), small_stream(), timeline);
+  StreamGenerator g(tiny_wan(), testing::small_wan_stream(), timeline);
   std::vector<std::pair<int64_t, int64_t>> transitions;
   StreamCallbacks callbacks;
   callbacks.on_transition_started = [&](int64_t from, int64_t to) {

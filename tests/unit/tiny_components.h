@@ -4,6 +4,7 @@
 #include "core/stream/causal_generator.h"
 #include "core/stream/pipeline_components.h"
 #include "core/stream/runtime_options.h"
+#include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
 #include "test_support.h"
 
@@ -31,6 +32,19 @@ inline WindowOptions small_wan_window() {
   o.steps = 2;
   o.guidance = 5.0;
   o.latent_frames = 3;
+  o.latent_height = 4;
+  o.latent_width = 6;
+  return o;
+}
+
+// A guided tiny-Wan stream of 3-frame windows (overlap 1) at 4 x 6 latent pixels, 3 steps.
+inline StreamOptions small_wan_stream() {
+  StreamOptions o;
+  o.steps = 3;
+  o.seed = 3;
+  o.guidance.scale = 5.0;
+  o.latent_frames = 3;
+  o.overlap = 1;
   o.latent_height = 4;
   o.latent_width = 6;
   return o;
