@@ -12,14 +12,15 @@
 namespace ditstream::cli {
 
 int train_demo_command(const std::vector<std::string>& args) {
-  const Arguments a(args, {"help", "resume"},
-                    {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips",
-                     "batch", "motion-weight", "device", "stop-after-minutes", "stop-after-steps"});
+  const Arguments a(
+      args, {"help", "resume"},
+      {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch",
+       "motion-weight", "start-cue", "device", "stop-after-minutes", "stop-after-steps"});
   if (a.flag("help")) {
     std::puts(
         "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
         "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
-        "       [--motion-weight W]\n"
+        "       [--motion-weight W] [--start-cue SHARE]\n"
         "       [--device cpu|cuda (cpu)] [--resume]\n"
         "       [--stop-after-minutes M] [--stop-after-steps N]\n"
         "Trains the shapes-world demo model into OUT_DIR; components already there are kept.\n"
@@ -28,7 +29,8 @@ int train_demo_command(const std::vector<std::string>& args) {
         "(files under 5 MB) and writes the fp16 weights reached; --resume goes on from it as if\n"
         "never interrupted (same --threads for bit-identical results). The step options shorten\n"
         "the recipe, for tests; a larger --transformer-steps with --resume continues a finished\n"
-        "stage (fine-tuning, e.g. with another --motion-weight).");
+        "stage (fine-tuning, e.g. with another --motion-weight). --start-cue: the share of v2's\n"
+        "clips placed as in v1, whole path in frame (a new dataset: on a fresh OUT_DIR/work).");
     return 0;
   }
   const std::string version = a.get("recipe", "v1");
@@ -42,6 +44,7 @@ int train_demo_command(const std::vector<std::string>& args) {
   recipe.transformer_training.batch = a.get_int("batch", recipe.transformer_training.batch);
   recipe.transformer_training.motion_weight =
       a.get_double("motion-weight", recipe.transformer_training.motion_weight);
+  recipe.world.start_cue = a.get_double("start-cue", recipe.world.start_cue);
   recipe.dataset_clips = a.get_int("clips", recipe.dataset_clips);
   recipe.device = parse_runtime_options(a.get("device", "cpu"), "fp32").device;
   TrainingStage stage;

@@ -164,13 +164,16 @@ std::optional<ClipSpec> parse_caption(const std::string& text) {
 
 ClipSpec place_clip(ClipSpec spec, uint64_t seed, const WorldGeometry& g) {
   std::mt19937_64 rng(seed);
+  // Drawn only where used: a world without the cue places every clip as it always did.
+  const bool wrap = g.wrap && !(g.start_cue > 0.0 &&
+                                std::uniform_real_distribution<double>(0, 1)(rng) < g.start_cue);
   for (auto& s : spec.shapes) {
     const auto step = unit_step(s.direction);
     const double travel = g.speed_of(s.speed) * static_cast<double>(g.frames - 1);
     const auto [xlo, xhi] =
-        start_range(static_cast<double>(g.width), g.radius, step[0] * travel, g.wrap);
+        start_range(static_cast<double>(g.width), g.radius, step[0] * travel, wrap);
     const auto [ylo, yhi] =
-        start_range(static_cast<double>(g.height), g.radius, step[1] * travel, g.wrap);
+        start_range(static_cast<double>(g.height), g.radius, step[1] * travel, wrap);
     s.x = std::uniform_real_distribution<double>(xlo, xhi)(rng);
     s.y = std::uniform_real_distribution<double>(ylo, yhi)(rng);
   }

@@ -49,6 +49,9 @@ struct WorldGeometry {
   // go on forever and a clip may start anywhere on its path, mid-crossing included. Without it
   // every path stays inside the frame.
   bool wrap = false;
+  // With `wrap`, the share of sampled clips placed as without it (a training-data pilot): their
+  // start tells their direction, as every v1 clip's does (one moving right starts on the left).
+  double start_cue = 0.0;
 
   double speed_of(Speed speed) const { return speed == Speed::Fast ? fast : slow; }
 };

@@ -101,16 +101,27 @@ TEST(ShapesWorld, MalformedCaptionsAreRejected) {
   for (const char* text : malformed) EXPECT_FALSE(parse_caption(text)) << text;
 }
 
-TEST(ShapesWorld, SampledShapesStayInFrame) {
-  const double r = kGeometry.radius;
+// Every sampled shape's whole path stays in frame.
+void expect_paths_in_frame(const WorldGeometry& g) {
+  const double r = g.radius;
   for (uint64_t seed = 0; seed < 300; ++seed)
-    for (const auto& shape : sample_clip(seed, kGeometry, 0.5).shapes)
-      for (int64_t f = 0; f < kGeometry.frames; ++f) {
-        const auto [x, y] = shape_centre(shape, f, kGeometry);
-        ASSERT_TRUE(x - r >= 0 && x + r <= kGeometry.width && y - r >= 0 &&
-                    y + r <= kGeometry.height)
+    for (const auto& shape : sample_clip(seed, g, 0.5).shapes)
+      for (int64_t f = 0; f < g.frames; ++f) {
+        const auto [x, y] = shape_centre(shape, f, g);
+        ASSERT_TRUE(x - r >= 0 && x + r <= g.width && y - r >= 0 && y + r <= g.height)
             << "seed " << seed << " frame " << f << " centre " << x << "," << y;
       }
+}
+
+TEST(ShapesWorld, SampledShapesStayInFrame) { expect_paths_in_frame(kGeometry); }
+
+// With the start cue on every clip, a wrapping world places paths as a bounded one does (clips
+// of v2's 25 frames, whose paths fit in frame).
+TEST(ShapesWorld, StartCueKeepsTheCuedClipsPathsInFrame) {
+  auto g = wrapping_geometry();
+  g.frames = 25;
+  g.start_cue = 1.0;
+  expect_paths_in_frame(g);
 }
 
 TEST(ShapesWorld, WrappingClipsStartAnywhereOnTheTorus) {
