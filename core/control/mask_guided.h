@@ -40,7 +40,7 @@ struct MaskGuidedOptions {
   int64_t tokens_per_frame = 0;        // video tokens per latent frame: (H/p)·(W/p)
   double threshold = 0.3;
   int64_t max_score_elements = int64_t{1} << 24;  // bounds one query chunk of the map pass
-  MaskRelaySpec relay;                            // parallel=cfg only
+  MaskRelaySpec relay;                            // a forward split by branch only
 };
 
 struct SubjectMasks {
