@@ -221,8 +221,9 @@ std::vector<FollowingRow> run_prompt_following(Bench& bench) {
     const std::string prompts[] = {caption(specs[i]), ""};
     for (size_t r = 0; r < rows.size(); ++r) {
       const auto frames = render_window(bench.renderer, prompts[r], offline_options(s, seed, true));
-      rows[r].scores.push_back(score_reading(read_clip(frames), specs[i]));
-      bench.jsonl << following_json(rows[r].name, specs[i], seed, rows[r].scores.back()) << "\n";
+      const auto reading = read_clip(frames);
+      rows[r].scores.push_back(score_reading(reading, specs[i]));
+      bench.jsonl << following_json(rows[r].name, specs[i], seed, reading) << "\n";
     }
   }
   if (auto ceiling = vae_ceiling(bench, specs)) rows.push_back(std::move(*ceiling));

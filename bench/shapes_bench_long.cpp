@@ -52,23 +52,11 @@ std::array<double, 2> requested_pixels(const PipelineComponents& model, const La
   return {m.dx * scale, m.dy * scale};
 }
 
-// Mean centroid step along `want` over |want|², steps across a wrap taken the short way.
-double displacement_ratio(const ClipReading& r, const std::array<double, 2>& want, double width,
-                          double height) {
-  double along = 0;
-  int64_t steps = 0;
-  for (size_t i = 1; i < r.centroids.size(); ++i) {
-    const auto& a = r.centroids[i - 1];
-    const auto& b = r.centroids[i];
-    if (std::isnan(a[0]) || std::isnan(b[0])) continue;
-    double dx = b[0] - a[0], dy = b[1] - a[1];
-    dx -= width * std::round(dx / width);
-    dy -= height * std::round(dy / height);
-    along += dx * want[0] + dy * want[1];
-    ++steps;
-  }
+// The mean centroid step along `want` over |want|² (0 when the object is never placed twice).
+double displacement_ratio(const ClipReading& r, const std::array<double, 2>& want) {
   const double norm = want[0] * want[0] + want[1] * want[1];
-  return steps > 0 && norm > 0 ? along / double(steps) / norm : 0.0;
+  if (std::isnan(r.velocity[0]) || norm <= 0) return 0.0;
+  return (r.velocity[0] * want[0] + r.velocity[1] * want[1]) / norm;
 }
 
 }  // namespace
@@ -130,9 +118,7 @@ LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
     const auto reading = read_clip(clip);
     stream.windows.push_back(score_reading(reading, target));
     stream.contrast.push_back(reading.contrast);
-    if (options.motion.moves())
-      stream.motion_ratio.push_back(
-          displacement_ratio(reading, want, double(clip.size(2)), double(clip.size(1))));
+    if (options.motion.moves()) stream.motion_ratio.push_back(displacement_ratio(reading, want));
     if (std::find(sheet.begin(), sheet.end(), w) != sheet.end())
       stream.sheet.push_back(clip[clip.size(0) / 2]);
     std::fprintf(stderr, "long stream %s: window %lld/%lld\n", caption(target).c_str(),

@@ -189,13 +189,22 @@ std::string cuts_table(const std::vector<TransitionRow>& rows) {
   return out.str();
 }
 
+nlohmann::json reading_json(const ClipReading& r) {
+  const auto finite = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; };
+  return {{"direction", r.direction ? nlohmann::json(direction_names()[int(*r.direction)])
+                                    : nlohmann::json(nullptr)},
+          {"velocity", {finite(r.velocity[0]), finite(r.velocity[1])}},
+          {"contrast", r.contrast}};
+}
+
 std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
-                           const AttributeScore& score) {
+                           const ClipReading& reading) {
   return nlohmann::json{{"set", "prompt-following"},
                         {"variant", variant},
                         {"caption", caption(target)},
                         {"seed", seed},
-                        {"score", score_json(score)}}
+                        {"score", score_json(score_reading(reading, target))},
+                        {"read", reading_json(reading)}}
       .dump();
 }
 

@@ -47,8 +47,9 @@ std::string transitions_table(const std::vector<TransitionRow>& rows);
 // The rows that are shot cuts: cut sharpness and unchanged attributes kept (empty without any).
 std::string cuts_table(const std::vector<TransitionRow>& rows);
 
+// One prompt-following clip: its score and what was read (direction, velocity in px per frame).
 std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
-                           const AttributeScore& score);
+                           const ClipReading& reading);
 std::string transition_json(const std::string& variant, const PromptPair& pair, int64_t seed,
                             const TransitionScore& score);
 

@@ -163,6 +163,23 @@ std::optional<Direction> direction_of(const torch::Tensor& centroids, const torc
   return dy > 0 ? Direction::Down : Direction::Up;
 }
 
+// Mean frame-to-frame step of `centroids` (NaN rows unplaced), the short way across a wrap.
+std::array<double, 2> mean_step(const std::vector<std::array<double, 2>>& centroids, double width,
+                                double height) {
+  double sum[2] = {0, 0};
+  int64_t steps = 0;
+  for (size_t i = 1; i < centroids.size(); ++i) {
+    const auto &a = centroids[i - 1], &b = centroids[i];
+    if (std::isnan(a[0]) || std::isnan(b[0])) continue;
+    const double dx = b[0] - a[0], dy = b[1] - a[1];
+    sum[0] += dx - width * std::round(dx / width);
+    sum[1] += dy - height * std::round(dy / height);
+    ++steps;
+  }
+  if (steps == 0) return {NAN, NAN};
+  return {sum[0] / double(steps), sum[1] / double(steps)};
+}
+
 }  // namespace
 
 ClipReading read_clip(const torch::Tensor& frames) {
@@ -181,6 +198,7 @@ ClipReading read_clip(const torch::Tensor& frames) {
   const double* data = values.data_ptr<double>();
   for (int64_t f = 0; f < values.size(0); ++f)
     reading.centroids.push_back({data[2 * f], data[2 * f + 1]});
+  reading.velocity = mean_step(reading.centroids, double(frames.size(2)), double(frames.size(1)));
   if (reading.colour < 0) return reading;
   reading.shape = shape_of(object, area, local.select(1, 1), placed);
   const double min_motion =

@@ -7,6 +7,7 @@
 #include <torch/types.h>
 
 #include <array>
+#include <cmath>
 #include <optional>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct ClipReading {
   // Per frame (x, y) of the foreground, in the frame (an object split by the edge of a wrapping
   // world counts as one); NaN if none.
   std::vector<std::array<double, 2>> centroids;
+  // Mean step (x, y) of the centroid from frame to frame in pixels, each step across an edge taken
+  // the short way; NaN without two placed frames in a row.
+  std::array<double, 2> velocity{NAN, NAN};
 };
 
 // frames: (T, H, W, 3) uint8 RGB (any size). Reads one object (the largest foreground colour);

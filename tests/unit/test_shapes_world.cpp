@@ -155,6 +155,20 @@ TEST(ShapesWorld, AShapeCrossingAnEdgeShowsOnBothSides) {
   EXPECT_NEAR(double(lit), 18.0 * 18.0, 40.0);
 }
 
+std::array<double, 2> unit_step(Direction d) {
+  switch (d) {
+    case Direction::Left:
+      return {-1, 0};
+    case Direction::Right:
+      return {1, 0};
+    case Direction::Up:
+      return {0, -1};
+    case Direction::Down:
+      return {0, 1};
+  }
+  return {0, 0};
+}
+
 // The scorer reads a wrapping clip's centroids in the frame, an object split by an edge as one,
 // and its direction from the unwrapped path, which is a straight line at the caption's speed.
 TEST(ShapesScorer, ReadsWrappingClipsIncludingEdgeCrossings) {
@@ -182,6 +196,10 @@ TEST(ShapesScorer, ReadsWrappingClipsIncludingEdgeCrossings) {
           1.0)
           << caption(spec) << " frame " << f;
     }
+    const auto step = unit_step(spec.shapes[0].direction);
+    const double speed = g.speed_of(spec.shapes[0].speed);
+    EXPECT_NEAR(reading.velocity[0], step[0] * speed, 0.1) << caption(spec);
+    EXPECT_NEAR(reading.velocity[1], step[1] * speed, 0.1) << caption(spec);
   }
   std::printf("%d of %zu clips cross an edge\n", crossing, (specs.size() + 2) / 3);
   EXPECT_GT(crossing, 100);
@@ -235,6 +253,7 @@ TEST(ShapesScorer, PlainBackgroundHasNoObject) {
   EXPECT_FALSE(reading.direction);
   EXPECT_FALSE(reading.shape);
   EXPECT_TRUE(std::isnan(reading.centroids[0][0]));
+  EXPECT_TRUE(std::isnan(reading.velocity[0]));
   EXPECT_FALSE(score_reading(reading, target).all());
 }
 
