@@ -11,16 +11,34 @@
 
 namespace ditstream::cli {
 
+namespace {
+
+void set_speeds(WorldGeometry& world, const std::string& text) {
+  const auto comma = text.find(',');
+  try {
+    if (comma == std::string::npos) throw std::invalid_argument("no comma");
+    world.slow = std::stod(text.substr(0, comma));
+    world.fast = std::stod(text.substr(comma + 1));
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--speeds: expected SLOW,FAST in pixels per frame, got '" + text +
+                                "'");
+  }
+  if (!(world.slow > 0 && world.fast > world.slow))
+    throw std::invalid_argument("--speeds: expected 0 < SLOW < FAST, got '" + text + "'");
+}
+
+}  // namespace
+
 int train_demo_command(const std::vector<std::string>& args) {
   const Arguments a(
       args, {"help", "resume"},
       {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch",
-       "motion-weight", "start-cue", "device", "stop-after-minutes", "stop-after-steps"});
+       "motion-weight", "start-cue", "speeds", "device", "stop-after-minutes", "stop-after-steps"});
   if (a.flag("help")) {
     std::puts(
         "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
         "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
-        "       [--motion-weight W] [--start-cue SHARE]\n"
+        "       [--motion-weight W] [--start-cue SHARE] [--speeds SLOW,FAST]\n"
         "       [--device cpu|cuda (cpu)] [--resume]\n"
         "       [--stop-after-minutes M] [--stop-after-steps N]\n"
         "Trains the shapes-world demo model into OUT_DIR; components already there are kept.\n"
@@ -30,7 +48,8 @@ int train_demo_command(const std::vector<std::string>& args) {
         "never interrupted (same --threads for bit-identical results). The step options shorten\n"
         "the recipe, for tests; a larger --transformer-steps with --resume continues a finished\n"
         "stage (fine-tuning, e.g. with another --motion-weight). --start-cue: the share of v2's\n"
-        "clips placed as in v1, whole path in frame (a new dataset: on a fresh OUT_DIR/work).");
+        "clips placed as in v1, whole path in frame; --speeds: the objects' speeds in pixels per\n"
+        "frame (v1 0.6,1.2; v2 0.9,1.8). Both make a new dataset: use a fresh OUT_DIR/work.");
     return 0;
   }
   const std::string version = a.get("recipe", "v1");
@@ -45,6 +64,7 @@ int train_demo_command(const std::vector<std::string>& args) {
   recipe.transformer_training.motion_weight =
       a.get_double("motion-weight", recipe.transformer_training.motion_weight);
   recipe.world.start_cue = a.get_double("start-cue", recipe.world.start_cue);
+  if (a.has("speeds")) set_speeds(recipe.world, a.get("speeds", ""));
   recipe.dataset_clips = a.get_int("clips", recipe.dataset_clips);
   recipe.device = parse_runtime_options(a.get("device", "cpu"), "fp32").device;
   TrainingStage stage;

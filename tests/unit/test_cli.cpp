@@ -187,6 +187,12 @@ TEST_F(CliTest, BadArgumentsFailClearly) {
   EXPECT_EQ(mp4.status, 1);
   EXPECT_NE(mp4.output.find("x.mp4: render writes YUV4MPEG only"), std::string::npos) << mp4.output;
   EXPECT_FALSE(fs::exists(dir_ / "x.mp4"));
+  const auto speeds = run_cli("train-demo " + (dir_ / "m").string() + " --speeds 2");
+  EXPECT_EQ(speeds.status, 1);
+  EXPECT_NE(speeds.output.find("--speeds: expected SLOW,FAST in pixels per frame, got '2'"),
+            std::string::npos)
+      << speeds.output;
+  EXPECT_FALSE(fs::exists(dir_ / "m"));
 }
 
 TEST_F(CliTest, VersionAndHelp) {

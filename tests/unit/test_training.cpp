@@ -234,13 +234,13 @@ TEST(TrainDemoCommand, ResumedStagesEndBitIdenticalToOneRun) {
 }
 
 // The v2 recipe (the endless 96x64 world): a loadable folder whose shapes_world.json is the
-// world it trained on, so benchmarks render that world again.
+// world it trained on (here with --speeds), so benchmarks render that world again.
 TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
   const fs::path dir = fs::temp_directory_path() / "ditstream-train-demo-v2-test";
   fs::remove_all(dir);
   const std::string command = std::string(DITSTREAM_CLI) + " train-demo " + dir.string() +
                               " --recipe v2 --vae-steps 1 --transformer-steps 1 --clips 4 "
-                              "--batch 2 2>&1";
+                              "--batch 2 --speeds 1.2,2.4 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
   const auto components = load_pipeline_components(dir, RuntimeOptions{});
   EXPECT_EQ(components->geometry().latent_height, 8);
@@ -251,7 +251,8 @@ TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
   const WorldGeometry world = read_world(dir, size);
   EXPECT_TRUE(world.wrap);
   EXPECT_EQ(world.radius, 9.0);
-  EXPECT_EQ(world.fast, 1.8);
+  EXPECT_EQ(world.slow, 1.2);
+  EXPECT_EQ(world.fast, 2.4);
   EXPECT_FALSE(read_world(dir / "missing", size).wrap);  // no file: the v1 world
   EXPECT_NE(
       std::system((std::string(DITSTREAM_CLI) + " train-demo " + dir.string() + " --recipe v3 2>&1")
