@@ -62,17 +62,8 @@ double displacement_ratio(const ClipReading& r, const std::array<double, 2>& wan
 }  // namespace
 
 LatentMotion motion_along(const ClipSpec& target, double speed) {
-  switch (target.shapes.at(0).direction) {
-    case Direction::Left:
-      return {-speed, 0};
-    case Direction::Right:
-      return {speed, 0};
-    case Direction::Up:
-      return {0, -speed};
-    case Direction::Down:
-      return {0, speed};
-  }
-  return {};
+  const auto step = unit_step(target.shapes.at(0).direction);
+  return {step[0] * speed, step[1] * speed};
 }
 
 std::string motion_table(const std::vector<LongStream>& streams) {

@@ -26,20 +26,6 @@ int colour_index(const std::string& name) {
   return -1;
 }
 
-std::array<double, 2> unit_step(Direction direction) {
-  switch (direction) {
-    case Direction::Left:
-      return {-1, 0};
-    case Direction::Right:
-      return {1, 0};
-    case Direction::Up:
-      return {0, -1};
-    case Direction::Down:
-      return {0, 1};
-  }
-  return {0, 0};
-}
-
 // Is (px, py) inside the shape centred at (cx, cy)? The triangle points up.
 bool inside(ShapeKind kind, double px, double py, double cx, double cy, double r) {
   const double dx = px - cx, dy = py - cy;
@@ -105,6 +91,20 @@ std::pair<double, double> start_range(double extent, double radius, double trave
 }
 
 }  // namespace
+
+std::array<double, 2> unit_step(Direction direction) {
+  switch (direction) {
+    case Direction::Left:
+      return {-1, 0};
+    case Direction::Right:
+      return {1, 0};
+    case Direction::Up:
+      return {0, -1};
+    case Direction::Down:
+      return {0, 1};
+  }
+  return {0, 0};
+}
 
 const std::vector<Colour>& shape_palette() {
   static const std::vector<Colour> palette{{"red", {220, 40, 40}},     {"green", {40, 180, 70}},

@@ -27,6 +27,8 @@ const std::vector<Colour>& shape_palette();
 const std::vector<std::string>& shape_kind_names();  // "circle", "square", "triangle"
 const std::vector<std::string>& direction_names();   // "left", "right", "up", "down"
 const std::vector<std::string>& speed_names();       // "slowly", "quickly"
+// (x, y) of one pixel along the direction, y down: right is (1, 0), up (0, -1).
+std::array<double, 2> unit_step(Direction direction);
 
 struct ShapeSpec {
   ShapeKind kind = ShapeKind::Circle;

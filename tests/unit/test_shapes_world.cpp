@@ -155,20 +155,6 @@ TEST(ShapesWorld, AShapeCrossingAnEdgeShowsOnBothSides) {
   EXPECT_NEAR(double(lit), 18.0 * 18.0, 40.0);
 }
 
-std::array<double, 2> unit_step(Direction d) {
-  switch (d) {
-    case Direction::Left:
-      return {-1, 0};
-    case Direction::Right:
-      return {1, 0};
-    case Direction::Up:
-      return {0, -1};
-    case Direction::Down:
-      return {0, 1};
-  }
-  return {0, 0};
-}
-
 // The scorer reads a wrapping clip's centroids in the frame, an object split by an edge as one,
 // and its direction from the unwrapped path, which is a straight line at the caption's speed.
 TEST(ShapesScorer, ReadsWrappingClipsIncludingEdgeCrossings) {
