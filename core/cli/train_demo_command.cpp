@@ -31,14 +31,14 @@ void set_speeds(WorldGeometry& world, const std::string& text) {
 
 int train_demo_command(const std::vector<std::string>& args) {
   const Arguments a(
-      args, {"help", "resume"},
+      args, {"help", "resume", "rotary"},
       {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch",
        "motion-weight", "start-cue", "speeds", "device", "stop-after-minutes", "stop-after-steps"});
   if (a.flag("help")) {
     std::puts(
         "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
         "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
-        "       [--motion-weight W] [--start-cue SHARE] [--speeds SLOW,FAST]\n"
+        "       [--motion-weight W] [--start-cue SHARE] [--speeds SLOW,FAST] [--rotary]\n"
         "       [--device cpu|cuda (cpu)] [--resume]\n"
         "       [--stop-after-minutes M] [--stop-after-steps N]\n"
         "Trains the shapes-world demo model into OUT_DIR; components already there are kept.\n"
@@ -49,7 +49,9 @@ int train_demo_command(const std::vector<std::string>& args) {
         "the recipe, for tests; a larger --transformer-steps with --resume continues a finished\n"
         "stage (fine-tuning, e.g. with another --motion-weight). --start-cue: the share of v2's\n"
         "clips placed as in v1, whole path in frame; --speeds: the objects' speeds in pixels per\n"
-        "frame (v1 0.6,1.2; v2 0.9,1.8). Both make a new dataset: use a fresh OUT_DIR/work.");
+        "frame (v1 0.6,1.2; v2 0.9,1.8). Both make a new dataset: use a fresh OUT_DIR/work.\n"
+        "--rotary: the transformer attends with CogVideoX-5B's 3D RoPE (relative positions)\n"
+        "instead of 2B's sincos embeddings (absolute ones).");
     return 0;
   }
   const std::string version = a.get("recipe", "v1");
@@ -65,6 +67,7 @@ int train_demo_command(const std::vector<std::string>& args) {
       a.get_double("motion-weight", recipe.transformer_training.motion_weight);
   recipe.world.start_cue = a.get_double("start-cue", recipe.world.start_cue);
   if (a.has("speeds")) set_speeds(recipe.world, a.get("speeds", ""));
+  if (a.flag("rotary")) recipe.transformer.rotary = true;
   recipe.dataset_clips = a.get_int("clips", recipe.dataset_clips);
   recipe.device = parse_runtime_options(a.get("device", "cpu"), "fp32").device;
   TrainingStage stage;

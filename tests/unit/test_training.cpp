@@ -234,13 +234,14 @@ TEST(TrainDemoCommand, ResumedStagesEndBitIdenticalToOneRun) {
 }
 
 // The v2 recipe (the endless 96x64 world): a loadable folder whose shapes_world.json is the
-// world it trained on (here with --speeds), so benchmarks render that world again.
+// world it trained on (here with --speeds), so benchmarks render that world again; --rotary
+// makes its transformer a RoPE one.
 TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
   const fs::path dir = fs::temp_directory_path() / "ditstream-train-demo-v2-test";
   fs::remove_all(dir);
   const std::string command = std::string(DITSTREAM_CLI) + " train-demo " + dir.string() +
                               " --recipe v2 --vae-steps 1 --transformer-steps 1 --clips 4 "
-                              "--batch 2 --speeds 1.2,2.4 2>&1";
+                              "--batch 2 --speeds 1.2,2.4 --rotary 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
   const auto components = load_pipeline_components(dir, RuntimeOptions{});
   EXPECT_EQ(components->geometry().latent_height, 8);
@@ -253,6 +254,8 @@ TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
   EXPECT_EQ(world.radius, 9.0);
   EXPECT_EQ(world.slow, 1.2);
   EXPECT_EQ(world.fast, 2.4);
+  const auto config = nlohmann::json::parse(std::ifstream(dir / "transformer/config.json"));
+  EXPECT_TRUE(config.at("use_rotary_positional_embeddings").get<bool>());
   EXPECT_FALSE(read_world(dir / "missing", size).wrap);  // no file: the v1 world
   EXPECT_NE(
       std::system((std::string(DITSTREAM_CLI) + " train-demo " + dir.string() + " --recipe v3 2>&1")
