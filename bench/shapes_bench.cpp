@@ -198,14 +198,16 @@ std::optional<FollowingRow> vae_ceiling(const Bench& bench, const std::vector<Cl
   }
   torch::NoGradGuard no_grad;
   const WorldGeometry world = model_world(bench);
-  FollowingRow row{"VAE reconstruction of the true clip (ceiling)", {}};
+  FollowingRow row{"VAE reconstruction of the true clip (ceiling)", {}, {}};
   for (size_t i = 0; i < specs.size(); ++i) {
     const auto clip = render_clip(place_clip(specs[i], bench.settings.seed + i, world), world);
     const auto x = to_model_video(clip).unsqueeze(0).to(bench.model->runtime.tensor_options());
     const auto z = vae->encode(x).mean * vae->config().scaling_factor;
     const auto decoded = decode_latents(*vae, z.permute({0, 2, 1, 3, 4}));
     const auto frames = to_uint8_rgb(postprocess_video(decoded))[0].cpu();
-    row.scores.push_back(score_reading(read_clip(frames), specs[i]));
+    const auto reading = read_clip(frames);
+    row.scores.push_back(score_reading(reading, specs[i]));
+    row.motion.push_back(motion_along_caption(reading, specs[i], world));
   }
   return row;
 }
@@ -214,7 +216,8 @@ std::optional<FollowingRow> vae_ceiling(const Bench& bench, const std::vector<Cl
 std::vector<FollowingRow> run_prompt_following(Bench& bench) {
   const auto& s = bench.settings;
   const auto specs = sample_single_shape_specs(s.captions, static_cast<uint64_t>(s.seed));
-  std::vector<FollowingRow> rows{{"conditional", {}}, {"unconditional (empty prompt)", {}}};
+  const WorldGeometry world = model_world(bench);
+  std::vector<FollowingRow> rows{{"conditional", {}, {}}, {"unconditional (empty prompt)", {}, {}}};
   for (size_t i = 0; i < specs.size(); ++i) {
     progress("caption", static_cast<int64_t>(i), s.captions);
     const int64_t seed = s.seed + static_cast<int64_t>(i);
@@ -223,6 +226,7 @@ std::vector<FollowingRow> run_prompt_following(Bench& bench) {
       const auto frames = render_window(bench.renderer, prompts[r], offline_options(s, seed, true));
       const auto reading = read_clip(frames);
       rows[r].scores.push_back(score_reading(reading, specs[i]));
+      rows[r].motion.push_back(motion_along_caption(reading, specs[i], world));
       bench.jsonl << following_json(rows[r].name, specs[i], seed, reading) << "\n";
     }
   }

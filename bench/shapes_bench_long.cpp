@@ -97,7 +97,9 @@ std::vector<int64_t> sheet_windows(int64_t windows) {
 LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
                            const StreamOptions& options, const ClipSpec& target, int64_t windows) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, caption(target), "", {}, {}, -1, ""});
+  PromptEntry entry;
+  entry.text = caption(target);
+  timeline->add(entry);
   const auto want = requested_pixels(*model, options.motion);
   StreamGenerator generator(std::move(model), options, timeline);
   LongStream stream{target, options.seed, {}, {}, {}, {}};

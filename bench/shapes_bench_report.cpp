@@ -8,10 +8,12 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <sstream>
 
 namespace ditstream::bench {
@@ -141,12 +143,26 @@ double all_rate(const std::vector<AttributeScore>& scores) {
   return finite_mean(column(scores, [](const AttributeScore& a) { return a.all(); }));
 }
 
+double motion_along_caption(const ClipReading& reading, const ClipSpec& target,
+                            const WorldGeometry& world) {
+  const ShapeSpec& shape = target.shapes.at(0);
+  const auto step = unit_step(shape.direction);
+  return (reading.velocity[0] * step[0] + reading.velocity[1] * step[1]) /
+         world.speed_of(shape.speed);
+}
+
 std::string following_table(const std::vector<FollowingRow>& rows) {
   std::ostringstream out;
   out << "| prompt following | captions | background % | colour % | direction % | shape % "
-         "| all-3 % |\n|---|---|---|---|---|---|---|\n";
-  for (const auto& r : rows)
-    out << "| " << r.name << " | " << r.scores.size() << attribute_cells(r.scores) << " |\n";
+         "| all-3 % | motion along the caption / asked (median) |\n"
+         "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& r : rows) {
+    std::vector<double> motion;
+    std::copy_if(r.motion.begin(), r.motion.end(), std::back_inserter(motion),
+                 [](double v) { return std::isfinite(v); });
+    out << "| " << r.name << " | " << r.scores.size() << attribute_cells(r.scores) << " | "
+        << cell(motion.empty() ? std::nan("") : spread(motion).median, 2) << " |\n";
+  }
   return out.str();
 }
 

@@ -37,7 +37,13 @@ struct TransitionRow {
 struct FollowingRow {
   std::string name;
   std::vector<AttributeScore> scores;
+  // Per clip, the object's mean velocity along the caption's direction over the caption's speed:
+  // 1 moves as asked, 0 not that way at all, -1 backwards; NaN without an object.
+  std::vector<double> motion;
 };
+// That ratio for one reading of a one-shape caption in `world`.
+double motion_along_caption(const ClipReading& reading, const ClipSpec& target,
+                            const WorldGeometry& world);
 // " | background | colour | direction | shape | all-3" rates in percent.
 std::string attribute_cells(const std::vector<AttributeScore>& scores);
 // The share (0..1) of scores with background, colour and direction right; NaN without any.
