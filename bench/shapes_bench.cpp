@@ -8,6 +8,7 @@
 #include "bench/shapes_bench_pairs.h"
 #include "bench/shapes_bench_render.h"
 #include "bench/shapes_bench_report.h"
+#include "bench/shapes_bench_signal.h"
 #include "core/cli/arguments.h"
 #include "core/control/window_layout.h"
 #include "core/model/cogvideox/transformer.h"
@@ -234,6 +235,21 @@ std::vector<FollowingRow> run_prompt_following(Bench& bench) {
   return rows;
 }
 
+// The caption words' training signal on the prompt-following captions (shapes_bench_signal.h);
+// empty when the folder has no VAE encoder.
+std::string run_caption_signal(const Bench& bench) {
+  const auto specs = sample_single_shape_specs(bench.settings.captions,
+                                               static_cast<uint64_t>(bench.settings.seed));
+  try {
+    return signal_table(caption_signal(bench.settings.model, *bench.model, specs,
+                                       model_world(bench), bench.settings.seed)) +
+           "\n";
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "no caption signal: %s\n", e.what());
+    return "";
+  }
+}
+
 // Renders `pair` with every variant (same seed), appending to `rows` (one per variant) and, for
 // the first pair of each change type, to the contact sheet.
 void run_pair(Bench& bench, const PromptPair& pair, std::vector<TransitionRow>& rows,
@@ -324,12 +340,13 @@ int run(const std::vector<std::string>& args) {
     throw std::runtime_error("--out: cannot write " + (out / "shapesbench.jsonl").string());
   std::vector<torch::Tensor> sheet;
   const auto following = run_prompt_following(bench);
+  const auto signal = run_caption_signal(bench);
   const auto transitions = run_transitions(bench, sheet);
   auto streams = run_long_streams(bench);
   const auto info =
       run_info("", bench.settings.model, runtime, "shapesbench", bench.settings.steps);
   const auto report = report_header(bench.settings, info) + following_table(following) + "\n" +
-                      transitions_table(transitions) + cuts_table(transitions) + "\n" +
+                      signal + transitions_table(transitions) + cuts_table(transitions) + "\n" +
                       long_stream_table(streams, all_rate(following.front().scores)) +
                       motion_table(streams);
   std::cout << report;
