@@ -228,7 +228,8 @@ std::vector<FollowingRow> run_prompt_following(Bench& bench) {
       const auto reading = read_clip(frames);
       rows[r].scores.push_back(score_reading(reading, specs[i]));
       rows[r].motion.push_back(motion_along_caption(reading, specs[i], world));
-      bench.jsonl << following_json(rows[r].name, specs[i], seed, reading) << "\n";
+      bench.jsonl << following_json(rows[r].name, specs[i], seed, rows[r].scores.back(), reading)
+                  << "\n";
     }
   }
   if (auto ceiling = vae_ceiling(bench, specs)) rows.push_back(std::move(*ceiling));

@@ -214,13 +214,10 @@ nlohmann::json reading_json(const ClipReading& r) {
 }
 
 std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
-                           const ClipReading& reading) {
-  return nlohmann::json{{"set", "prompt-following"},
-                        {"variant", variant},
-                        {"caption", caption(target)},
-                        {"seed", seed},
-                        {"score", score_json(score_reading(reading, target))},
-                        {"read", reading_json(reading)}}
+                           const AttributeScore& score, const ClipReading& reading) {
+  return nlohmann::json{{"set", "prompt-following"},  {"variant", variant},
+                        {"caption", caption(target)}, {"seed", seed},
+                        {"score", score_json(score)}, {"read", reading_json(reading)}}
       .dump();
 }
 

@@ -55,7 +55,7 @@ std::string cuts_table(const std::vector<TransitionRow>& rows);
 
 // One prompt-following clip: its score and what was read (direction, velocity in px per frame).
 std::string following_json(const std::string& variant, const ClipSpec& target, int64_t seed,
-                           const ClipReading& reading);
+                           const AttributeScore& score, const ClipReading& reading);
 std::string transition_json(const std::string& variant, const PromptPair& pair, int64_t seed,
                             const TransitionScore& score);
 
