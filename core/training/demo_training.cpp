@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace ditstream {
@@ -139,9 +140,20 @@ LatentDataset build_dataset(const fs::path& out, const DemoRecipe& r) {
   return build_latent_dataset(*vae, text, r.seed + 2, r.dataset_clips, r.world);
 }
 
+// Named for everything that shapes the clips, so that a stage with other data (another start-cue
+// share, other speeds) builds its own dataset instead of reading a stale one.
+fs::path dataset_cache(const fs::path& out, const DemoRecipe& r) {
+  const WorldGeometry& w = r.world;
+  std::ostringstream name;
+  name << "dataset-" << w.width << "x" << w.height << "x" << w.frames << "-r" << w.radius << "-v"
+       << w.slow << "," << w.fast << (w.wrap ? "-wrap" : "") << "-cue" << w.start_cue << "-n"
+       << r.dataset_clips << "-seed" << r.seed << ".pt";
+  return out / "work" / name.str();
+}
+
 // Cached in the work folder: encoding the clips takes minutes, and a resumed run needs the same.
 LatentDataset make_dataset(const fs::path& out, const DemoRecipe& r) {
-  const fs::path cache = out / "work/dataset.pt";
+  const fs::path cache = dataset_cache(out, r);
   std::vector<torch::Tensor> parts;
   if (fs::exists(cache)) {
     torch::load(parts, cache.string());
@@ -179,15 +191,11 @@ json summary_json(const TrainingSummary& s) {
 // One row of the stage table: what this run trained, where and how long.
 json stage_json(const std::string& component, const TrainingSummary& s, double seconds,
                 const DemoRecipe& r, const TrainingStage& stage) {
-  return {{"component", component},
-          {"from_step", s.first_step},
-          {"to_step", s.steps},
-          {"finished", s.finished},
-          {"loss", s.final_loss},
-          {"minutes", seconds / 60.0},
-          {"device", r.device.str()},
-          {"threads", stage.threads},
-          {"cores", std::thread::hardware_concurrency()}};
+  return {{"component", component},   {"from_step", s.first_step},
+          {"to_step", s.steps},       {"finished", s.finished},
+          {"loss", s.final_loss},     {"minutes", seconds / 60.0},
+          {"device", r.device.str()}, {"start_cue", r.world.start_cue},
+          {"threads", stage.threads}, {"cores", std::thread::hardware_concurrency()}};
 }
 
 class SummaryFile {

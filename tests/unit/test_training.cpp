@@ -235,13 +235,14 @@ TEST(TrainDemoCommand, ResumedStagesEndBitIdenticalToOneRun) {
 
 // The v2 recipe (the endless 96x64 world): a loadable folder whose shapes_world.json is the
 // world it trained on (here with --speeds), so benchmarks render that world again; --rotary
-// makes its transformer a RoPE one.
+// makes its transformer a RoPE one; the start-cue share is in the stage table and the dataset's
+// name.
 TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
   const fs::path dir = fs::temp_directory_path() / "ditstream-train-demo-v2-test";
   fs::remove_all(dir);
   const std::string command = std::string(DITSTREAM_CLI) + " train-demo " + dir.string() +
                               " --recipe v2 --vae-steps 1 --transformer-steps 1 --clips 4 "
-                              "--batch 2 --speeds 1.2,2.4 --rotary 2>&1";
+                              "--batch 2 --speeds 1.2,2.4 --rotary --start-cue 0.5 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
   const auto components = load_pipeline_components(dir, RuntimeOptions{});
   EXPECT_EQ(components->geometry().latent_height, 8);
@@ -257,6 +258,14 @@ TEST(TrainDemoCommand, V2RecipeRecordsItsEndlessWorld) {
   const auto config = nlohmann::json::parse(std::ifstream(dir / "transformer/config.json"));
   EXPECT_TRUE(config.at("use_rotary_positional_embeddings").get<bool>());
   EXPECT_FALSE(read_world(dir / "missing", size).wrap);  // no file: the v1 world
+  // The stage row and the cached dataset's name both say which start-cue share the data had.
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "training_summary.json"));
+  EXPECT_EQ(summary["stages"].back()["start_cue"], 0.5);
+  std::vector<std::string> cached;
+  for (const auto& f : fs::directory_iterator(dir / "work"))
+    if (f.path().extension() == ".pt") cached.push_back(f.path().filename().string());
+  ASSERT_EQ(cached.size(), 1u);
+  EXPECT_NE(cached[0].find("-wrap-cue0.5-n4-"), std::string::npos) << cached[0];
   EXPECT_NE(
       std::system((std::string(DITSTREAM_CLI) + " train-demo " + dir.string() + " --recipe v3 2>&1")
                       .c_str()),
