@@ -30,15 +30,16 @@ void set_speeds(WorldGeometry& world, const std::string& text) {
 }  // namespace
 
 int train_demo_command(const std::vector<std::string>& args) {
-  const Arguments a(
-      args, {"help", "resume", "rotary"},
-      {"recipe", "seed", "threads", "vae-steps", "transformer-steps", "clips", "batch",
-       "motion-weight", "start-cue", "speeds", "device", "stop-after-minutes", "stop-after-steps"});
+  const Arguments a(args, {"help", "resume", "rotary"},
+                    {"recipe", "seed", "threads", "vae-steps", "decoder-steps", "transformer-steps",
+                     "clips", "batch", "motion-weight", "start-cue", "speeds", "device",
+                     "stop-after-minutes", "stop-after-steps"});
   if (a.flag("help")) {
     std::puts(
         "usage: ditstream train-demo OUT_DIR [--recipe v1|v2 (v1)] [--seed N (1)] [--threads N]\n"
-        "       [--vae-steps N] [--transformer-steps N] [--clips N] [--batch N]\n"
-        "       [--motion-weight W] [--start-cue SHARE] [--speeds SLOW,FAST] [--rotary]\n"
+        "       [--vae-steps N] [--decoder-steps N] [--transformer-steps N] [--clips N]\n"
+        "       [--batch N]"
+        " [--motion-weight W] [--start-cue SHARE] [--speeds SLOW,FAST] [--rotary]\n"
         "       [--device cpu|cuda (cpu)] [--resume]\n"
         "       [--stop-after-minutes M] [--stop-after-steps N]\n"
         "Trains the shapes-world demo model into OUT_DIR; components already there are kept.\n"
@@ -50,6 +51,8 @@ int train_demo_command(const std::vector<std::string>& args) {
         "stage (fine-tuning, e.g. with another --motion-weight). --start-cue: the share of v2's\n"
         "clips placed as in v1, whole path in frame; --speeds: the objects' speeds in pixels per\n"
         "frame (v1 0.6,1.2; v2 0.9,1.8). Both make a new dataset: use a fresh OUT_DIR/work.\n"
+        "--decoder-steps: after the VAE, fine-tune its decoder alone for N steps (encoder\n"
+        "frozen, so a transformer trained on its latents stays valid; resumable like the rest).\n"
         "--rotary: the transformer attends with CogVideoX-5B's 3D RoPE (relative positions)\n"
         "instead of 2B's sincos embeddings (absolute ones).");
     return 0;
@@ -60,6 +63,7 @@ int train_demo_command(const std::vector<std::string>& args) {
   DemoRecipe recipe = version == "v2" ? demo_recipe_v2() : demo_recipe();
   recipe.seed = static_cast<uint64_t>(a.get_int("seed", 1));
   recipe.vae_training.steps = a.get_int("vae-steps", recipe.vae_training.steps);
+  recipe.decoder_training.steps = a.get_int("decoder-steps", recipe.decoder_training.steps);
   recipe.transformer_training.steps =
       a.get_int("transformer-steps", recipe.transformer_training.steps);
   recipe.transformer_training.batch = a.get_int("batch", recipe.transformer_training.batch);

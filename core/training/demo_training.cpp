@@ -102,17 +102,18 @@ double measure_scaling_factor(const AutoencoderKLCogVideoX& vae, const DemoRecip
 
 fs::path state_dir(const fs::path& out) { return out / "training_state"; }
 
-// Whether `name` still has steps to train: no weights yet, or a training state short of `steps`
-// (continued only when the run asks to resume).
-bool needs_training(const fs::path& out, const std::string& name, const fs::path& weights,
-                    int64_t steps, bool resume) {
+// Whether `name` still has steps to train: no weights yet (no state at all for a fine-tune, which
+// has no weights of its own), or a training state short of `steps` (continued only when the run
+// asks to resume).
+bool needs_training(const fs::path& out, const std::string& name,
+                    const std::optional<fs::path>& weights, int64_t steps, bool resume) {
   const auto saved = TrainingCheckpoint(state_dir(out), name).progress();
   const bool unfinished = saved && saved->step < steps;
   if (unfinished && !resume)
     throw std::runtime_error((state_dir(out) / name).string() + " holds a stage at step " +
                              std::to_string(saved->step) + " of " + std::to_string(steps) +
                              ": pass --resume to continue it (or delete it to start over)");
-  return unfinished || !fs::exists(weights);
+  return unfinished || (weights ? !fs::exists(*weights) : !saved);
 }
 
 TrainingSummary make_vae(const fs::path& out, const DemoRecipe& r, TrainingBudget& budget) {
@@ -126,6 +127,16 @@ TrainingSummary make_vae(const fs::path& out, const DemoRecipe& r, TrainingBudge
   shape.scaling_factor = measure_scaling_factor(vae, r);
   write_half(vae, out / "vae/diffusion_pytorch_model.safetensors");
   write_json(out / "vae/config.json", vae_config_json(shape));
+  return summary;
+}
+
+// Fine-tunes the folder's VAE decoder (its encoder frozen) and writes it back in place.
+TrainingSummary make_vae_decoder(const fs::path& out, const DemoRecipe& r, TrainingBudget& budget) {
+  const auto vae =
+      load_vae(out / "vae", torch::TensorOptions(torch::kFloat).device(r.device), true);
+  const TrainingSummary summary =
+      train_vae(*vae, r.world, r.decoder_training, state_dir(out), budget);
+  write_half(*vae, out / "vae/diffusion_pytorch_model.safetensors");
   return summary;
 }
 
@@ -219,7 +230,9 @@ template <typename Make>
 bool train_component(const fs::path& out, const std::string& name, int64_t steps,
                      const DemoRecipe& r, const TrainingStage& stage, TrainingBudget& budget,
                      Make make) {
-  const fs::path weights = out / name / "diffusion_pytorch_model.safetensors";
+  const auto weights = name == "vae-decoder"
+                           ? std::nullopt
+                           : std::optional(out / name / "diffusion_pytorch_model.safetensors");
   if (!needs_training(out, name, weights, steps, stage.resume)) return true;
   const auto began = std::chrono::steady_clock::now();
   const TrainingSummary s = make(budget);
@@ -273,8 +286,12 @@ void train_demo_model(const fs::path& out, const DemoRecipe& r, const TrainingSt
   make_text_encoder(out, r);
   TrainingBudget budget(stage.stop_after_steps, stage.stop_after_minutes);
   const auto vae = [&](TrainingBudget& b) { return make_vae(out, r, b); };
+  const auto decoder = [&](TrainingBudget& b) { return make_vae_decoder(out, r, b); };
   const auto transformer = [&](TrainingBudget& b) { return make_transformer(out, r, b); };
   if (!train_component(out, "vae", r.vae_training.steps, r, stage, budget, vae)) return;
+  if (r.decoder_training.steps > 0 &&
+      !train_component(out, "vae-decoder", r.decoder_training.steps, r, stage, budget, decoder))
+    return;
   train_component(out, "transformer", r.transformer_training.steps, r, stage, budget, transformer);
   write_json(out / "scheduler/scheduler_config.json", scheduler_config_json());
   write_world(out, r.world);

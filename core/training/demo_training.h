@@ -13,12 +13,23 @@
 
 namespace ditstream {
 
+inline VaeTrainingOptions decoder_fine_tune() {
+  VaeTrainingOptions o;
+  o.steps = 0;
+  o.decoder_only = true;
+  o.seed = 2;  // clips the VAE stage (seed 1) never drew
+  return o;
+}
+
 struct DemoRecipe {
   WorldGeometry world;  // 48 x 64 px, 25 frames (7 latent frames)
   VaeShape vae;
   TransformerShape transformer;
   T5Shape t5;
   VaeTrainingOptions vae_training;
+  // A later stage's fine-tune of the decoder alone (0 steps: none); the encoder, hence the
+  // latents the transformer trains on, stays as the VAE stage left it.
+  VaeTrainingOptions decoder_training = decoder_fine_tune();
   TransformerTrainingOptions transformer_training;
   int64_t dataset_clips = 3000;              // latent clips the transformer trains on
   int64_t corpus_two_shape_captions = 2000;  // with every one-shape caption, for spm_train

@@ -23,15 +23,19 @@ struct VaeTrainingOptions {
   double object_weight = 10.0;  // pixels off the clip's background colour count this much more
   uint64_t seed = 1;
   int64_t checkpoint_every = 250;
+  // Trains the decoder alone (checkpoint "vae-decoder"): the encoder is frozen, so the latents a
+  // transformer was trained on stay what they were.
+  bool decoder_only = false;
 };
 
-// `vae` must have its encoder and config().scaling_factor == 1. Resumes from state_dir/vae/ and
-// stops early when `budget` runs out.
+// `vae` must have its encoder, and config().scaling_factor == 1 unless `decoder_only`. Resumes
+// from state_dir/vae/ (vae-decoder/) and stops early when `budget` runs out.
 TrainingSummary train_vae(AutoencoderKLCogVideoX& vae, const WorldGeometry& geometry,
                           const VaeTrainingOptions& options, const std::filesystem::path& state_dir,
                           TrainingBudget& budget);
 
-// One step's loss terms, exposed for tests: total = weighted MSE + kl_weight KL.
+// One step's loss terms, exposed for tests: total = weighted MSE + kl_weight KL (the MSE alone
+// with `decoder_only`).
 struct VaeLoss {
   torch::Tensor reconstruction;  // plain MSE
   torch::Tensor kl, total;

@@ -233,6 +233,47 @@ TEST(TrainDemoCommand, ResumedStagesEndBitIdenticalToOneRun) {
   fs::remove_all(whole), fs::remove_all(staged);
 }
 
+std::map<std::string, torch::Tensor> vae_weights(const fs::path& dir) {
+  const Checkpoint c = Checkpoint::open(dir / "vae", "diffusion_pytorch_model");
+  std::map<std::string, torch::Tensor> out;  // copies: the file is mapped and rewritten in place
+  for (const auto& key : c.names()) out[key] = c.tensor(key).clone();
+  return out;
+}
+
+// --decoder-steps fine-tunes the finished VAE's decoder alone: the encoder's weights (hence the
+// transformer's latents) and the transformer stay as they were; stages of it resume exactly and a
+// finished one is not trained again.
+TEST(TrainDemoCommand, DecoderFineTuneKeepsTheEncoderAndResumes) {
+  const fs::path whole = fs::temp_directory_path() / "ditstream-train-decoder-whole";
+  const fs::path staged = fs::temp_directory_path() / "ditstream-train-decoder-staged";
+  fs::remove_all(whole), fs::remove_all(staged);
+  ASSERT_EQ(train_demo(whole, ""), 0);
+  const auto before = vae_weights(whole);
+  const auto transformer = whole / "transformer/diffusion_pytorch_model.safetensors";
+  const auto transformer_time = fs::last_write_time(transformer);
+  fs::copy(whole, staged, fs::copy_options::recursive);
+  ASSERT_EQ(train_demo(whole, "--decoder-steps 2"), 0);
+  const auto after = vae_weights(whole);
+  ASSERT_EQ(before.size(), after.size());
+  int64_t changed = 0;
+  for (const auto& [key, t] : before) {
+    const bool same = torch::equal(t, after.at(key));
+    if (key.rfind("decoder.", 0) != 0) EXPECT_TRUE(same) << key;
+    changed += !same;
+  }
+  EXPECT_GT(changed, 0);
+  EXPECT_EQ(fs::last_write_time(transformer), transformer_time);
+  ASSERT_EQ(train_demo(staged, "--decoder-steps 2 --stop-after-steps 1"), 0);
+  ASSERT_EQ(train_demo(staged, "--decoder-steps 2 --resume"), 0);
+  expect_identical(state_weights(whole, "vae-decoder"), state_weights(staged, "vae-decoder"));
+  ASSERT_EQ(train_demo(whole, "--decoder-steps 2"), 0);  // finished: nothing to train
+  const auto summary = nlohmann::json::parse(std::ifstream(whole / "training_summary.json"));
+  ASSERT_EQ(summary["stages"].size(), 3u);  // vae, transformer, vae-decoder
+  EXPECT_EQ(summary["stages"][2]["component"], "vae-decoder");
+  EXPECT_EQ(summary["vae-decoder"]["steps"], 2);
+  fs::remove_all(whole), fs::remove_all(staged);
+}
+
 // The v2 recipe (the endless 96x64 world): a loadable folder whose shapes_world.json is the
 // world it trained on (here with --speeds), so benchmarks render that world again; --rotary
 // makes its transformer a RoPE one; the start-cue share is in the stage table and the dataset's
