@@ -17,13 +17,13 @@ torch::Tensor FirstBlockCache::reuse(const torch::Tensor& input, const torch::Te
   last_change_ = change.item<double>();
   if (last_change_ >= threshold_) return {};
   ++hits_;
-  return first + rest_residual_.to(first.scalar_type());
+  return rest_residual_.to(first.scalar_type());
 }
 
 void FirstBlockCache::store(const torch::Tensor& input, const torch::Tensor& first,
-                            const torch::Tensor& last) {
+                            const torch::Tensor& rest) {
   first_residual_ = (first - input).to(torch::kFloat);
-  rest_residual_ = (last - first).to(torch::kFloat);
+  rest_residual_ = rest.to(torch::kFloat);
 }
 
 }  // namespace ditstream

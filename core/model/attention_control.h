@@ -76,7 +76,7 @@ struct AttentionContext {
   int64_t step = 0;
   std::vector<BatchRole> roles;  // e.g. {Uncond, Cond} under CFG
   BatchFork fork;
-  BlockCache* block_cache = nullptr;  // a step cache (core/model/block_cache.h); not with a fork
+  BlockCache* block_cache = nullptr;  // a step cache (core/model/block_cache.h)
 };
 
 // Before block `layer`: applies ctx.fork there (to every tensor in `rows`, whose first one sets

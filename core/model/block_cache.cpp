@@ -5,14 +5,18 @@ namespace ditstream {
 bool BlockCacheRun::skip_rest(int64_t layer, torch::Tensor& hidden) {
   if (!cache_ || layer != 0) return false;
   first_ = hidden;
-  const auto cached = cache_->reuse(input_, first_);
-  if (!cached.defined()) return false;
-  hidden = cached;
+  const auto rest = cache_->reuse(input_, first_);
+  if (!rest.defined()) return false;
+  hidden = continued(first_) + rest;
   return true;
 }
 
 void BlockCacheRun::finish(const torch::Tensor& last) {
-  if (cache_ && first_.defined()) cache_->store(input_, first_, last);
+  if (cache_ && first_.defined()) cache_->store(input_, first_, last - continued(first_));
+}
+
+torch::Tensor BlockCacheRun::continued(const torch::Tensor& first) const {
+  return fork_.active() ? fork_.apply(first, first.size(0)) : first;
 }
 
 }  // namespace ditstream

@@ -1,6 +1,8 @@
 #pragma once
 // A hook on the transformer's block loop for step caches (core/control/step_cache.h): after the
-// first block, a cache may hand back the final hidden state and the other blocks are skipped.
+// first block, a cache may hand back what the other blocks add, and they are skipped.
+
+#include "core/model/attention_control.h"
 
 #include <torch/types.h>
 
@@ -11,18 +13,24 @@ namespace ditstream {
 class BlockCache {
  public:
   virtual ~BlockCache() = default;
-  // `input` entered block 0, `first` left it. Returns the hidden state after the last block to
-  // use instead of running the others, or an undefined tensor to run them.
+  // `input` entered block 0, `first` left it. Returns what the remaining blocks add to block 0's
+  // output (rows as after any batch fork), to use instead of running them, or an undefined
+  // tensor to run them.
   virtual torch::Tensor reuse(const torch::Tensor& input, const torch::Tensor& first) = 0;
-  // After a full forward: block 0's input and output and the last block's output.
+  // After a full forward: block 0's input and output and what the remaining blocks added.
   virtual void store(const torch::Tensor& input, const torch::Tensor& first,
-                     const torch::Tensor& last) = 0;
+                     const torch::Tensor& rest) = 0;
 };
 
-// Drives a cache (may be null) through one forward of the block loop.
+// Drives a cache (may be null) through one forward of the block loop. With a batch fork after
+// block 0 (a KV-sharing step) block 0's output continues as the forked rows; a fork before
+// block 0 changes block 0's rows, so no cache runs then.
 class BlockCacheRun {
  public:
-  BlockCacheRun(BlockCache* cache, torch::Tensor input) : cache_(cache), input_(std::move(input)) {}
+  BlockCacheRun(BlockCache* cache, torch::Tensor input, const BatchFork& fork)
+      : cache_(fork.active() && fork.layer == 0 ? nullptr : cache),
+        input_(std::move(input)),
+        fork_(fork) {}
   // After block `layer` produced `hidden`; true when the remaining blocks are to be skipped
   // (`hidden` then holds the cached final state).
   bool skip_rest(int64_t layer, torch::Tensor& hidden);
@@ -30,8 +38,11 @@ class BlockCacheRun {
   void finish(const torch::Tensor& last);
 
  private:
+  torch::Tensor continued(const torch::Tensor& first) const;
+
   BlockCache* cache_;
   torch::Tensor input_, first_;
+  const BatchFork& fork_;
 };
 
 }  // namespace ditstream

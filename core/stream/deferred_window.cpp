@@ -69,14 +69,17 @@ class DeferredBlend {
     const WindowInput past{torch::cat({previous_->committed.at(step), head(x)}, 1), previous_->cond,
                            previous_->uncond, anchor};
     const auto passes = time_stage(times_, Stage::KvSharing, [&] {
-      return denoiser_.predict_gated(past, target, t, step, steps, subjects_);
+      return denoiser_.predict_gated(past, target, t, step, steps, subjects_, gated_cache_.get());
     });
     return blend(x, step, passes.plain, passes.shared, passes.source.narrow(1, stride_, overlap_));
   }
 
   ProvisionalFrames take() { return std::move(next_); }
   void use(const DeferredControls& controls) {
-    if (controls.step_cache > 0.0) cache_ = std::make_unique<FirstBlockCache>(controls.step_cache);
+    if (controls.step_cache > 0.0) {
+      cache_ = std::make_unique<FirstBlockCache>(controls.step_cache);
+      gated_cache_ = std::make_unique<FirstBlockCache>(controls.step_cache);
+    }
     anchor_ = controls.anchor;
     seam_ = controls.seam;
     motion_ = controls.motion;
@@ -196,7 +199,7 @@ class DeferredBlend {
   torch::Tensor w_head_, w_tail_;  // w[0, O) and w[S, T) as per-frame columns
   torch::Tensor carried_weight_;   // with a previous run
   ProvisionalFrames next_;
-  std::unique_ptr<FirstBlockCache> cache_;  // plain passes only: one batch layout
+  std::unique_ptr<FirstBlockCache> cache_, gated_cache_;  // one per batch layout
   AnchorSteps* anchor_ = nullptr;
   std::function<int64_t(int64_t)> seam_;
   LatentMotion motion_;

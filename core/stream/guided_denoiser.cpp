@@ -30,8 +30,9 @@ ForwardCall GuidedDenoiser::call(const std::vector<torch::Tensor>& latents,
   return c;
 }
 
-torch::Tensor GuidedDenoiser::forward(const ForwardCall& call) const {
-  return executor_->run(call);
+torch::Tensor GuidedDenoiser::forward(const ForwardCall& call, BlockCache* cache) const {
+  return cache ? run_forward_here(*components_->transformer, call, nullptr, cache)
+               : executor_->run(call);
 }
 
 AnchorKv GuidedDenoiser::anchor_kv(const torch::Tensor& latents, const torch::Tensor& cond,
@@ -56,7 +57,7 @@ torch::Tensor GuidedDenoiser::predict_raw(const WindowInput& w, double t, int64_
   const auto c = guided() ? call({w.latents, w.latents}, {w.uncond, w.cond},
                                  {BatchRole::Uncond, BatchRole::Cond}, t, step, w.anchor)
                           : call({w.latents}, {w.cond}, {BatchRole::Cond}, t, step, w.anchor);
-  return cache ? run_forward_here(*components_->transformer, c, nullptr, cache) : forward(c);
+  return forward(c, cache);
 }
 
 torch::Tensor GuidedDenoiser::predict(const WindowInput& w, double t, int64_t step,
@@ -110,7 +111,8 @@ std::pair<torch::Tensor, torch::Tensor> GuidedDenoiser::predict_pair(
 // row is followed by its shared copy, which reads the source row's K/V.
 GatedPrediction GuidedDenoiser::predict_gated(const WindowInput& s, const WindowInput& g, double t,
                                               int64_t step, int64_t num_steps,
-                                              const SubjectTokens* subjects) const {
+                                              const SubjectTokens* subjects,
+                                              BlockCache* cache) const {
   BatchFork fork{
       sharing_.gate.layer_start, {0, 1, 1}, {BatchRole::Cond, BatchRole::Cond, BatchRole::Cond}};
   if (!guided()) {
@@ -118,7 +120,7 @@ GatedPrediction GuidedDenoiser::predict_gated(const WindowInput& s, const Window
                   step, g.anchor);
     c.control = control_spec(step, subjects, s.latents, KvSharingLayout{{{0, 2, 0, 2}}});
     c.fork = std::move(fork);
-    const auto raw = forward(c);
+    const auto raw = forward(c, cache);
     return {raw.slice(0, 0, 1), raw.slice(0, 1, 2), raw.slice(0, 2, 3)};
   }
   fork.rows = {0, 1, 1, 2, 3, 3};
@@ -130,7 +132,7 @@ GatedPrediction GuidedDenoiser::predict_gated(const WindowInput& s, const Window
   c.control =
       control_spec(step, subjects, s.latents, KvSharingLayout{{{0, 2, 3, 5}, {3, 5, 3, 5}}});
   c.fork = std::move(fork);
-  const auto raw = forward(c);
+  const auto raw = forward(c, cache);
   const double guidance = scale(t, num_steps);
   const auto row = [&](int64_t uncond) {
     return apply_guidance(raw.slice(0, uncond, uncond + 1), raw.slice(0, uncond + 3, uncond + 4),

@@ -68,9 +68,11 @@ class GuidedDenoiser {
   // The same three passes as predict_pair plus predict(target) in one forward: the target's
   // shared pass forks off its plain pass where the gate's layers begin, so the layers below
   // the gate run once for both (the floor: 2 + (L - layer_start) / L plain passes).
+  // `cache`, kept over the window's gated steps, may skip the blocks after the first.
   GatedPrediction predict_gated(const WindowInput& source, const WindowInput& target, double t,
                                 int64_t step, int64_t num_steps,
-                                const SubjectTokens* subjects = nullptr) const;
+                                const SubjectTokens* subjects = nullptr,
+                                BlockCache* cache = nullptr) const;
 
   // The K/V at `gate`'s layers of one forward of `latents` (an anchor at step `step`'s noise
   // level) conditioned on `cond`.
@@ -86,8 +88,8 @@ class GuidedDenoiser {
   ForwardCall call(const std::vector<torch::Tensor>& latents,
                    const std::vector<torch::Tensor>& text, std::vector<BatchRole> roles, double t,
                    int64_t step, const AnchorStep* anchor) const;
-  // Through the components' executor (other ranks may run some rows).
-  torch::Tensor forward(const ForwardCall& call) const;
+  // Through the components' executor (other ranks may run some rows); here with a cache.
+  torch::Tensor forward(const ForwardCall& call, BlockCache* cache = nullptr) const;
   ControlSpec control_spec(int64_t step, const SubjectTokens* subjects,
                            const torch::Tensor& latents, const KvSharingLayout& layout) const;
 

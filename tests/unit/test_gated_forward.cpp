@@ -65,6 +65,30 @@ TEST(StepCache, ReusesTheResidualWhileTheFirstBlockBarelyMoves) {
   EXPECT_THROW(FirstBlockCache(0.0), std::invalid_argument);
 }
 
+// A KV-sharing step's forward forks after block 0: a hit continues block 0's output as the forked
+// rows (plain and shared per target row) and adds what the other blocks added to each.
+TEST(StepCache, ReusesTheGatedForwardAcrossItsFork) {
+  const GuidedDenoiser denoiser(testing::tiny_components(), {6.0, false},
+                                KvSharingOptions{KvSharingGate{0, 4, 1, 2}, false, 0.3});
+  const auto source = window(1, "a panda playing guitar");
+  const auto target = window(2, "a panda playing drums");
+  FirstBlockCache cache(0.05);
+  const auto full = denoiser.predict_gated(source, target, 500, 0, 4, nullptr, &cache);
+  const auto again = denoiser.predict_gated(source, target, 500, 1, 4, nullptr, &cache);
+  EXPECT_EQ(cache.hits(), 1);
+  EXPECT_LT(max_diff(again.source, full.source), 1e-4);
+  EXPECT_LT(max_diff(again.plain, full.plain), 1e-4);
+  EXPECT_LT(max_diff(again.shared, full.shared), 1e-4);
+  EXPECT_GT(max_diff(again.shared, again.plain), 1e-3);  // still two passes per target row
+  WindowInput moved = target;
+  moved.latents = torch::randn_like(target.latents);
+  const auto fresh = denoiser.predict_gated(source, moved, 100, 2, 4, nullptr, &cache);
+  EXPECT_EQ(cache.hits(), 1);
+  const auto uncached = denoiser.predict_gated(source, moved, 100, 2, 4);
+  EXPECT_LT(max_diff(fresh.shared, uncached.shared), 1e-6);
+  EXPECT_LT(max_diff(fresh.plain, uncached.plain), 1e-6);
+}
+
 TEST(StepCache, AStreamWithoutHitsIsUnchangedWithHitsChangedAndOtherBlendsRefuseIt) {
   StreamOptions o;
   o.steps = 3;

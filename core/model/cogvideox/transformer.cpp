@@ -146,13 +146,16 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
   if (rotary) rotary = RotaryTables{shard_token_rows(rotary->cos), shard_token_rows(rotary->sin)};
   AttentionSite site{ctx.step, 0, text_len, ctx.roles.empty() ? nullptr : &ctx.roles};
   auto temb = temb_silu;
-  BlockCacheRun cache(ctx.block_cache, video);
+  BlockCacheRun cache(ctx.block_cache, video, ctx.fork);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     throw_if_forward_cancelled();
     fork_at_block(ctx, static_cast<int64_t>(i), site, {&video, &text, &temb});
     std::tie(video, text) =
         blocks_[i]->forward(video, text, temb, rotary ? &*rotary : nullptr, site, ctx.control);
-    if (cache.skip_rest(static_cast<int64_t>(i), video)) break;
+    if (cache.skip_rest(static_cast<int64_t>(i), video)) {
+      if (site.pending_fork) temb = ctx.fork.apply(temb, x.size(0));  // as the skipped fork would
+      break;
+    }
     if (i + 1 == blocks_.size()) cache.finish(video);
   }
   video = gather_video_tokens(video);
