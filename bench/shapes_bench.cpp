@@ -41,7 +41,8 @@ constexpr const char* kHelp =
     "            the long streams' anchor memory and blend mode (default off, 0, deferred)\n"
     "  --motion-speed V (0: off): the long streams' motion control, V latent pixels per latent\n"
     "            frame along each caption's direction, and its measured accuracy;\n"
-    "            --motion-steps F (0.5): the fraction of each window's steps it steers\n"
+    "            --motion-steps F (0.5): the fraction of each window's steps it steers;\n"
+    "            --motion-noise S (0.9): the share of the start noise moved with it\n"
     "  --pair-variants LIST  only these pair variants, comma-separated, named with '-' for\n"
     "            spaces (e.g. stream-kv-on-cut,stream-kv-on-deferred; default all)\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
@@ -70,6 +71,7 @@ struct Settings {
   BlendMode long_blend = BlendMode::Deferred;
   double motion_speed = 0.0;  // long streams: motion control along the caption's direction
   double motion_steps = 0.0;  // the fraction of steps it steers
+  double motion_noise = 0.0;  // the share of the start noise moved with it
 };
 
 struct StreamVariant {
@@ -117,6 +119,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.long_blend = parse_blend_mode(a.get("long-blend", "deferred"));
   s.motion_speed = a.get_double("motion-speed", 0.0);
   s.motion_steps = a.get_double("motion-steps", LatentMotion{}.steps);
+  s.motion_noise = a.get_double("motion-noise", LatentMotion{}.noise);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   return s;
 }
@@ -302,6 +305,7 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
     options.anchor.strength = s.anchor_strength;
     options.motion = motion_along(specs[i], s.motion_speed);
     options.motion.steps = s.motion_steps;
+    options.motion.noise = s.motion_noise;
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
     bench.jsonl << long_stream_json(streams.back()) << "\n";
   }
@@ -325,7 +329,8 @@ int run(const std::vector<std::string>& args) {
       {"model",           "out",          "pairs",        "captions",     "seed",
        "steps",           "sampler",      "overlap",      "threads",      "device",
        "dtype",           "long-streams", "long-windows", "step-cache",   "anchor",
-       "anchor-strength", "long-blend",   "motion-speed", "motion-steps", "pair-variants"});
+       "anchor-strength", "long-blend",   "motion-speed", "motion-steps", "motion-noise",
+       "pair-variants"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)

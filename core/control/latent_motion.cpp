@@ -23,6 +23,21 @@ torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double d
   return out;
 }
 
+torch::Tensor moved_start_noise(const torch::Tensor& own, const torch::Tensor& field, int64_t first,
+                                const LatentMotion& motion) {
+  if (!(motion.noise >= 0.0 && motion.noise <= 1.0))
+    throw std::invalid_argument("motion: the noise share must be in [0, 1], got " +
+                                std::to_string(motion.noise));
+  auto out = own.clone();
+  for (int64_t j = 0; j < own.size(1); ++j) {
+    const double g = static_cast<double>(first + j);
+    const auto moved =
+        torch::roll(field, {std::llround(g * motion.dy), std::llround(g * motion.dx)}, {-2, -1});
+    out.select(1, j).mul_(std::sqrt(1.0 - motion.noise)).add_(moved, std::sqrt(motion.noise));
+  }
+  return out;
+}
+
 torch::Tensor steer_x0(const torch::Tensor& x0, int64_t first, const LatentMotion& motion) {
   if (first < 1 || first > x0.size(1))
     throw std::runtime_error("motion: the first moved frame " + std::to_string(first) +

@@ -1,10 +1,13 @@
 #pragma once
-// Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics): at the
-// first steps of a window, the x0-prediction of every frame j after a reference frame is
-// replaced by the reference translated by (j - ref)·(dx, dy) latent pixels, with wrap-around,
-// and the sampler goes on from there; the later steps refine the moved content. The stream's
-// reference is the window's first frame as blended with what the previous window carried
-// (deferred_window.cpp), so the translation continues from window to window.
+// Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics), in two
+// parts. Start latents: each window starts from noise that is mostly one stream-wide noise field
+// translated with the motion (frame g of the stream: the field moved g·(dx, dy)), so what the
+// model makes of the noise moves the asked way. Steering: at the first steps of a window, the
+// x0-prediction of every frame j after a reference frame is replaced by the reference translated
+// by (j - ref)·(dx, dy) latent pixels, with wrap-around, and the sampler goes on from there; the
+// later steps refine the moved content. The stream's reference is the window's first frame as
+// blended with what the previous window carried (deferred_window.cpp), so the translation
+// continues from window to window.
 
 #include <torch/types.h>
 
@@ -17,6 +20,9 @@ struct LatentMotion {
   double dx = 0.0;     // latent pixels per latent frame, + is right
   double dy = 0.0;     // + is down
   double steps = 0.5;  // the fraction of a window's steps steered, from the first (at least one)
+  // The variance share of a window's start noise that is the moved stream field (0: the
+  // window's own noise only). Chosen by ShapesBench's long streams (bench/RESULTS.md).
+  double noise = 0.9;
 
   bool moves() const { return dx != 0.0 || dy != 0.0; }
   bool steers(int64_t step, int64_t num_steps) const {
@@ -27,6 +33,12 @@ struct LatentMotion {
 // (..., h, w) moved by (dx, dy) pixels on the torus: bilinear between the four integer shifts
 // (grid_sample with circular padding, which grid_sample itself does not offer).
 torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double dy);
+
+// A window's start noise `own` (1, F, C, h, w) whose frame 0 is frame `first` of the stream:
+// frame j becomes sqrt(noise)·field moved (first + j)·(dx, dy) + sqrt(1 - noise)·own's frame j,
+// `field` being (C, h, w). Moves by whole pixels (rounded), so the result stays N(0, 1).
+torch::Tensor moved_start_noise(const torch::Tensor& own, const torch::Tensor& field, int64_t first,
+                                const LatentMotion& motion);
 
 // x0 (1, F, C, h, w) with frames [first, F) replaced by `reference` (1, C, h, w) moved
 // j - first + 1 steps of `motion`.

@@ -170,15 +170,30 @@ void StreamGenerator::check_prompt(const PromptEntry& entry) const {
   }
 }
 
+LatentMotion StreamGenerator::motion(const WindowPlan& plan) const {
+  if (!plan.to.motion) return options_.motion;
+  LatentMotion m = options_.motion;
+  m.dx = (*plan.to.motion)[0], m.dy = (*plan.to.motion)[1];
+  return m;
+}
+
+torch::Tensor StreamGenerator::start_latents(const WindowPlan& plan, int64_t seed) const {
+  const int64_t h = options_.latent_height, w = options_.latent_width;
+  auto own = pipeline_.initial_latents(seed, frames_, h, w);
+  const LatentMotion m = motion(plan);
+  if (!m.moves() || m.noise == 0.0) return own;
+  // One field for the whole stream: the frames two windows share start from the same noise.
+  const auto field = pipeline_.initial_latents(stream_window_seed(options_.seed, -1), 1, h, w);
+  return moved_start_noise(own, field.select(1, 0), window_ * stride(), m);
+}
+
 torch::Tensor StreamGenerator::generate(const WindowPlan& plan, const SubjectTokens* subjects,
                                         const WindowCallbacks& callbacks) {
   const int64_t seed = stream_window_seed(options_.seed, window_);
   auto sampler = components_->samplers->make(options_.sampler, options_.steps,
                                              seeded_noise(static_cast<uint64_t>(seed) + 1));
   const auto text = times_.time(Stage::TextEncode, [&] { return embeddings_.for_plan(plan); });
-  const WindowInput window{
-      pipeline_.initial_latents(seed, frames_, options_.latent_height, options_.latent_width),
-      text.cond, text.uncond};
+  const WindowInput window{start_latents(plan, seed), text.cond, text.uncond};
   auto timed = callbacks;
   timed.times = &times_;
   return times_.time(Stage::Denoise, [&] {
@@ -201,8 +216,7 @@ torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const W
   else if (const auto read = anchors_.for_plan(plan))
     anchor.emplace(denoiser_, sampler, *read->first, read->second, anchor_gate_);
   DeferredControls controls{options_.step_cache, anchor ? &*anchor : nullptr};
-  controls.motion =
-      plan.to.motion ? LatentMotion{(*plan.to.motion)[0], (*plan.to.motion)[1]} : options_.motion;
+  controls.motion = motion(plan);
   if (options_.blend == StreamOptions::BlendMode::Randomized)
     controls.seam = seams(stream_window_seed(options_.seed, window_));
   auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap, previous, subjects,

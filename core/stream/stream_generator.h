@@ -124,6 +124,10 @@ class StreamGenerator : public FrameGenerator {
   Anchor cut_context() const;
   // Randomized blending's seam per step of this window, drawn from the window's seed.
   std::function<int64_t(int64_t)> seams(int64_t seed) const;
+  // The window's motion control: the options', or the prompt's own motion with their settings.
+  LatentMotion motion(const WindowPlan& plan) const;
+  // The window's noise, moved with its motion (latent_motion.h).
+  torch::Tensor start_latents(const WindowPlan& plan, int64_t seed) const;
   // Denoises the window and returns the latents it commits; the carried state changes only when
   // it returns.
   torch::Tensor generate(const WindowPlan& plan, const SubjectTokens* subjects,

@@ -93,6 +93,32 @@ std::vector<torch::Tensor> stream_latents(const StreamOptions& o,
   return committed;
 }
 
+// Frame j of a window starting at stream frame `first` starts from the field moved (first + j)
+// steps, mixed with the window's own noise by variance shares.
+TEST(LatentMotion, StartNoiseIsTheStreamFieldMovedWithTheMotion) {
+  torch::manual_seed(3);
+  const auto own = torch::randn({1, 4, 2, 6, 8});
+  const auto field = torch::randn({2, 6, 8});
+  LatentMotion m{1.0, -0.5};
+  m.noise = 1.0;
+  const auto moved = moved_start_noise(own, field, 6, m);
+  for (int64_t j = 0; j < 4; ++j) {
+    const int64_t g = 6 + j;
+    EXPECT_TRUE(torch::equal(moved[0][j],
+                             torch::roll(field, {std::llround(-0.5 * double(g)), g}, {-2, -1})))
+        << "frame " << j;
+  }
+  m.noise = 0.0;
+  EXPECT_TRUE(torch::equal(moved_start_noise(own, field, 6, m), own));
+  m.noise = 0.25;
+  const auto mixed = moved_start_noise(own, field, 0, m);
+  EXPECT_LT(max_diff(mixed.select(1, 2), 0.5 * torch::roll(field, {-1, 2}, {-2, -1}) +
+                                             std::sqrt(0.75) * own.select(1, 2)),
+            1e-6);
+  m.noise = 1.5;
+  EXPECT_THROW(moved_start_noise(own, field, 0, m), std::invalid_argument);
+}
+
 TEST(LatentMotion, StreamMotionZeroIsNoMotionAndAPromptsOwnMotionWins) {
   StreamOptions o;
   o.steps = 2;
@@ -104,6 +130,9 @@ TEST(LatentMotion, StreamMotionZeroIsNoMotionAndAPromptsOwnMotionWins) {
   o.motion = {1.0, 0.0};
   const auto moving = stream_latents(o, std::nullopt);
   EXPECT_GT(max_diff(moving[0], plain[0]), 1e-3);
+  o.motion.noise = 0.0;  // steering alone: the moved start noise changed the frames too
+  EXPECT_GT(max_diff(stream_latents(o, std::nullopt)[0], moving[0]), 1e-3);
+  o.motion.noise = LatentMotion{}.noise;
   const auto overridden = stream_latents(o, std::array<double, 2>{0.0, 0.0});
   for (size_t k = 0; k < plain.size(); ++k) EXPECT_TRUE(torch::equal(plain[k], overridden[k]));
   o.blend = StreamOptions::BlendMode::PrefixPinned;
