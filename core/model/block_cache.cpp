@@ -2,12 +2,15 @@
 
 namespace ditstream {
 
-bool BlockCacheRun::skip_rest(int64_t layer, torch::Tensor& hidden) {
+bool BlockCacheRun::skip_rest(int64_t layer, torch::Tensor& hidden,
+                              std::vector<torch::Tensor*> forked) {
   if (!cache_ || layer != 0) return false;
   first_ = hidden;
   const auto rest = cache_->reuse(input_, first_);
   if (!rest.defined()) return false;
   hidden = continued(first_) + rest;
+  if (fork_.active())
+    for (auto* t : forked) *t = fork_.apply(*t, first_.size(0));
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace ditstream {
 
@@ -32,8 +33,9 @@ class BlockCacheRun {
         input_(std::move(input)),
         fork_(fork) {}
   // After block `layer` produced `hidden`; true when the remaining blocks are to be skipped
-  // (`hidden` then holds the cached final state).
-  bool skip_rest(int64_t layer, torch::Tensor& hidden);
+  // (`hidden` then holds the cached final state, and `forked`, per-row tensors the skipped blocks
+  // would have forked, their rows after the fork).
+  bool skip_rest(int64_t layer, torch::Tensor& hidden, std::vector<torch::Tensor*> forked = {});
   // After the last block ran.
   void finish(const torch::Tensor& last);
 

@@ -225,14 +225,12 @@ class SummaryFile {
   json json_;
 };
 
-// Trains one component if it needs it; false when the budget stopped it short.
+// Trains one component if it needs it (`weights`: the file that marks it done; none for a
+// fine-tune, done when its state is); false when the budget stopped it short.
 template <typename Make>
-bool train_component(const fs::path& out, const std::string& name, int64_t steps,
-                     const DemoRecipe& r, const TrainingStage& stage, TrainingBudget& budget,
-                     Make make) {
-  const auto weights = name == "vae-decoder"
-                           ? std::nullopt
-                           : std::optional(out / name / "diffusion_pytorch_model.safetensors");
+bool train_component(const fs::path& out, const std::string& name,
+                     const std::optional<fs::path>& weights, int64_t steps, const DemoRecipe& r,
+                     const TrainingStage& stage, TrainingBudget& budget, Make make) {
   if (!needs_training(out, name, weights, steps, stage.resume)) return true;
   const auto began = std::chrono::steady_clock::now();
   const TrainingSummary s = make(budget);
@@ -288,11 +286,17 @@ void train_demo_model(const fs::path& out, const DemoRecipe& r, const TrainingSt
   const auto vae = [&](TrainingBudget& b) { return make_vae(out, r, b); };
   const auto decoder = [&](TrainingBudget& b) { return make_vae_decoder(out, r, b); };
   const auto transformer = [&](TrainingBudget& b) { return make_transformer(out, r, b); };
-  if (!train_component(out, "vae", r.vae_training.steps, r, stage, budget, vae)) return;
-  if (r.decoder_training.steps > 0 &&
-      !train_component(out, "vae-decoder", r.decoder_training.steps, r, stage, budget, decoder))
+  const auto weights = [&](const char* name) {
+    return std::optional(out / name / "diffusion_pytorch_model.safetensors");
+  };
+  if (!train_component(out, "vae", weights("vae"), r.vae_training.steps, r, stage, budget, vae))
     return;
-  train_component(out, "transformer", r.transformer_training.steps, r, stage, budget, transformer);
+  if (r.decoder_training.steps > 0 &&
+      !train_component(out, "vae-decoder", std::nullopt, r.decoder_training.steps, r, stage, budget,
+                       decoder))
+    return;
+  train_component(out, "transformer", weights("transformer"), r.transformer_training.steps, r,
+                  stage, budget, transformer);
   write_json(out / "scheduler/scheduler_config.json", scheduler_config_json());
   write_world(out, r.world);
   write_json(out / "model_index.json", model_index_json());  // last: marks the folder complete

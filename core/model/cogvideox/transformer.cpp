@@ -152,10 +152,7 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
     fork_at_block(ctx, static_cast<int64_t>(i), site, {&video, &text, &temb});
     std::tie(video, text) =
         blocks_[i]->forward(video, text, temb, rotary ? &*rotary : nullptr, site, ctx.control);
-    if (cache.skip_rest(static_cast<int64_t>(i), video)) {
-      if (site.pending_fork) temb = ctx.fork.apply(temb, x.size(0));  // as the skipped fork would
-      break;
-    }
+    if (cache.skip_rest(static_cast<int64_t>(i), video, {&temb})) break;
     if (i + 1 == blocks_.size()) cache.finish(video);
   }
   video = gather_video_tokens(video);

@@ -225,17 +225,13 @@ torch::Tensor WanTransformer3DModel::run_blocks(torch::Tensor tokens, WanConditi
                                                 const AttentionContext& ctx,
                                                 WanDebug* debug) const {
   AttentionSite site{ctx.step, 0, 0, ctx.roles.empty() ? nullptr : &ctx.roles};
-  const int64_t batch = tokens.size(0);
   BlockCacheRun cache(ctx.block_cache, tokens, ctx.fork);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     throw_if_forward_cancelled();
     fork_at_block(ctx, static_cast<int64_t>(i), site,
                   {&tokens, &cond.text, &cond.timestep_proj, &cond.temb});
     tokens = blocks_[i]->forward(tokens, cond.text, cond.timestep_proj, rope, site, ctx.control);
-    if (cache.skip_rest(static_cast<int64_t>(i), tokens)) {
-      if (site.pending_fork) cond.temb = ctx.fork.apply(cond.temb, batch);  // the skipped fork's
-      break;
-    }
+    if (cache.skip_rest(static_cast<int64_t>(i), tokens, {&cond.temb})) break;
     if (i + 1 == blocks_.size()) cache.finish(tokens);
     if (debug) debug->block_outputs.push_back(tokens);
   }
