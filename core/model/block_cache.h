@@ -14,13 +14,15 @@ namespace ditstream {
 class BlockCache {
  public:
   virtual ~BlockCache() = default;
-  // `input` entered block 0, `first` left it. Returns what the remaining blocks add to block 0's
-  // output (rows as after any batch fork), to use instead of running them, or an undefined
-  // tensor to run them.
-  virtual torch::Tensor reuse(const torch::Tensor& input, const torch::Tensor& first) = 0;
-  // After a full forward: block 0's input and output and what the remaining blocks added.
+  // At denoising step `step`, `input` entered block 0 and `first` left it. Returns what the
+  // remaining blocks add to block 0's output (rows as after any batch fork), to use instead of
+  // running them, or an undefined tensor to run them.
+  virtual torch::Tensor reuse(const torch::Tensor& input, const torch::Tensor& first,
+                              int64_t step) = 0;
+  // After a full forward at `step`: block 0's input and output and what the remaining blocks
+  // added.
   virtual void store(const torch::Tensor& input, const torch::Tensor& first,
-                     const torch::Tensor& rest) = 0;
+                     const torch::Tensor& rest, int64_t step) = 0;
 };
 
 // Drives a cache (may be null) through one forward of the block loop. With a batch fork after
@@ -28,10 +30,11 @@ class BlockCache {
 // block 0 changes block 0's rows, so no cache runs then.
 class BlockCacheRun {
  public:
-  BlockCacheRun(BlockCache* cache, torch::Tensor input, const BatchFork& fork)
+  BlockCacheRun(BlockCache* cache, torch::Tensor input, const BatchFork& fork, int64_t step)
       : cache_(fork.active() && fork.layer == 0 ? nullptr : cache),
         input_(std::move(input)),
-        fork_(fork) {}
+        fork_(fork),
+        step_(step) {}
   // After block `layer` produced `hidden`; true when the remaining blocks are to be skipped
   // (`hidden` then holds the cached final state, and `forked`, per-row tensors the skipped blocks
   // would have forked, their rows after the fork).
@@ -45,6 +48,7 @@ class BlockCacheRun {
   BlockCache* cache_;
   torch::Tensor input_, first_;
   const BatchFork& fork_;
+  int64_t step_;
 };
 
 }  // namespace ditstream

@@ -65,6 +65,23 @@ TEST(StepCache, ReusesTheResidualWhileTheFirstBlockBarelyMoves) {
   EXPECT_THROW(FirstBlockCache(0.0), std::invalid_argument);
 }
 
+// After two full forwards a hit extrapolates what the other blocks add: their last residual plus
+// its change per step between the two, for one step past the last full forward at most.
+TEST(StepCache, ExtrapolatesTheRestFromTheLastTwoFullForwards) {
+  FirstBlockCache cache(0.05);
+  const auto input = torch::zeros({1, 4, 3});
+  const auto first = torch::ones({1, 4, 3});
+  const auto rest = torch::full({1, 4, 3}, 2.0);
+  EXPECT_FALSE(cache.reuse(input, first, 0).defined());  // nothing stored yet
+  cache.store(input, first, rest, 0);
+  EXPECT_TRUE(torch::allclose(cache.reuse(input, first, 1), rest));  // one full forward: reused
+  EXPECT_FALSE(cache.reuse(input, 2 * first, 2).defined());          // block 0 moved: runs whole
+  cache.store(input, 2 * first, rest + 3.0, 2);
+  EXPECT_TRUE(torch::allclose(cache.reuse(input, 2 * first, 3), rest + 4.5));  // 1.5 per step
+  EXPECT_TRUE(torch::allclose(cache.reuse(input, 2 * first, 5), rest + 4.5));  // not further
+  EXPECT_EQ(cache.hits(), 3);
+}
+
 // A KV-sharing step's forward forks after block 0: a hit continues block 0's output as the forked
 // rows (plain and shared per target row) and adds what the other blocks added to each.
 TEST(StepCache, ReusesTheGatedForwardAcrossItsFork) {

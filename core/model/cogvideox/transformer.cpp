@@ -146,7 +146,7 @@ torch::Tensor CogVideoXTransformer3DModel::forward(const torch::Tensor& hidden_s
   if (rotary) rotary = RotaryTables{shard_token_rows(rotary->cos), shard_token_rows(rotary->sin)};
   AttentionSite site{ctx.step, 0, text_len, ctx.roles.empty() ? nullptr : &ctx.roles};
   auto temb = temb_silu;
-  BlockCacheRun cache(ctx.block_cache, video, ctx.fork);
+  BlockCacheRun cache(ctx.block_cache, video, ctx.fork, ctx.step);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     throw_if_forward_cancelled();
     fork_at_block(ctx, static_cast<int64_t>(i), site, {&video, &text, &temb});

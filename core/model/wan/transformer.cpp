@@ -225,7 +225,7 @@ torch::Tensor WanTransformer3DModel::run_blocks(torch::Tensor tokens, WanConditi
                                                 const AttentionContext& ctx,
                                                 WanDebug* debug) const {
   AttentionSite site{ctx.step, 0, 0, ctx.roles.empty() ? nullptr : &ctx.roles};
-  BlockCacheRun cache(ctx.block_cache, tokens, ctx.fork);
+  BlockCacheRun cache(ctx.block_cache, tokens, ctx.fork, ctx.step);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     throw_if_forward_cancelled();
     fork_at_block(ctx, static_cast<int64_t>(i), site,
