@@ -36,7 +36,7 @@ void FirstBlockCache::store(const torch::Tensor& input, const torch::Tensor& fir
 torch::Tensor FirstBlockCache::extrapolated(int64_t step) const {
   if (!rest_slope_.defined()) return rest_residual_;
   // One step at most: further out the residual's curvature dominates, and long streams collapse
-  // (two steps: background right in 49 % of windows instead of 93 %; bench/RESULTS.md).
+  // (two steps: background right in 50 % of windows instead of 94 %; bench/RESULTS.md).
   return rest_residual_ + rest_slope_ * double(std::min<int64_t>(1, step - stored_step_));
 }
 
