@@ -6,7 +6,8 @@
 #   4 steps (Self-Forcing's settings): chunk costs and fps over as many chunks as fit, memory,
 #   and a prompt switch by each method;
 # - windowed: a random CogVideoX-2B folder; the step (TFLOP/s against the bf16 matmul peak of the
-#   same run), a window, and the stream at 8 steps with KV-sharing off / on / mask-guided.
+#   same run), a window, and the stream at 8 steps with KV-sharing off / on / mask-guided and
+#   with the decode overlapped.
 # Each stage writes its results into OUT as soon as it has them and has its own time limit (300 s
 # in all), so a cut run keeps what it measured. summary.md at the end.
 #
@@ -80,7 +81,7 @@ windowed() {
     --prompt "a red fox running in the snow" --steps 8 --output "$out/window.y4m"
   rm -f "$out/window.y4m"
   stage stream 30 bench --model "$model" --scenario ablation \
-    --variants deferred-no-kv,deferred,mask-guided --windows 2 --warmup 1 --steps 8 \
+    --variants deferred-no-kv,deferred,mask-guided,overlap-decode --windows 2 --warmup 1 --steps 8 \
     --device cuda --dtype bf16 --json "$out/stream.jsonl"
 }
 
