@@ -39,14 +39,16 @@ constexpr const char* kHelp =
     "  --anchor off|first-frame|first-window  --anchor-strength S  --long-blend "
     "deferred|randomized\n"
     "            the long streams' anchor memory and blend mode (default off, 0, deferred)\n"
-    "  --motion-speed V (0: off): the long streams' motion control, V latent pixels per latent\n"
-    "            frame along each caption's direction, and its measured accuracy;\n"
+    "  --motion-speed V|caption (0: off): the long streams' motion control, V latent pixels per\n"
+    "            latent frame (caption: the caption's own speed in the model's world) along each\n"
+    "            caption's direction, and its measured accuracy;\n"
     "            --motion-steps F (0.5): the fraction of each window's steps it steers;\n"
     "            --motion-noise S (0.9): the share of the start noise moved with it\n"
     "  --pair-variants LIST  only these pair variants, comma-separated, named with '-' for\n"
     "            spaces (e.g. stream-kv-on-cut,stream-kv-on-deferred; default all)\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
-    "            windows each, every window scored (0: skip)\n"
+    "            windows each, every window scored (0: skip); --long-first K (0): start at the\n"
+    "            K-th of the shuffled captions, so runs of K=0 and K=N together are one of 2N\n"
     "  --threads N  --device cpu|cuda  --dtype fp32|bf16|fp16\n"
     "  --quick   4 pairs (one per change type), 4 captions, 2 long streams of 4 windows and 4\n"
     "            steps (unless --steps), for a smoke test\n";
@@ -64,14 +66,15 @@ struct Settings {
   std::string model, out;
   std::string sampler;
   int64_t pairs = 0, captions = 0, seed = 0, steps = 0, overlap = 0;
-  int64_t long_streams = 0, long_windows = 0;
+  int64_t long_streams = 0, long_windows = 0, long_first = 0;
   double step_cache = 0.0;              // for the deferred stream variants
   AnchorMode anchor = AnchorMode::Off;  // for the long streams
   double anchor_strength = 0.0;
   BlendMode long_blend = BlendMode::Deferred;
   double motion_speed = 0.0;  // long streams: motion control along the caption's direction
-  double motion_steps = 0.0;  // the fraction of steps it steers
-  double motion_noise = 0.0;  // the share of the start noise moved with it
+  bool motion_at_caption_speed = false;  // ... at the caption's speed instead
+  double motion_steps = 0.0;             // the fraction of steps it steers
+  double motion_noise = 0.0;             // the share of the start noise moved with it
 };
 
 struct StreamVariant {
@@ -109,6 +112,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.captions = std::min(quick, static_cast<int64_t>(a.get_int("captions", 48)));
   s.long_streams = a.get_int("long-streams", a.flag("quick") ? kQuickLongStreams : 16);
   s.long_windows = a.get_int("long-windows", a.flag("quick") ? kQuickLongWindows : 100);
+  s.long_first = a.get_int("long-first", 0);
   s.seed = a.get_int("seed", 7);
   s.sampler = a.get("sampler", "ddim");
   s.steps = a.get_int("steps", a.flag("quick") ? kQuickSteps : 20);
@@ -117,7 +121,8 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.anchor = parse_anchor_mode(a.get("anchor", "off"));
   s.anchor_strength = a.get_double("anchor-strength", 0.0);
   s.long_blend = parse_blend_mode(a.get("long-blend", "deferred"));
-  s.motion_speed = a.get_double("motion-speed", 0.0);
+  s.motion_at_caption_speed = a.get("motion-speed", "") == "caption";
+  s.motion_speed = s.motion_at_caption_speed ? 0.0 : a.get_double("motion-speed", 0.0);
   s.motion_steps = a.get_double("motion-steps", LatentMotion{}.steps);
   s.motion_noise = a.get_double("motion-noise", LatentMotion{}.noise);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
@@ -293,17 +298,27 @@ std::vector<TransitionRow> run_transitions(Bench& bench, std::vector<torch::Tens
   return rows;
 }
 
+// The caption's speed in the model's world, in latent pixels per latent frame.
+double caption_motion_speed(const Bench& bench, const ClipSpec& spec) {
+  const auto& g = bench.model->geometry();
+  return model_world(bench).speed_of(spec.shapes.at(0).speed) * double(g.temporal_compression) /
+         double(g.spatial_compression);
+}
+
 // Held-out captions streamed alone (default stream options), every window scored.
 std::vector<LongStream> run_long_streams(Bench& bench) {
   const auto& s = bench.settings;
-  const auto specs = sample_single_shape_specs(s.long_streams, static_cast<uint64_t>(s.seed));
+  const auto specs =
+      sample_single_shape_specs(s.long_first + s.long_streams, static_cast<uint64_t>(s.seed));
   std::vector<LongStream> streams;
   const StreamVariant plain{"long stream", true, s.long_blend, false};
-  for (size_t i = 0; i < specs.size(); ++i) {
+  for (size_t i = static_cast<size_t>(s.long_first); i < specs.size(); ++i) {
     auto options = stream_options(bench, s.seed + static_cast<int64_t>(i), plain);
     options.anchor.mode = s.anchor;
     options.anchor.strength = s.anchor_strength;
-    options.motion = motion_along(specs[i], s.motion_speed);
+    options.motion =
+        motion_along(specs[i], s.motion_at_caption_speed ? caption_motion_speed(bench, specs[i])
+                                                         : s.motion_speed);
     options.motion.steps = s.motion_steps;
     options.motion.noise = s.motion_noise;
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));
@@ -330,7 +345,7 @@ int run(const std::vector<std::string>& args) {
        "steps",           "sampler",      "overlap",      "threads",      "device",
        "dtype",           "long-streams", "long-windows", "step-cache",   "anchor",
        "anchor-strength", "long-blend",   "motion-speed", "motion-steps", "motion-noise",
-       "pair-variants"});
+       "pair-variants",   "long-first"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)

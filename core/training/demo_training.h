@@ -37,9 +37,9 @@ struct DemoRecipe {
   torch::Device device = torch::kCPU;  // where the VAE and the transformer train
 };
 
-// The committed model's recipe (models/shapes-demo/MODEL_CARD.md).
+// The first embedded model's recipe (v1, models/shapes-demo/MODEL_CARD.md).
 DemoRecipe demo_recipe();
-// The shapes-demo v2 recipe, trained in stages (models/shapes-demo-v2/): the endless world
+// The embedded model's recipe (v2), trained in stages (models/shapes-demo-v2/): the endless world
 // (wrap-around) at 96 x 64 px with shapes 18 px across.
 DemoRecipe demo_recipe_v2();
 

@@ -30,7 +30,7 @@ gst-launch-1.0 -q -e ditstreamsrc num-buffers=48 ! videoconvert ! x264enc ! mp4m
   ! filesink location=/tmp/a.mp4
 gst-launch-1.0 -q filesrc location=/tmp/a.mp4 ! decodebin ! videoconvert \
   ! video/x-raw,format=GRAY8 ! filesink location=/tmp/a.gray
-frames=$(( $(stat -c %s /tmp/a.gray) / (64 * 48) ))
+frames=$(( $(stat -c %s /tmp/a.gray) / (96 * 64) ))
 [[ $frames == 48 ]] || { echo "FAIL: a.mp4 has $frames frames, not 48"; exit 1; }
 echo "ok: a.mp4, 48 frames"
 cc /tmp/send_event.c $(pkg-config --cflags --libs ditstream-1.0) -o /tmp/send_event
