@@ -126,6 +126,10 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.motion_steps = a.get_double("motion-steps", LatentMotion{}.steps);
   s.motion_noise = a.get_double("motion-noise", LatentMotion{}.noise);
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
+  const auto captions = static_cast<int64_t>(heldout_specs().size());
+  if (s.long_first < 0 || s.long_streams < 0 || s.long_first + s.long_streams > captions)
+    throw std::runtime_error("--long-first + --long-streams must be in [0, " +
+                             std::to_string(captions) + "] (the held-out captions)");
   return s;
 }
 
