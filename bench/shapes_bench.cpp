@@ -302,27 +302,23 @@ std::vector<TransitionRow> run_transitions(Bench& bench, std::vector<torch::Tens
   return rows;
 }
 
-// The caption's speed in the model's world, in latent pixels per latent frame.
-double caption_motion_speed(const Bench& bench, const ClipSpec& spec) {
-  const auto& g = bench.model->geometry();
-  return model_world(bench).speed_of(spec.shapes.at(0).speed) * double(g.temporal_compression) /
-         double(g.spatial_compression);
-}
-
 // Held-out captions streamed alone (default stream options), every window scored.
 std::vector<LongStream> run_long_streams(Bench& bench) {
   const auto& s = bench.settings;
   const auto specs =
       sample_single_shape_specs(s.long_first + s.long_streams, static_cast<uint64_t>(s.seed));
+  const WorldGeometry world = model_world(bench);
   std::vector<LongStream> streams;
   const StreamVariant plain{"long stream", true, s.long_blend, false};
   for (size_t i = static_cast<size_t>(s.long_first); i < specs.size(); ++i) {
     auto options = stream_options(bench, s.seed + static_cast<int64_t>(i), plain);
     options.anchor.mode = s.anchor;
     options.anchor.strength = s.anchor_strength;
-    options.motion =
-        motion_along(specs[i], s.motion_at_caption_speed ? caption_motion_speed(bench, specs[i])
-                                                         : s.motion_speed);
+    // --motion-speed caption: the caption's own speed in the model's world.
+    const double speed = s.motion_at_caption_speed ? world.speed_of(specs[i].shapes.at(0).speed) /
+                                                         video_pixels_per_latent_step(*bench.model)
+                                                   : s.motion_speed;
+    options.motion = motion_along(specs[i], speed);
     options.motion.steps = s.motion_steps;
     options.motion.noise = s.motion_noise;
     streams.push_back(run_long_stream(bench.model, options, specs[i], s.long_windows));

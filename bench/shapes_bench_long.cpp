@@ -47,8 +47,7 @@ RangeScore score_range(const std::vector<LongStream>& streams, const WindowRange
 
 // The requested motion in pixels per video frame.
 std::array<double, 2> requested_pixels(const PipelineComponents& model, const LatentMotion& m) {
-  const auto& g = model.geometry();
-  const double scale = double(g.spatial_compression) / double(g.temporal_compression);
+  const double scale = video_pixels_per_latent_step(model);
   return {m.dx * scale, m.dy * scale};
 }
 
@@ -60,6 +59,11 @@ double displacement_ratio(const ClipReading& r, const std::array<double, 2>& wan
 }
 
 }  // namespace
+
+double video_pixels_per_latent_step(const PipelineComponents& model) {
+  const auto& g = model.geometry();
+  return double(g.spatial_compression) / double(g.temporal_compression);
+}
 
 LatentMotion motion_along(const ClipSpec& target, double speed) {
   const auto step = unit_step(target.shapes.at(0).direction);

@@ -41,6 +41,8 @@ std::string long_stream_json(const LongStream& stream);
 // Motion control's accuracy over the streams (empty without motion): windows whose measured
 // displacement is within 20 % of the requested one and whose direction is right.
 std::string motion_table(const std::vector<LongStream>& streams);
+// A motion of one latent pixel per latent frame, in video pixels per video frame.
+double video_pixels_per_latent_step(const PipelineComponents& model);
 // Motion control along the caption's direction at `speed` latent pixels per latent frame.
 LatentMotion motion_along(const ClipSpec& target, double speed);
 // One row per stream: the sheet windows side by side.
