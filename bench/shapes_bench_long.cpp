@@ -58,6 +58,15 @@ double displacement_ratio(const ClipReading& r, const std::array<double, 2>& wan
   return (r.velocity[0] * want[0] + r.velocity[1] * want[1]) / norm;
 }
 
+// The first placed centroid and the velocity (NaN where the object is never placed).
+std::array<double, 4> path_of(const ClipReading& r) {
+  const auto placed = std::find_if(r.centroids.begin(), r.centroids.end(),
+                                   [](const auto& c) { return !std::isnan(c[0]); });
+  const std::array<double, 2> start =
+      placed == r.centroids.end() ? std::array<double, 2>{NAN, NAN} : *placed;
+  return {start[0], start[1], r.velocity[0], r.velocity[1]};
+}
+
 }  // namespace
 
 double video_pixels_per_latent_step(const PipelineComponents& model) {
@@ -106,7 +115,7 @@ LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
   timeline->add(entry);
   const auto want = requested_pixels(*model, options.motion);
   StreamGenerator generator(std::move(model), options, timeline);
-  LongStream stream{target, options.seed, {}, {}, {}, {}};
+  LongStream stream{target, options.seed, {}, {}, {}, {}, {}};
   const auto sheet = sheet_windows(windows);
   for (int64_t w = 1; w <= windows; ++w) {
     std::vector<torch::Tensor> frames;
@@ -115,6 +124,7 @@ LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
     const auto reading = read_clip(clip);
     stream.windows.push_back(score_reading(reading, target));
     stream.contrast.push_back(reading.contrast);
+    stream.paths.push_back(path_of(reading));
     if (options.motion.moves()) stream.motion_ratio.push_back(displacement_ratio(reading, want));
     if (std::find(sheet.begin(), sheet.end(), w) != sheet.end())
       stream.sheet.push_back(clip[clip.size(0) / 2]);
@@ -150,6 +160,7 @@ std::string long_stream_table(const std::vector<LongStream>& streams, double sin
 }
 
 std::string long_stream_json(const LongStream& stream) {
+  const auto finite = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; };
   nlohmann::json windows = nlohmann::json::array();
   for (size_t w = 0; w < stream.windows.size(); ++w) {
     const auto& a = stream.windows[w];
@@ -158,7 +169,10 @@ std::string long_stream_json(const LongStream& stream) {
                        {"colour", a.colour},
                        {"shape", a.shape},
                        {"direction", a.direction},
-                       {"contrast", stream.contrast[w]}});
+                       {"contrast", stream.contrast[w]},
+                       {"path", nlohmann::json::array(
+                                    {finite(stream.paths[w][0]), finite(stream.paths[w][1]),
+                                     finite(stream.paths[w][2]), finite(stream.paths[w][3])})}});
   }
   return nlohmann::json{{"variant", "long stream"},
                         {"caption", caption(stream.target)},

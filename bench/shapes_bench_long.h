@@ -8,6 +8,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@ struct LongStream {
   int64_t seed = 0;
   std::vector<AttributeScore> windows;  // per window
   std::vector<double> contrast;         // per window, ClipReading::contrast
+  // Per window: the object's first placed centroid (x, y) and its velocity (pixels per frame),
+  // NaN where not found; in the jsonl, to see where in the frame a window goes wrong.
+  std::vector<std::array<double, 4>> paths;
   // With motion control: per window, the object's mean displacement per video frame along the
   // requested motion over the requested one (1: exact), and whether it went the requested way.
   std::vector<double> motion_ratio;

@@ -8,6 +8,24 @@
 
 namespace ditstream {
 
+std::array<int64_t, 2> MotionFrame::advance(const LatentMotion& motion, int64_t frames) {
+  const auto before = offset_;
+  if (!motion.reframe) return {0, 0};
+  dy_ += motion.dy * static_cast<double>(frames);
+  dx_ += motion.dx * static_cast<double>(frames);
+  offset_ = {std::llround(dy_), std::llround(dx_)};
+  return {offset_[0] - before[0], offset_[1] - before[1]};
+}
+
+torch::Tensor moved_by_pixels(const torch::Tensor& frames, const std::array<int64_t, 2>& offset) {
+  if (!frames.defined() || (offset[0] == 0 && offset[1] == 0)) return frames;
+  return torch::roll(frames, {offset[0], offset[1]}, {-2, -1});
+}
+
+std::array<int64_t, 2> opposite(const std::array<int64_t, 2>& offset) {
+  return {-offset[0], -offset[1]};
+}
+
 torch::Tensor translate_wrapped(const torch::Tensor& frames, double dx, double dy) {
   const int64_t d = frames.dim();
   const double fx = std::floor(dx), fy = std::floor(dy);

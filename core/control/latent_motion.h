@@ -7,11 +7,15 @@
 // by (j - ref)·(dx, dy) latent pixels, with wrap-around, and the sampler goes on from there; the
 // later steps refine the moved content. The stream's reference is the window's first frame as
 // blended with what the previous window carried (deferred_window.cpp), so the translation
-// continues from window to window.
+// continues from window to window. Reframing: each window is denoised in a frame moved with the
+// motion so far (whole latent pixels, wrap-around) and its result moved back, so every window
+// sees the moving content where a stream's first window has it; a model that learned where
+// objects start and end from single clips keeps moving them across window boundaries.
 
 #include <torch/types.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 namespace ditstream {
@@ -23,12 +27,31 @@ struct LatentMotion {
   // The variance share of a window's start noise that is the moved stream field (0: the
   // window's own noise only). Chosen by ShapesBench's long streams (bench/RESULTS.md).
   double noise = 0.9;
+  bool reframe = true;  // chosen by ShapesBench's long streams (bench/RESULTS.md)
 
   bool moves() const { return dx != 0.0 || dy != 0.0; }
   bool steers(int64_t step, int64_t num_steps) const {
     return step < std::max<int64_t>(1, static_cast<int64_t>(steps * double(num_steps) + 0.5));
   }
 };
+
+// A stream's window frame: the motion's displacement over the latent frames passed, and its
+// whole-pixel offset (dy, dx).
+class MotionFrame {
+ public:
+  // Passes `frames` latent frames of `motion` (nothing unless it reframes); returns the change
+  // of the offset.
+  std::array<int64_t, 2> advance(const LatentMotion& motion, int64_t frames);
+  const std::array<int64_t, 2>& offset() const { return offset_; }
+
+ private:
+  double dy_ = 0.0, dx_ = 0.0;
+  std::array<int64_t, 2> offset_{0, 0};
+};
+
+// (..., h, w) moved by `offset` (dy, dx) whole pixels on the torus (the tensor itself at 0).
+torch::Tensor moved_by_pixels(const torch::Tensor& frames, const std::array<int64_t, 2>& offset);
+std::array<int64_t, 2> opposite(const std::array<int64_t, 2>& offset);
 
 // (..., h, w) moved by (dx, dy) pixels on the torus: bilinear between the four integer shifts
 // (grid_sample with circular padding, which grid_sample itself does not offer).

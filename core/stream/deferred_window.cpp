@@ -207,6 +207,12 @@ class DeferredBlend {
 
 }  // namespace
 
+void move_provisional(ProvisionalFrames& frames, const std::array<int64_t, 2>& offset) {
+  frames.noise = moved_by_pixels(frames.noise, offset);
+  for (auto* steps : {&frames.fixed, &frames.plain, &frames.committed})
+    for (auto& t : *steps) t = moved_by_pixels(t, offset);
+}
+
 DeferredWindow denoise_deferred(const GuidedDenoiser& denoiser, Sampler& sampler,
                                 const WindowInput& window, int64_t overlap,
                                 const ProvisionalFrames* previous, const SubjectTokens* subjects,

@@ -23,6 +23,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <functional>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct ProvisionalFrames {
   torch::Tensor cond;                    // window n's text, for the pair forwards of run n+1
   torch::Tensor uncond;
 };
+
+// Moves every carried frame by `offset` whole pixels, for a window frame that moved
+// (MotionFrame, latent_motion.h).
+void move_provisional(ProvisionalFrames& frames, const std::array<int64_t, 2>& offset);
 
 struct DeferredWindow {
   torch::Tensor latents;  // (1, T, C, h, w) after the last step; frames [0, S) are final

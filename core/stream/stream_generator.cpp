@@ -207,23 +207,51 @@ torch::Tensor StreamGenerator::generate_deferred(const WindowPlan& plan, const W
                                                  const WindowCallbacks& callbacks) {
   // A cut drops the old shot's provisional frames and reads them as context instead.
   const bool cut = plan.to.cut && provisional_ && plan.to.id != last_plan_.to.id;
-  const ProvisionalFrames* previous = provisional_ && !cut ? &*provisional_ : nullptr;
-  std::optional<Anchor> context;
-  if (cut) context = cut_context();
-  std::optional<AnchorSteps> anchor;
-  if (context)
-    anchor.emplace(denoiser_, sampler, *context, 0.0, anchor_gate_, (3 * options_.steps) / 4);
-  else if (const auto read = anchors_.for_plan(plan))
-    anchor.emplace(denoiser_, sampler, *read->first, read->second, anchor_gate_);
-  DeferredControls controls{options_.step_cache, anchor ? &*anchor : nullptr};
+  DeferredControls controls;
+  controls.step_cache = options_.step_cache;
   controls.motion = motion(plan);
   if (options_.blend == StreamOptions::BlendMode::Randomized)
     controls.seam = seams(stream_window_seed(options_.seed, window_));
-  auto run = denoise_deferred(denoiser_, sampler, window, options_.overlap, previous, subjects,
+  const auto to_frame = follow_motion(controls.motion);
+  const auto read = anchor_read(plan, cut, to_frame);
+  std::optional<AnchorSteps> anchor;
+  if (read)
+    anchor.emplace(denoiser_, sampler, read->anchor, read->log_weight, anchor_gate_,
+                   read->held_step);
+  controls.anchor = anchor ? &*anchor : nullptr;
+  WindowInput framed = window;
+  framed.latents = moved_by_pixels(window.latents, to_frame);
+  const ProvisionalFrames* previous = provisional_ && !cut ? &*provisional_ : nullptr;
+  auto run = denoise_deferred(denoiser_, sampler, framed, options_.overlap, previous, subjects,
                               callbacks, controls);
+  const auto latents = moved_by_pixels(run.latents, frame_.offset());
   if (options_.overlap > 0) provisional_ = std::move(run.provisional);
-  provisional_latents_ = run.latents.narrow(1, stride(), options_.overlap);
-  return run.latents.narrow(1, 0, stride());
+  provisional_latents_ = latents.narrow(1, stride(), options_.overlap);
+  return latents.narrow(1, 0, stride());
+}
+
+// Moves motion control's window frame on to this window, the carried frames with it; returns the
+// move from the stream's frame into the window's.
+std::array<int64_t, 2> StreamGenerator::follow_motion(const LatentMotion& motion) {
+  const auto moved = frame_.advance(motion, window_ == 0 ? 0 : stride());
+  if (provisional_) move_provisional(*provisional_, opposite(moved));
+  return opposite(frame_.offset());
+}
+
+// The anchor (or a cut's context, held at a low noise level) the window reads, moved into its
+// frame.
+std::optional<StreamGenerator::AnchorRead> StreamGenerator::anchor_read(
+    const WindowPlan& plan, bool cut, const std::array<int64_t, 2>& to_frame) const {
+  std::optional<AnchorRead> read;
+  if (cut)
+    read = AnchorRead{cut_context(), 0.0, (3 * options_.steps) / 4};
+  else if (const auto found = anchors_.for_plan(plan))
+    read = AnchorRead{*found->first, found->second, std::nullopt};
+  if (read) {
+    read->anchor.latents = moved_by_pixels(read->anchor.latents, to_frame);
+    read->anchor.noise = moved_by_pixels(read->anchor.noise, to_frame);
+  }
+  return read;
 }
 
 torch::Tensor StreamGenerator::generate_pinned(const WindowInput& window, Sampler& sampler,

@@ -122,6 +122,14 @@ class StreamGenerator : public FrameGenerator {
   int64_t first_committed_latent(int64_t window) const;
   bool deferred() const;  // Deferred or Randomized: the last O frames stay provisional
   Anchor cut_context() const;
+  struct AnchorRead {
+    Anchor anchor;
+    double log_weight;
+    std::optional<int64_t> held_step;
+  };
+  std::array<int64_t, 2> follow_motion(const LatentMotion& motion);
+  std::optional<AnchorRead> anchor_read(const WindowPlan& plan, bool cut,
+                                        const std::array<int64_t, 2>& to_frame) const;
   // Randomized blending's seam per step of this window, drawn from the window's seed.
   std::function<int64_t(int64_t)> seams(int64_t seed) const;
   // The window's motion control: the options', or the prompt's own motion with their settings.
@@ -158,7 +166,8 @@ class StreamGenerator : public FrameGenerator {
   StreamCallbacks callbacks_;
   StageTimes times_;
   std::optional<WindowTrajectory> previous_;       // PrefixPinned, Off
-  std::optional<ProvisionalFrames> provisional_;   // Deferred
+  std::optional<ProvisionalFrames> provisional_;   // Deferred, in the window frame
+  MotionFrame frame_;                              // where motion control's frame stands
   torch::Tensor provisional_latents_;              // Deferred: the last window's frames [S, T)
   WindowPlan last_plan_;                           // the provisional frames' and mask pairs' plan
   std::map<int64_t, WindowPlan> committed_plans_;  // first committed latent -> its window's plan

@@ -140,5 +140,62 @@ TEST(LatentMotion, StreamMotionZeroIsNoMotionAndAPromptsOwnMotionWins) {
                std::runtime_error);
 }
 
+TEST(LatentMotion, TheWindowFrameFollowsTheMotionInWholePixels) {
+  MotionFrame frame;
+  const LatentMotion m{0.45, -0.25};
+  EXPECT_EQ(frame.advance(m, 0), (std::array<int64_t, 2>{0, 0}));
+  EXPECT_EQ(frame.advance(m, 4), (std::array<int64_t, 2>{-1, 2}));  // (-1.0, 1.8)
+  EXPECT_EQ(frame.advance(m, 4), (std::array<int64_t, 2>{-1, 2}));  // (-2.0, 3.6)
+  EXPECT_EQ(frame.advance(m, 4), (std::array<int64_t, 2>{-1, 1}));  // (-3.0, 5.4)
+  EXPECT_EQ(frame.offset(), (std::array<int64_t, 2>{-3, 5}));
+  LatentMotion fixed = m;
+  fixed.reframe = false;
+  EXPECT_EQ(frame.advance(fixed, 4), (std::array<int64_t, 2>{0, 0}));
+  EXPECT_EQ(frame.offset(), (std::array<int64_t, 2>{-3, 5}));
+  const auto f = torch::randn({1, 2, 3, 4, 6});
+  EXPECT_TRUE(moved_by_pixels(f, {0, 0}).is_same(f));
+  EXPECT_TRUE(torch::equal(moved_by_pixels(f, {-1, 2}), torch::roll(f, {-1, 2}, {3, 4})));
+  EXPECT_TRUE(torch::equal(moved_by_pixels(moved_by_pixels(f, {1, 5}), opposite({1, 5})), f));
+}
+
+// Reframing moves what a window starts from and carries into a frame that followed the motion,
+// and its result back: window 0 is unchanged, later windows change; a frame that moves whole
+// laps of the torus per window changes nothing at all.
+TEST(LatentMotion, ReframingMovesLaterWindowsOnly) {
+  StreamOptions o;
+  o.steps = 2;
+  o.sampler = "ddim";
+  o.motion = {0.5, 0.0};
+  const auto framed = stream_latents(o, std::nullopt);
+  o.motion.reframe = false;
+  const auto fixed = stream_latents(o, std::nullopt);
+  EXPECT_TRUE(torch::equal(framed[0], fixed[0]));
+  EXPECT_GT(max_diff(framed[1], fixed[1]), 1e-3);
+  const double lap = double(fixed[0].size(-1)) / double(fixed[0].size(1));  // width / stride
+  o.motion.dx = lap;
+  const auto unmoved = stream_latents(o, std::nullopt);
+  o.motion.reframe = true;
+  const auto laps = stream_latents(o, std::nullopt);
+  for (size_t k = 0; k < laps.size(); ++k) EXPECT_TRUE(torch::equal(laps[k], unmoved[k]));
+}
+
+TEST(LatentMotion, MovingTheProvisionalFramesMovesEveryCarriedTensor) {
+  ProvisionalFrames p;
+  p.noise = torch::randn({1, 2, 3, 4, 6});
+  p.fixed = {torch::randn({1, 2, 3, 4, 6})};
+  p.plain = {torch::randn({1, 2, 3, 4, 6})};
+  p.committed = {torch::Tensor(), torch::randn({1, 1, 3, 4, 6})};
+  p.cond = torch::randn({1, 5, 8});
+  const ProvisionalFrames before = p;
+  move_provisional(p, {1, -2});
+  const auto moved = [](const torch::Tensor& t) { return torch::roll(t, {1, -2}, {-2, -1}); };
+  EXPECT_TRUE(torch::equal(p.noise, moved(before.noise)));
+  EXPECT_TRUE(torch::equal(p.fixed[0], moved(before.fixed[0])));
+  EXPECT_TRUE(torch::equal(p.plain[0], moved(before.plain[0])));
+  EXPECT_FALSE(p.committed[0].defined());
+  EXPECT_TRUE(torch::equal(p.committed[1], moved(before.committed[1])));
+  EXPECT_TRUE(p.cond.is_same(before.cond));
+}
+
 }  // namespace
 }  // namespace ditstream
