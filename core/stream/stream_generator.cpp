@@ -115,8 +115,9 @@ int64_t StreamGenerator::first_committed_latent(int64_t window) const {
 }
 
 // The old shot's last frames (its provisional ones, as the last run left them) under its text.
-Anchor StreamGenerator::cut_context() const {
-  Anchor context{last_plan_.to.id, provisional_latents_, {}, provisional_->cond};
+Anchor StreamGenerator::cut_context(const std::array<int64_t, 2>& to_frame) const {
+  Anchor context{
+      last_plan_.to.id, moved_by_pixels(provisional_latents_, to_frame), {}, provisional_->cond};
   context.noise = seeded_noise(static_cast<uint64_t>(stream_window_seed(options_.seed, window_)) +
                                5)(context.latents);
   return context;
@@ -238,20 +239,14 @@ std::array<int64_t, 2> StreamGenerator::follow_motion(const LatentMotion& motion
   return opposite(frame_.offset());
 }
 
-// The anchor (or a cut's context, held at a low noise level) the window reads, moved into its
-// frame.
+// The anchor the window reads, as its own window saw it (the frame a stream's first window has),
+// or a cut's context, held at a low noise level, moved into the window's frame.
 std::optional<StreamGenerator::AnchorRead> StreamGenerator::anchor_read(
     const WindowPlan& plan, bool cut, const std::array<int64_t, 2>& to_frame) const {
-  std::optional<AnchorRead> read;
-  if (cut)
-    read = AnchorRead{cut_context(), 0.0, (3 * options_.steps) / 4};
-  else if (const auto found = anchors_.for_plan(plan))
-    read = AnchorRead{*found->first, found->second, std::nullopt};
-  if (read) {
-    read->anchor.latents = moved_by_pixels(read->anchor.latents, to_frame);
-    read->anchor.noise = moved_by_pixels(read->anchor.noise, to_frame);
-  }
-  return read;
+  if (cut) return AnchorRead{cut_context(to_frame), 0.0, (3 * options_.steps) / 4};
+  if (const auto found = anchors_.for_plan(plan))
+    return AnchorRead{*found->first, found->second, std::nullopt};
+  return std::nullopt;
 }
 
 torch::Tensor StreamGenerator::generate_pinned(const WindowInput& window, Sampler& sampler,
@@ -314,7 +309,8 @@ std::vector<StreamFrame> StreamGenerator::next_window(const WindowCallbacks& cal
     callbacks_.on_transition_started(plan.from.id, plan.to.id);
   const auto latents = generate(plan, subjects ? &*subjects : nullptr, callbacks);
   if (options_.anchor.enabled() && !plan.is_transition())
-    anchors_.offer(plan, latents, embeddings_.for_plan(plan).cond);
+    anchors_.offer(plan, moved_by_pixels(latents, opposite(frame_.offset())),
+                   embeddings_.for_plan(plan).cond);
   auto frames = commit(latents, plan);
   scheduler_.advance(plan);
   embeddings_.retain({plan.from.id, plan.to.id});

@@ -121,7 +121,7 @@ class StreamGenerator : public FrameGenerator {
  private:
   int64_t first_committed_latent(int64_t window) const;
   bool deferred() const;  // Deferred or Randomized: the last O frames stay provisional
-  Anchor cut_context() const;
+  Anchor cut_context(const std::array<int64_t, 2>& to_frame) const;
   struct AnchorRead {
     Anchor anchor;
     double log_weight;
