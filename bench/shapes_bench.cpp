@@ -43,7 +43,7 @@ constexpr const char* kHelp =
     "            latent frame (caption: the caption's own speed in the model's world) along each\n"
     "            caption's direction, and its measured accuracy;\n"
     "            --motion-steps F (0.5): the fraction of each window's steps it steers;\n"
-    "            --motion-noise S (0.9): the share of the start noise moved with it;\n"
+    "            --motion-noise S (0): the share of the start noise moved with it;\n"
     "            --motion-reframe 1|0 (1): each window in a frame that follows the motion\n"
     "  --pair-variants LIST  only these pair variants, comma-separated, named with '-' for\n"
     "            spaces (e.g. stream-kv-on-cut,stream-kv-on-deferred; default all)\n"

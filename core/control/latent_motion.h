@@ -1,16 +1,17 @@
 #pragma once
-// Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics), in two
-// parts. Start latents: each window starts from noise that is mostly one stream-wide noise field
-// translated with the motion (frame g of the stream: the field moved g·(dx, dy)), so what the
-// model makes of the noise moves the asked way. Steering: at the first steps of a window, the
-// x0-prediction of every frame j after a reference frame is replaced by the reference translated
-// by (j - ref)·(dx, dy) latent pixels, with wrap-around, and the sampler goes on from there; the
-// later steps refine the moved content. The stream's reference is the window's first frame as
-// blended with what the previous window carried (deferred_window.cpp), so the translation
-// continues from window to window. Reframing: each window is denoised in a frame moved with the
-// motion so far (whole latent pixels, wrap-around) and its result moved back, so every window
-// sees the moving content where a stream's first window has it; a model that learned where
-// objects start and end from single clips keeps moving them across window boundaries.
+// Motion control (long-stream-methods.md, after Text2Video-Zero's motion dynamics), in three
+// parts. Start latents (a share `noise`, off by default): each window starts from noise that is
+// partly one stream-wide noise field translated with the motion (frame g of the stream: the
+// field moved g·(dx, dy)), so what the model makes of the noise moves the asked way. Steering: at
+// the first steps of a window, the x0-prediction of every frame j after a reference frame is
+// replaced by the reference translated by (j - ref)·(dx, dy) latent pixels, with wrap-around, and
+// the sampler goes on from there; the later steps refine the moved content. The stream's reference
+// is the window's first frame as blended with what the previous window carried
+// (deferred_window.cpp), so the translation continues from window to window. Reframing: each window
+// is denoised in a frame moved with the motion so far (whole latent pixels, wrap-around) and its
+// result moved back, so every window sees the moving content where a stream's first window has it;
+// a model that learned where objects start and end from single clips keeps moving them across
+// window boundaries.
 
 #include <torch/types.h>
 
@@ -25,9 +26,10 @@ struct LatentMotion {
   double dy = 0.0;     // + is down
   double steps = 0.5;  // the fraction of a window's steps steered, from the first (at least one)
   // The variance share of a window's start noise that is the moved stream field (0: the
-  // window's own noise only). Chosen by ShapesBench's long streams (bench/RESULTS.md).
-  double noise = 0.9;
-  bool reframe = true;  // chosen by ShapesBench's long streams (bench/RESULTS.md)
+  // window's own noise only). Both defaults chosen by ShapesBench's long streams (RESULTS.md):
+  // reframed windows need no moved noise, which costs colour.
+  double noise = 0.0;
+  bool reframe = true;
 
   bool moves() const { return dx != 0.0 || dy != 0.0; }
   bool steers(int64_t step, int64_t num_steps) const {
