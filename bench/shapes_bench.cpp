@@ -44,7 +44,8 @@ constexpr const char* kHelp =
     "            caption's direction, and its measured accuracy;\n"
     "            --motion-steps F (0.5): the fraction of each window's steps it steers;\n"
     "            --motion-noise S (0): the share of the start noise moved with it;\n"
-    "            --motion-reframe 1|0 (1): each window in a frame that follows the motion\n"
+    "            --motion-reframe 1|0 (1): each window in a frame that follows the motion;\n"
+    "            --motion-turn N (0): ask N quarter turns clockwise from the caption's direction\n"
     "  --pair-variants LIST  only these pair variants, comma-separated, named with '-' for\n"
     "            spaces (e.g. stream-kv-on-cut,stream-kv-on-deferred; default all)\n"
     "  --long-streams N (16)  --long-windows W (100): N held-out captions streamed alone for W\n"
@@ -77,6 +78,7 @@ struct Settings {
   double motion_steps = 0.0;             // the fraction of steps it steers
   double motion_noise = 0.0;             // the share of the start noise moved with it
   bool motion_reframe = true;            // each window in a frame that follows the motion
+  int motion_turn = 0;                   // quarter turns from the caption's direction
 };
 
 struct StreamVariant {
@@ -128,6 +130,7 @@ Settings parse_settings(const cli::Arguments& a, const PipelineComponents& model
   s.motion_steps = a.get_double("motion-steps", LatentMotion{}.steps);
   s.motion_noise = a.get_double("motion-noise", LatentMotion{}.noise);
   s.motion_reframe = a.get_int("motion-reframe", LatentMotion{}.reframe) != 0;
+  s.motion_turn = static_cast<int>(a.get_int("motion-turn", 0));
   if (s.steps < 1) throw std::runtime_error("--steps must be at least 1");
   const auto captions = static_cast<int64_t>(heldout_specs().size());
   if (s.long_first < 0 || s.long_streams < 0 || s.long_first + s.long_streams > captions)
@@ -321,7 +324,7 @@ std::vector<LongStream> run_long_streams(Bench& bench) {
     const double speed = s.motion_at_caption_speed ? world.speed_of(specs[i].shapes.at(0).speed) /
                                                          video_pixels_per_latent_step(*bench.model)
                                                    : s.motion_speed;
-    options.motion = motion_along(specs[i], speed);
+    options.motion = motion_along(specs[i], speed, s.motion_turn);
     options.motion.steps = s.motion_steps;
     options.motion.noise = s.motion_noise;
     options.motion.reframe = s.motion_reframe;
@@ -345,11 +348,11 @@ std::string report_header(const Settings& s, const RunInfo& info) {
 int run(const std::vector<std::string>& args) {
   const cli::Arguments a(
       args, {"help", "quick"},
-      {"model",           "out",           "pairs",        "captions",     "seed",
-       "steps",           "sampler",       "overlap",      "threads",      "device",
-       "dtype",           "long-streams",  "long-windows", "step-cache",   "anchor",
-       "anchor-strength", "long-blend",    "motion-speed", "motion-steps", "motion-noise",
-       "motion-reframe",  "pair-variants", "long-first"});
+      {"model",           "out",          "pairs",         "captions",     "seed",
+       "steps",           "sampler",      "overlap",       "threads",      "device",
+       "dtype",           "long-streams", "long-windows",  "step-cache",   "anchor",
+       "anchor-strength", "long-blend",   "motion-speed",  "motion-steps", "motion-noise",
+       "motion-reframe",  "motion-turn",  "pair-variants", "long-first"});
   if (a.flag("help")) return std::fputs(kHelp, stdout), 0;
   if (a.get("model", "").empty()) throw std::runtime_error("--model DIR is required");
   if (a.get_int("threads", 0) > 0)

@@ -74,8 +74,9 @@ double video_pixels_per_latent_step(const PipelineComponents& model) {
   return double(g.spatial_compression) / double(g.temporal_compression);
 }
 
-LatentMotion motion_along(const ClipSpec& target, double speed) {
-  const auto step = unit_step(target.shapes.at(0).direction);
+LatentMotion motion_along(const ClipSpec& target, double speed, int quarter_turns) {
+  auto step = unit_step(target.shapes.at(0).direction);
+  for (int k = 0; k < (quarter_turns % 4 + 4) % 4; ++k) step = {-step[1], step[0]};
   return {step[0] * speed, step[1] * speed};
 }
 

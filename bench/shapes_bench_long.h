@@ -47,8 +47,9 @@ std::string long_stream_json(const LongStream& stream);
 std::string motion_table(const std::vector<LongStream>& streams);
 // A motion of one latent pixel per latent frame, in video pixels per video frame.
 double video_pixels_per_latent_step(const PipelineComponents& model);
-// Motion control along the caption's direction at `speed` latent pixels per latent frame.
-LatentMotion motion_along(const ClipSpec& target, double speed);
+// Motion control along the caption's direction at `speed` latent pixels per latent frame, turned
+// `quarter_turns` times clockwise (1: right becomes down).
+LatentMotion motion_along(const ClipSpec& target, double speed, int quarter_turns = 0);
 // One row per stream: the sheet windows side by side.
 void write_long_stream_sheet(const std::filesystem::path& path,
                              const std::vector<LongStream>& streams);
