@@ -8,6 +8,7 @@
 # - windowed: a random CogVideoX-2B folder; the step (TFLOP/s against the bf16 matmul peak of the
 #   same run), a window, and the stream at 8 steps with KV-sharing off / on / mask-guided and
 #   with the decode overlapped.
+# Both sets start with the gpu tests and c10d's NCCL backend at world size 1 (test_cuda_nccl).
 # Each stage writes its results into OUT as soon as it has them and has its own time limit (300 s
 # in all), so a cut run keeps what it measured. summary.md at the end.
 #
@@ -60,7 +61,8 @@ configure() {
 
 build() {
   cmake --build build-gpu -j "${JOBS:-$(nproc)}" --target ditstream ditstream-bench \
-    test_cuda_window test_cuda_goldens test_cuda_stream test_cuda_training
+    test_cuda_window test_cuda_goldens test_cuda_stream test_cuda_training test_cuda_causal \
+    test_cuda_nccl
 }
 
 bench() { build-gpu/bench/ditstream-bench "$@"; }
@@ -100,6 +102,7 @@ causal() {
 stage configure 20 configure || exit 1
 stage build 140 build || exit 1
 stage gpu_tests 30 ctest --test-dir build-gpu -L gpu --output-on-failure
+stage nccl 30 build-gpu/tests/test_cuda_nccl  # its output: the parity figures
 case "${CHECK:-causal}" in
   causal) causal ;;
   windowed) windowed ;;

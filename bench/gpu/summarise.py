@@ -92,14 +92,27 @@ def test_rows(out):
              if match else "not run")]
 
 
+def nccl_rows(out):
+    backend = re.search(r"c10d NCCL backend: (.*)", read(out, "configure.log"))
+    log = read(out, "nccl.log")
+    passed = re.search(r"\[  PASSED  \] (\d+) test", log)
+    skipped = re.search(r"\[  SKIPPED \] (\d+) test", log)
+    rows = [("c10d NCCL backend", backend.group(1) if backend else "not found at configure"),
+            ("NCCL world size 1 tests", f"{passed.group(1) if passed else 0} passed, "
+             f"{skipped.group(1) if skipped else 0} skipped" if log else "not run")]
+    for what, value in re.findall(r"^(.*) over NCCL: relative difference (\S+)", log, re.M):
+        rows.append((f"NCCL {what} vs no group (relative)", value))
+    return rows
+
+
 def main(out):
     out = pathlib.Path(out)
     print(" · ".join(read(out, "machine.txt").split("\n")).strip(" ·"))
     print()
     print("| measure | value |")
     print("|---|---|")
-    for producer in (stage_rows, test_rows, step_rows, wan_step_rows, window_rows, stream_rows,
-                     causal_rows, memory_rows):
+    for producer in (stage_rows, test_rows, nccl_rows, step_rows, wan_step_rows, window_rows,
+                     stream_rows, causal_rows, memory_rows):
         for name, value in producer(out):
             print(f"| {name} | {value} |")
     print(f"\n{read(out, 'total.txt').strip()}")

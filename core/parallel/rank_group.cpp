@@ -11,6 +11,9 @@
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
+#if defined(USE_C10D_NCCL)  // set by CMake when the libtorch is built with CUDA and nccl.h is found
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <stdexcept>
 #include <thread>
@@ -45,9 +48,16 @@ c10::intrusive_ptr<Collectives> make_collectives(const c10::intrusive_ptr<c10d::
     return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
   }
 #endif
+#if defined(USE_C10D_NCCL)
+  if (device.is_cuda()) {
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = kExchangeTimeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, options);
+  }
+#endif
   throw std::runtime_error("this build of ditstream has no c10d backend for " + device.str() +
-                           " (Gloo on the CPU needs libgloo-dev at build time; NCCL is not "
-                           "built yet)");
+                           " (Gloo on the CPU needs libgloo-dev at build time, NCCL on CUDA a "
+                           "CUDA libtorch and nccl.h)");
 }
 
 }  // namespace
@@ -167,7 +177,7 @@ void RankGroup::exchange(const std::function<c10::intrusive_ptr<c10d::Work>()>& 
       if (!failure_.empty()) work->abort();
       impl_->pending = work;
     }
-    done = work->wait();
+    done = finish(work);
   } catch (const std::exception& e) {  // e.g. the peer's connection closed
     error = e.what();
   }
@@ -176,6 +186,21 @@ void RankGroup::exchange(const std::function<c10::intrusive_ptr<c10d::Work>()>& 
   if (failure_.empty() && !error.empty()) failure_ = explain(error);
   if (!failure_.empty()) throw std::runtime_error(failure_);
   if (!done) throw std::runtime_error("rank exchange aborted");
+}
+
+// NCCL's wait only orders the current CUDA stream after the work: wait on the CPU as well, so a
+// failed worker (whose work the watcher aborts) ends the exchange here, not in a later copy.
+bool RankGroup::finish(const c10::intrusive_ptr<c10d::Work>& work) {
+  const bool done = work->wait();
+  while (!work->isCompleted()) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!failure_.empty()) return false;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+  if (work->exception()) std::rethrow_exception(work->exception());
+  return done;
 }
 
 // A worker's exit closes its sockets before the process can be reaped: give the liveness check

@@ -1,6 +1,6 @@
 #pragma once
 // Ranks of one stream over torch.distributed's c10d: a TCPStore for the rendezvous, the heartbeat
-// and published settings, and a process group (Gloo on the CPU) for the tensors.
+// and published settings, and a process group (Gloo on the CPU, NCCL on CUDA) for the tensors.
 // No c10d header leaks out of core/parallel's sources.
 
 #include <torch/types.h>
@@ -83,6 +83,7 @@ class RankGroup {
  private:
   void watch();
   void exchange(const std::function<c10::intrusive_ptr<c10d::Work>()>& issue);
+  bool finish(const c10::intrusive_ptr<c10d::Work>& work);
   std::string explain(const std::string& transport_error);  // under mutex_
 
   std::shared_ptr<RankStore> store_;

@@ -1,0 +1,115 @@
+// c10d's NCCL backend at world size 1 (label gpu; skipped without a CUDA device, or with a
+// message when this build found no nccl.h): the group forms through a TCPStore on a free port,
+// its collectives give back what they got, and windows and causal chunks render through Ulysses'
+// all-to-alls over it, equal to the same forwards without a group.
+#include "core/parallel/rank_group.h"
+#include "core/parallel/ulysses.h"
+#include "cuda_test.h"
+#include "tiny_components.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <iostream>
+
+namespace ditstream {
+namespace {
+
+const torch::Device kGpu("cuda:0");
+
+class CudaNccl : public testing::CudaTest<::testing::Test> {
+ protected:
+  void SetUp() override {
+    CudaTest::SetUp();
+    if (IsSkipped()) return;
+    try {
+      group_ = std::make_shared<RankGroup>(RankStore::serve({"127.0.0.1", 0}, 1), 0, 1, kGpu);
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()).find("no c10d backend") == std::string::npos) throw;
+      GTEST_SKIP() << e.what();
+    }
+  }
+
+  std::shared_ptr<const PipelineComponents> components(const std::filesystem::path& model,
+                                                       bool over_nccl) const {
+    auto c = std::make_shared<PipelineComponents>(
+        *load_pipeline_components(model, parse_runtime_options("cuda", "fp32")));
+    if (over_nccl) c->forwards = std::make_shared<UlyssesForward>(c->transformer, group_);
+    return c;
+  }
+
+  std::shared_ptr<RankGroup> group_;
+};
+
+double relative(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).norm() / b.norm()).item<double>();
+}
+
+PromptEntry prompt(int64_t frame, std::string text) {
+  PromptEntry e;
+  e.frame = frame;
+  e.text = std::move(text);
+  return e;
+}
+
+TEST_F(CudaNccl, GroupOfOneGivesBackWhatItGot) {
+  const auto x = torch::randn({4, 3, 5}, torch::TensorOptions(kGpu));
+  EXPECT_TRUE(torch::equal(group_->all_to_all(x), x));
+  const auto gathered = group_->all_gather(x);
+  ASSERT_EQ(gathered.size(), 1u);
+  EXPECT_TRUE(torch::equal(gathered[0], x));
+}
+
+// Tiny CogVideoX, 3 windows with KV-sharing through a switch to a second prompt at window 1.
+torch::Tensor window_latents(std::shared_ptr<const PipelineComponents> components) {
+  StreamOptions o;
+  o.steps = 4;
+  o.seed = 3;
+  o.kv_sharing = true;
+  auto timeline = std::make_shared<PromptTimeline>();
+  StreamGenerator g(std::move(components), o, timeline);
+  timeline->add(prompt(0, "a red fox running in the snow"));
+  timeline->add(prompt(g.first_new_frame(1), "a white horse running in the snow"));
+  std::vector<torch::Tensor> committed;
+  g.set_callbacks(
+      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
+  torch::NoGradGuard no_grad;
+  for (int n = 0; n < 3; ++n) g.next_window();
+  return torch::cat(committed, 1);
+}
+
+TEST_F(CudaNccl, WindowsRenderThroughTheGroup) {
+  const auto plain = window_latents(components(ditstream::testing::tiny_model_dir(), false));
+  const auto grouped = window_latents(components(ditstream::testing::tiny_model_dir(), true));
+  ASSERT_EQ(grouped.sizes(), plain.sizes());
+  EXPECT_LT(relative(grouped, plain), 1e-4);
+  std::cout << "windows over NCCL: relative difference " << relative(grouped, plain) << "\n";
+}
+
+// Tiny Wan2.1, 4 causal chunks with a prompt switch by recache at chunk 2.
+torch::Tensor chunk_latents(std::shared_ptr<const PipelineComponents> components) {
+  auto timeline = std::make_shared<PromptTimeline>();
+  timeline->add(prompt(0, "a red circle"));
+  timeline->add(prompt(4, "a blue square"));
+  CausalGenerator g(std::move(components), ditstream::testing::small_causal_options(), timeline);
+  std::vector<torch::Tensor> latents;
+  StreamCallbacks callbacks;
+  callbacks.on_committed_latents = [&](int64_t, const torch::Tensor& l) {
+    latents.push_back(l.clone());
+  };
+  g.set_callbacks(callbacks);
+  torch::NoGradGuard no_grad;
+  for (int chunk = 0; chunk < 4; ++chunk) g.next_window();
+  return torch::cat(latents, 1);
+}
+
+TEST_F(CudaNccl, CausalChunksRenderThroughTheGroup) {
+  const auto plain = chunk_latents(components(ditstream::testing::tiny_wan_model_dir(), false));
+  const auto grouped = chunk_latents(components(ditstream::testing::tiny_wan_model_dir(), true));
+  ASSERT_EQ(grouped.sizes(), plain.sizes());
+  EXPECT_LT(relative(grouped, plain), 1e-4);
+  std::cout << "causal chunks over NCCL: relative difference " << relative(grouped, plain) << "\n";
+}
+
+}  // namespace
+}  // namespace ditstream
