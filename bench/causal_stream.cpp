@@ -27,9 +27,7 @@ double resident_mb() {
 
 std::shared_ptr<PromptTimeline> one_prompt(const std::string& text) {
   auto t = std::make_shared<PromptTimeline>();
-  PromptEntry e;
-  e.text = text;
-  t->add(e);
+  t->add(prompt_entry(0, text));
   return t;
 }
 

@@ -116,11 +116,10 @@ void schedule_prompts(const std::string& scenario, StreamGenerator& g, PromptTim
   static const std::vector<std::string> prompts = {"a red fox running in the snow",
                                                    "a white horse running on a beach",
                                                    "a panda playing guitar in a forest"};
-  timeline.add({0, 0, prompts[0], "", {}, {}, -1, ""});
+  timeline.add(prompt_entry(0, prompts[0]));
   if (scenario != "transitions") return;
   for (int64_t n = 2; n < windows; n += 3)
-    timeline.add(
-        {0, g.first_new_frame(n), prompts[(n / 3 + 1) % prompts.size()], "", {}, {}, -1, ""});
+    timeline.add(prompt_entry(g.first_new_frame(n), prompts[(n / 3 + 1) % prompts.size()]));
 }
 
 // Each window's sample goes to `on_sample` as soon as it is measured (a cut run keeps them).

@@ -19,7 +19,7 @@ double seconds_since(Clock::time_point start) {
 PathTiming time_core(std::shared_ptr<const PipelineComponents> model, const StreamOptions& options,
                      int64_t windows) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red fox running in the snow", "", {}, {}, -1, ""});
+  timeline->add(prompt_entry(0, "a red fox running in the snow"));
   const auto start = Clock::now();
   StreamGenerator g(std::move(model), options, timeline);
   for (int64_t n = 0; n < windows; ++n) g.next_window();

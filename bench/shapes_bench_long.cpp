@@ -111,9 +111,7 @@ std::vector<int64_t> sheet_windows(int64_t windows) {
 LongStream run_long_stream(std::shared_ptr<const PipelineComponents> model,
                            const StreamOptions& options, const ClipSpec& target, int64_t windows) {
   auto timeline = std::make_shared<PromptTimeline>();
-  PromptEntry entry;
-  entry.text = caption(target);
-  timeline->add(entry);
+  timeline->add(prompt_entry(0, caption(target)));
   const auto want = requested_pixels(*model, options.motion);
   StreamGenerator generator(std::move(model), options, timeline);
   LongStream stream{target, options.seed, {}, {}, {}, {}, {}};

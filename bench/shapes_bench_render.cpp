@@ -32,8 +32,10 @@ TransitionVideo render_stream(std::shared_ptr<const PipelineComponents> model,
   StreamGenerator generator(model, options, timeline);
   const int64_t switch_window = kWindowsOfEachPrompt;
   const int64_t after_window = switch_window + (cut ? 0 : options.transition_windows);
-  timeline->add({0, 0, a, "", {}, {}, -1, ""});
-  timeline->add({0, generator.first_new_frame(switch_window), b, "", {}, {}, -1, "", cut});
+  timeline->add(prompt_entry(0, a));
+  auto next = prompt_entry(generator.first_new_frame(switch_window), b);
+  next.cut = cut;
+  timeline->add(next);
   TransitionVideo video;
   video.cut = cut;
   std::vector<torch::Tensor> frames;

@@ -7,7 +7,8 @@
 #   and a prompt switch by each method;
 # - windowed: a random CogVideoX-2B folder; the step (TFLOP/s against the bf16 matmul peak of the
 #   same run), a window, and the stream at 8 steps with KV-sharing off / on / mask-guided and
-#   with the decode overlapped.
+#   with the decode overlapped; on 2+ GPUs, windows at 20 steps with parallel=cfg over NCCL
+#   against one GPU.
 # Both sets start with the gpu tests and c10d's NCCL backend at world size 1 (test_cuda_nccl).
 # Each stage writes its results into OUT as soon as it has them and has its own time limit (300 s
 # in all), so a cut run keeps what it measured. summary.md at the end.
@@ -85,6 +86,11 @@ windowed() {
   stage stream 30 bench --model "$model" --scenario ablation \
     --variants deferred-no-kv,deferred,mask-guided,overlap-decode --windows 2 --warmup 1 --steps 8 \
     --device cuda --dtype bf16 --json "$out/stream.jsonl"
+  [ "$(nvidia-smi -L | wc -l)" -ge 2 ] || return 0
+  local steady=(--model "$model" --scenario steady --windows 3 --warmup 1 --steps 20 --device cuda
+    --dtype bf16)
+  stage cfg_one 60 bench "${steady[@]}" --json "$out/cfg_one.jsonl"
+  stage cfg_two 60 bench "${steady[@]}" --parallel cfg --json "$out/cfg_two.jsonl"
 }
 
 # 90 chunks = 1077 video frames, past frame 1024; the stage limit cuts a slow machine's run.

@@ -105,6 +105,23 @@ def nccl_rows(out):
     return rows
 
 
+def mean_window_seconds(out, name):
+    rows = [json.loads(line) for line in read(out, name).splitlines() if line]
+    warm = [r["seconds"] for r in rows if r["window"] >= 1]
+    return sum(warm) / len(warm) if warm else None
+
+
+def cfg_rows(out):
+    one, two = (mean_window_seconds(out, f"cfg_{n}.jsonl") for n in ("one", "two"))
+    if one is None:
+        return []
+    rows = [("2B window, 20 steps, 1 GPU (s)", f"{one:.2f}")]
+    if two is not None:
+        rows += [("2B window, 20 steps, parallel=cfg on 2 GPUs over NCCL (s)", f"{two:.2f}"),
+                 ("parallel=cfg speed-up, 2 GPUs vs 1", f"{one / two:.2f}x")]
+    return rows
+
+
 def main(out):
     out = pathlib.Path(out)
     print(" · ".join(read(out, "machine.txt").split("\n")).strip(" ·"))
@@ -112,7 +129,7 @@ def main(out):
     print("| measure | value |")
     print("|---|---|")
     for producer in (stage_rows, test_rows, nccl_rows, step_rows, wan_step_rows, window_rows,
-                     stream_rows, causal_rows, memory_rows):
+                     stream_rows, cfg_rows, causal_rows, memory_rows):
         for name, value in producer(out):
             print(f"| {name} | {value} |")
     print(f"\n{read(out, 'total.txt').strip()}")

@@ -6,6 +6,14 @@
 
 namespace ditstream {
 
+PromptEntry prompt_entry(int64_t frame, std::string text, std::string negative_prompt) {
+  PromptEntry e;
+  e.frame = frame;
+  e.text = std::move(text);
+  e.negative_prompt = std::move(negative_prompt);
+  return e;
+}
+
 std::optional<std::array<double, 2>> parse_motion(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::istringstream in(text);

@@ -28,6 +28,9 @@ struct PromptEntry {
   std::optional<std::array<double, 2>> motion;
 };
 
+// `text` from video frame `frame` on, everything else the stream's.
+PromptEntry prompt_entry(int64_t frame, std::string text, std::string negative_prompt = "");
+
 // "DX,DY" (latent pixels per latent frame) as a motion; "" is none. Throws std::invalid_argument
 // naming the field otherwise.
 std::optional<std::array<double, 2>> parse_motion(const std::string& text);

@@ -23,9 +23,9 @@ torch::Tensor causal_frames(const std::string& device, const std::string& dtype,
   o.seed = 5;
   o.overlap_decode = overlap;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red circle moving right", "", {}, {}, -1, ""});
+  timeline->add(prompt_entry(0, "a red circle moving right"));
   CausalGenerator g(model, o, timeline);
-  timeline->add({0, g.first_new_frame(2), "a white square moving up", "", {}, {}, -1, ""});
+  timeline->add(prompt_entry(g.first_new_frame(2), "a white square moving up"));
   std::vector<torch::Tensor> rgb;
   torch::NoGradGuard no_grad;
   for (int chunk = 0; chunk < 4; ++chunk)

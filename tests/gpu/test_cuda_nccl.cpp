@@ -2,6 +2,7 @@
 // message when this build found no nccl.h): the group forms through a TCPStore on a free port,
 // its collectives give back what they got, and windows and causal chunks render through Ulysses'
 // all-to-alls over it, equal to the same forwards without a group.
+#include "committed_latents.h"
 #include "core/parallel/rank_group.h"
 #include "core/parallel/ulysses.h"
 #include "cuda_test.h"
@@ -45,13 +46,6 @@ double relative(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).norm() / b.norm()).item<double>();
 }
 
-PromptEntry prompt(int64_t frame, std::string text) {
-  PromptEntry e;
-  e.frame = frame;
-  e.text = std::move(text);
-  return e;
-}
-
 TEST_F(CudaNccl, GroupOfOneGivesBackWhatItGot) {
   const auto x = torch::randn({4, 3, 5}, torch::TensorOptions(kGpu));
   EXPECT_TRUE(torch::equal(group_->all_to_all(x), x));
@@ -68,14 +62,9 @@ torch::Tensor window_latents(std::shared_ptr<const PipelineComponents> component
   o.kv_sharing = true;
   auto timeline = std::make_shared<PromptTimeline>();
   StreamGenerator g(std::move(components), o, timeline);
-  timeline->add(prompt(0, "a red fox running in the snow"));
-  timeline->add(prompt(g.first_new_frame(1), "a white horse running in the snow"));
-  std::vector<torch::Tensor> committed;
-  g.set_callbacks(
-      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
-  torch::NoGradGuard no_grad;
-  for (int n = 0; n < 3; ++n) g.next_window();
-  return torch::cat(committed, 1);
+  timeline->add(prompt_entry(0, "a red fox running in the snow"));
+  timeline->add(prompt_entry(g.first_new_frame(1), "a white horse running in the snow"));
+  return torch::cat(ditstream::testing::committed_latents(g, 3), 1);
 }
 
 TEST_F(CudaNccl, WindowsRenderThroughTheGroup) {
@@ -89,18 +78,10 @@ TEST_F(CudaNccl, WindowsRenderThroughTheGroup) {
 // Tiny Wan2.1, 4 causal chunks with a prompt switch by recache at chunk 2.
 torch::Tensor chunk_latents(std::shared_ptr<const PipelineComponents> components) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add(prompt(0, "a red circle"));
-  timeline->add(prompt(4, "a blue square"));
+  timeline->add(prompt_entry(0, "a red circle"));
+  timeline->add(prompt_entry(4, "a blue square"));
   CausalGenerator g(std::move(components), ditstream::testing::small_causal_options(), timeline);
-  std::vector<torch::Tensor> latents;
-  StreamCallbacks callbacks;
-  callbacks.on_committed_latents = [&](int64_t, const torch::Tensor& l) {
-    latents.push_back(l.clone());
-  };
-  g.set_callbacks(callbacks);
-  torch::NoGradGuard no_grad;
-  for (int chunk = 0; chunk < 4; ++chunk) g.next_window();
-  return torch::cat(latents, 1);
+  return torch::cat(ditstream::testing::committed_latents(g, 4), 1);
 }
 
 TEST_F(CudaNccl, CausalChunksRenderThroughTheGroup) {

@@ -21,9 +21,13 @@ torch::Tensor stream_frames(const std::string& device, const std::string& dtype,
   o.seed = 5;
   o.mask_guided = mask_guided;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a panda playing guitar", "blurry", {"panda"}, {}, -1, ""});
+  auto panda = prompt_entry(0, "a panda playing guitar", "blurry");
+  panda.subject_words = {"panda"};
+  timeline->add(panda);
   StreamGenerator g(model, o, timeline);
-  timeline->add({0, g.first_new_frame(1), "a steam train", "blurry", {"train"}, {}, -1, ""});
+  auto train = prompt_entry(g.first_new_frame(1), "a steam train", "blurry");
+  train.subject_words = {"train"};
+  timeline->add(train);
   std::vector<torch::Tensor> rgb;
   for (int window = 0; window < 3; ++window)
     for (const auto& f : g.next_window()) rgb.push_back(f.rgb);

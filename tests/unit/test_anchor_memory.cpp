@@ -163,7 +163,7 @@ TEST(Sampler, NoisedIsTheForwardProcessItsX0PredictionInverts) {
 
 std::vector<StreamFrame> stream(const AnchorOptions& anchor, int64_t windows) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
+  timeline->add(prompt_entry(0, "a panda playing guitar", "blurry"));
   StreamOptions o;
   o.steps = 2;
   o.sampler = "ddim";

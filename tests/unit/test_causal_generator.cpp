@@ -23,12 +23,7 @@ std::shared_ptr<const PipelineComponents> tiny_wan() { return testing::tiny_wan_
 
 std::shared_ptr<PromptTimeline> timeline(const std::vector<std::pair<int64_t, std::string>>& p) {
   auto t = std::make_shared<PromptTimeline>();
-  for (const auto& [frame, text] : p) {
-    PromptEntry e;
-    e.frame = frame;
-    e.text = text;
-    t->add(e);
-  }
+  for (const auto& [frame, text] : p) t->add(prompt_entry(frame, text));
   return t;
 }
 

@@ -4,6 +4,7 @@
 // prediction is stale: the frames window k commits must equal the blend (spec §3) of window 0's
 // plain pass and, for each window 1..k, its plain pass and its pass reading the previous
 // window's K/V, each with the triangular weights.
+#include "committed_latents.h"
 #include "core/control/latent_blending.h"
 #include "core/sampling/sampler.h"
 #include "core/stream/deferred_window.h"
@@ -36,13 +37,9 @@ StreamOptions one_step(int64_t overlap, bool sharing) {
 // Every committed latent frame, window by window.
 std::vector<torch::Tensor> stream_commits(const StreamOptions& options) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
+  timeline->add(prompt_entry(0, "a panda playing guitar", "blurry"));
   StreamGenerator g(testing::tiny_components(), options, timeline);
-  std::vector<torch::Tensor> committed;
-  g.set_callbacks(
-      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
-  for (int64_t n = 0; n < kWindows; ++n) g.next_window();
-  return committed;
+  return testing::committed_latents(g, kWindows);
 }
 
 // The stream's initial noise: each latent frame from the first window that covers it.

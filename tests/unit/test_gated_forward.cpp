@@ -113,7 +113,7 @@ TEST(StepCache, AStreamWithoutHitsIsUnchangedWithHitsChangedAndOtherBlendsRefuse
   auto frames = [&](double threshold) {
     o.step_cache = threshold;
     auto timeline = std::make_shared<PromptTimeline>();
-    timeline->add({0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""});
+    timeline->add(prompt_entry(0, "a panda playing guitar", "blurry"));
     StreamGenerator g(testing::tiny_components(), o, timeline);
     return g.next_window();
   };

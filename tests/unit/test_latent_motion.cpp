@@ -1,5 +1,6 @@
 // Motion control: the wrapped translation, the steered x0, and one-step windows whose new frames
 // are the reference frame moved k·(dx, dy), continuing from window to window.
+#include "committed_latents.h"
 #include "core/control/latent_motion.h"
 #include "core/stream/deferred_window.h"
 #include "core/stream/stream_generator.h"
@@ -82,15 +83,11 @@ TEST(LatentMotion, OneStepWindowsMoveTheirFramesFromFrameZero) {
 std::vector<torch::Tensor> stream_latents(const StreamOptions& o,
                                           std::optional<std::array<double, 2>> own) {
   auto timeline = std::make_shared<PromptTimeline>();
-  PromptEntry entry{0, 0, "a panda playing guitar", "blurry", {}, {}, -1, ""};
+  PromptEntry entry = prompt_entry(0, "a panda playing guitar", "blurry");
   entry.motion = own;
   timeline->add(entry);
   StreamGenerator g(testing::tiny_components(), o, timeline);
-  std::vector<torch::Tensor> committed;
-  g.set_callbacks(
-      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
-  for (int n = 0; n < 2; ++n) g.next_window();
-  return committed;
+  return testing::committed_latents(g, 2);
 }
 
 // Frame j of a window starting at stream frame `first` starts from the field moved (first + j)

@@ -2,6 +2,7 @@
 // (the unconditional rows on rank 1) and Ulysses (the video tokens split, all-to-all around
 // attention): a stream with plain, transition, KV-sharing and mask-guided windows equals the
 // single-process stream within 1e-5 and 1e-4.
+#include "committed_latents.h"
 #include "core/parallel/call_transport.h"
 #include "core/parallel/cfg_parallel.h"
 #include "core/parallel/cfg_ulysses.h"
@@ -88,13 +89,6 @@ int64_t serve_cfg(RankGroup& group) {
   return serve_forwards(group, *testing::tiny_components()->transformer);
 }
 
-PromptEntry prompt(int64_t frame, std::string text) {
-  PromptEntry e;
-  e.frame = frame;
-  e.text = std::move(text);
-  return e;
-}
-
 enum class Sharing { Off, Plain, MaskGuided };
 const char* name(Sharing s) {
   return s == Sharing::Off ? "no sharing" : s == Sharing::Plain ? "KV-sharing" : "mask-guided";
@@ -113,13 +107,9 @@ torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> component
   o.anchor.mode = anchor;
   auto timeline = std::make_shared<PromptTimeline>();
   StreamGenerator g(std::move(components), o, timeline);
-  timeline->add(prompt(0, "a red fox running in the snow"));
-  timeline->add(prompt(g.first_new_frame(2), "a white horse running in the snow"));
-  std::vector<torch::Tensor> committed;
-  g.set_callbacks(
-      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
-  for (int n = 0; n < 5; ++n) g.next_window();
-  return torch::cat(committed, 1);
+  timeline->add(prompt_entry(0, "a red fox running in the snow"));
+  timeline->add(prompt_entry(g.first_new_frame(2), "a white horse running in the snow"));
+  return torch::cat(testing::committed_latents(g, 5), 1);
 }
 
 double relative(const torch::Tensor& a, const torch::Tensor& b) {
@@ -250,17 +240,14 @@ torch::Tensor wan_masked_latents(std::shared_ptr<const PipelineComponents> compo
   auto o = testing::small_wan_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
-  auto red = prompt(0, "a red circle moving right"), blue = prompt(5, "a blue circle moving up");
+  auto red = prompt_entry(0, "a red circle moving right"),
+       blue = prompt_entry(5, "a blue circle moving up");
   red.subject_words = blue.subject_words = {"circle"};
   blue.transition_windows = 1;
   timeline->add(red);
   timeline->add(blue);
   StreamGenerator g(std::move(components), o, timeline);
-  std::vector<torch::Tensor> committed;
-  g.set_callbacks(
-      {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});
-  for (int n = 0; n < 3; ++n) g.next_window();
-  return torch::cat(committed, 1);
+  return torch::cat(testing::committed_latents(g, 3), 1);
 }
 
 TEST(Ulysses, WanMaskGuidedStreamEqualsOneProcessSplitByTokensOrByBranch) {
@@ -292,17 +279,10 @@ torch::Tensor causal_latents(std::shared_ptr<const PipelineComponents> component
   auto o = testing::small_causal_options();
   o.switch_method = method;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add(prompt(0, "a red circle"));
-  timeline->add(prompt(6, "a blue square"));
+  timeline->add(prompt_entry(0, "a red circle"));
+  timeline->add(prompt_entry(6, "a blue square"));
   CausalGenerator g(std::move(components), o, timeline);
-  std::vector<torch::Tensor> latents;
-  StreamCallbacks callbacks;
-  callbacks.on_committed_latents = [&](int64_t, const torch::Tensor& l) {
-    latents.push_back(l.clone());
-  };
-  g.set_callbacks(callbacks);
-  for (int chunk = 0; chunk < 6; ++chunk) g.next_window();
-  return torch::cat(latents, 1);
+  return torch::cat(testing::committed_latents(g, 6), 1);
 }
 
 TEST(Ulysses, CausalChunksWithAPromptSwitchEqualOneProcess) {

@@ -9,18 +9,11 @@
 namespace ditstream {
 namespace {
 
-PromptEntry entry(int64_t frame, const std::string& text) {
-  PromptEntry e;
-  e.frame = frame;
-  e.text = text;
-  return e;
-}
-
 TEST(PromptTimeline, LooksUpTheEntryInEffect) {
   PromptTimeline t;
   EXPECT_FALSE(t.at(0).has_value());
-  const auto a = t.add(entry(0, "a"));
-  const auto b = t.add(entry(49, "b"));
+  const auto a = t.add(prompt_entry(0, "a"));
+  const auto b = t.add(prompt_entry(49, "b"));
   EXPECT_EQ(a, 1);
   EXPECT_EQ(b, 2);
   EXPECT_EQ(t.at(0)->text, "a");
@@ -33,8 +26,8 @@ TEST(PromptTimeline, LooksUpTheEntryInEffect) {
 
 TEST(PromptTimeline, LastOneForAFrameWins) {
   PromptTimeline t;
-  t.add(entry(10, "first"));
-  const auto id = t.add(entry(10, "second"));
+  t.add(prompt_entry(10, "first"));
+  const auto id = t.add(prompt_entry(10, "second"));
   EXPECT_EQ(t.size(), 1u);
   EXPECT_EQ(t.at(10)->text, "second");
   EXPECT_EQ(t.at(10)->id, id);
@@ -42,7 +35,7 @@ TEST(PromptTimeline, LastOneForAFrameWins) {
 
 TEST(PromptTimeline, PruningKeepsTheEntryInEffect) {
   PromptTimeline t;
-  for (int64_t f : {0, 10, 20, 30}) t.add(entry(f, std::to_string(f)));
+  for (int64_t f : {0, 10, 20, 30}) t.add(prompt_entry(f, std::to_string(f)));
   t.prune_before(25);
   EXPECT_EQ(t.size(), 2u);
   EXPECT_EQ(t.at(25)->text, "20");
@@ -52,15 +45,15 @@ TEST(PromptTimeline, PruningKeepsTheEntryInEffect) {
 }
 
 TEST(PromptTimeline, RejectsNegativeFrames) {
-  EXPECT_THROW(PromptTimeline().add(entry(-1, "x")), std::runtime_error);
+  EXPECT_THROW(PromptTimeline().add(prompt_entry(-1, "x")), std::runtime_error);
 }
 
 TEST(PromptTimeline, AppendsFromAnotherThreadAreSeen) {
   PromptTimeline t;
-  t.add(entry(0, "start"));
+  t.add(prompt_entry(0, "start"));
   std::atomic<bool> added{false};
   std::thread control([&] {
-    for (int i = 1; i <= 200; ++i) t.add(entry(i * 7, "p" + std::to_string(i)));
+    for (int i = 1; i <= 200; ++i) t.add(prompt_entry(i * 7, "p" + std::to_string(i)));
     added = true;
   });
   int64_t frame = 0;

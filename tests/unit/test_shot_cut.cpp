@@ -27,10 +27,9 @@ CutRun stream(bool cut, int64_t transition_windows,
   o.sampler = "ddim";
   o.seed = 5;
   StreamGenerator g(testing::tiny_components(), o, timeline);
-  timeline->add({0, 0, first_shot, "", {}, {}, -1, ""});
-  PromptEntry next{
-      0, g.first_new_frame(2), "a white horse running in the snow", "", {}, {}, transition_windows,
-      ""};
+  timeline->add(prompt_entry(0, first_shot));
+  auto next = prompt_entry(g.first_new_frame(2), "a white horse running in the snow");
+  next.transition_windows = transition_windows;
   next.cut = cut;
   CutRun run;
   run.boundary = next.frame;

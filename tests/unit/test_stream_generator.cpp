@@ -34,7 +34,7 @@ StreamOptions quick(BlendMode mode = BlendMode::Deferred) {
 
 std::shared_ptr<PromptTimeline> timeline(const std::string& text = "a panda playing guitar") {
   auto t = std::make_shared<PromptTimeline>();
-  t->add({0, 0, text, "blurry", {}, {}, -1, ""});
+  t->add(prompt_entry(0, text, "blurry"));
   return t;
 }
 
@@ -60,7 +60,9 @@ double resident_mb() {
 
 TEST(WindowScheduler, InsertsTransitionsWithRisingBeta) {
   auto t = timeline();
-  const int64_t b = t->add({0, 100, "b", "", {}, {}, 2, ""});
+  auto entry = prompt_entry(100, "b");
+  entry.transition_windows = 2;
+  const int64_t b = t->add(entry);
   WindowScheduler s(t, 1);
   std::vector<double> betas;
   std::vector<int64_t> ids;
@@ -181,9 +183,7 @@ TEST(StreamGenerator, PromptFromAnotherThreadStartsTransitionsAtItsFrame) {
   g.set_callbacks(callbacks);
   run(g, 2);
   int64_t new_id = 0;
-  std::thread writer([&] {
-    new_id = t->add({0, stated, "a steam train", "blurry", {}, {}, -1, ""});
-  });
+  std::thread writer([&] { new_id = t->add(prompt_entry(stated, "a steam train", "blurry")); });
   auto frames = g.next_window();  // window 2 runs while the writer may be adding
   writer.join();
   for (int n = 3; n < 6; ++n)
@@ -211,7 +211,7 @@ TEST(StreamGenerator, KvSharingChangesTheFirstWindowAfterAPromptChange) {
   off.kv_sharing = false;
   StreamGenerator shared(testing::tiny_components(), quick(), t);
   StreamGenerator plain(testing::tiny_components(), off, t);
-  t->add({0, shared.first_new_frame(1), "a steam train", "blurry", {}, {}, -1, ""});
+  t->add(prompt_entry(shared.first_new_frame(1), "a steam train", "blurry"));
   EXPECT_TRUE(
       torch::equal(stacked_frames(shared.next_window()), stacked_frames(plain.next_window())));
   const auto a = shared.next_window();
@@ -282,7 +282,7 @@ TEST(StreamGenerator, MemoryStaysBoundedOverTwoHundredWindows) {
   options.anchor.mode = AnchorMode::FirstFrame;
   StreamGenerator g(testing::tiny_components(), options, t);
   for (int64_t k = 1; k < kWindows / 5; ++k)
-    t->add({0, g.first_new_frame(5 * k), "prompt number " + std::to_string(k), "", {}, {}, -1, ""});
+    t->add(prompt_entry(g.first_new_frame(5 * k), "prompt number " + std::to_string(k)));
   bool transition = false;
   StreamCallbacks callbacks;
   callbacks.on_window_started = [&](int64_t, const WindowPlan& p) {

@@ -35,8 +35,8 @@ struct StreamRun {
 StreamRun stream(const StreamOptions& o) {
   auto timeline = std::make_shared<PromptTimeline>();
   StreamGenerator g(testing::tiny_components(), o, timeline);
-  timeline->add({0, 0, "a red fox running in the snow", "", {}, {}, -1, ""});
-  timeline->add({0, g.first_new_frame(2), "a white horse running in the snow", "", {}, {}, -1, ""});
+  timeline->add(prompt_entry(0, "a red fox running in the snow"));
+  timeline->add(prompt_entry(g.first_new_frame(2), "a white horse running in the snow"));
   std::vector<torch::Tensor> committed, frames;
   g.set_callbacks(
       {{}, {}, {}, {}, [&](int64_t, const torch::Tensor& l) { committed.push_back(l); }});

@@ -124,8 +124,13 @@ TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
   auto o = testing::small_wan_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red circle moving right", "", {"circle"}, {}, -1, ""});
-  timeline->add({0, 5, "a blue circle moving up", "", {"circle"}, {}, 1, ""});
+  auto entry = prompt_entry(0, "a red circle moving right");
+  entry.subject_words = {"circle"};
+  timeline->add(entry);
+  auto blue = prompt_entry(5, "a blue circle moving up");
+  blue.subject_words = {"circle"};
+  blue.transition_windows = 1;
+  timeline->add(blue);
   StreamGenerator g(tiny_wan(), o, timeline);
   int64_t frames = 0;
   for (int window = 0; window < 3; ++window) frames += static_cast<int64_t>(g.next_window().size());
@@ -134,8 +139,10 @@ TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
 
 TEST(WanFamily, StreamChangesPromptThroughATransitionAndEmitsEveryFrameOnce) {
   auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add({0, 0, "a red circle moving right", "", {}, {}, -1, ""});
-  const int64_t second = timeline->add({0, 9, "a white square moving up", "", {}, {}, 1, ""});
+  timeline->add(prompt_entry(0, "a red circle moving right"));
+  auto square = prompt_entry(9, "a white square moving up");
+  square.transition_windows = 1;
+  const int64_t second = timeline->add(square);
   StreamGenerator g(tiny_wan(), testing::small_wan_stream(), timeline);
   std::vector<std::pair<int64_t, int64_t>> transitions;
   StreamCallbacks callbacks;
