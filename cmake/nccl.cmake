@@ -3,7 +3,8 @@
 # core/parallel/rank_group.cpp only). Pitfall: libtorch was built against one NCCL and inlines
 # ProcessGroupNCCL::Options, whose size follows nccl.h, so the nccl.h a pip PyTorch brings
 # (site-packages/nvidia/nccl) comes before the toolkit's.
-if(NOT TORCH_CUDA_LIBRARIES)
+option(DITSTREAM_NCCL "Build c10d's NCCL backend where a CUDA libtorch and nccl.h are found" ON)
+if(NOT TORCH_CUDA_LIBRARIES OR NOT DITSTREAM_NCCL)
   return()
 endif()
 find_package(CUDAToolkit QUIET)
