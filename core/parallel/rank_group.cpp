@@ -15,6 +15,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -50,6 +51,10 @@ c10::intrusive_ptr<Collectives> make_collectives(const c10::intrusive_ptr<c10d::
 #endif
 #if defined(USE_C10D_NCCL)
   if (device.is_cuda()) {
+    // On an NCCL error (a worker that died) the watchdog's default ends the whole process, the
+    // application embedding the element; the liveness check reports a failed worker instead.
+    for (const char* name : {"TORCH_NCCL_ASYNC_ERROR_HANDLING", "NCCL_ASYNC_ERROR_HANDLING"})
+      setenv(name, "0", /*overwrite=*/0);
     auto options = c10d::ProcessGroupNCCL::Options::create();
     options->timeout = kExchangeTimeout;
     return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, options);
