@@ -9,7 +9,7 @@
 #   same run), a window, and the stream at 8 steps with KV-sharing off / on / mask-guided and
 #   with the decode overlapped; on 2+ GPUs, windows at 20 steps with parallel=cfg over NCCL
 #   against one GPU.
-# Both sets start with the gpu tests and c10d's NCCL backend at world size 1 (test_cuda_nccl).
+# Both sets start with the gpu tests and c10d's NCCL backend at world size 1 (test_cuda_parallel).
 # Each stage writes its results into OUT as soon as it has them and has its own time limit (300 s
 # in all), so a cut run keeps what it measured. summary.md at the end.
 #
@@ -64,7 +64,7 @@ configure() {
 build() {
   cmake --build build-gpu -j "${JOBS:-$(nproc)}" -- -k 0 ditstream ditstream-bench \
     test_cuda_window test_cuda_goldens test_cuda_stream test_cuda_training test_cuda_causal \
-    test_cuda_nccl
+    test_cuda_parallel
 }
 
 bench() { build-gpu/bench/ditstream-bench "$@"; }
@@ -112,7 +112,7 @@ if ! stage build 140 build; then  # the NCCL backend has only been compiled agai
   stage build_without_nccl 60 build || exit 1
 fi
 stage gpu_tests 30 ctest --test-dir build-gpu -L gpu --output-on-failure
-stage nccl 30 build-gpu/tests/test_cuda_nccl  # its output: the parity figures
+stage nccl 30 build-gpu/tests/test_cuda_parallel  # its output: the parity figures
 case "${CHECK:-causal}" in
   causal) causal ;;
   windowed) windowed ;;

@@ -98,7 +98,7 @@ def nccl_rows(out):
     passed = re.search(r"\[  PASSED  \] (\d+) test", log)
     skipped = re.search(r"\[  SKIPPED \] (\d+) test", log)
     rows = [("c10d NCCL backend", backend.group(1) if backend else "not found at configure"),
-            ("NCCL world size 1 tests", f"{passed.group(1) if passed else 0} passed, "
+            ("parallel-on-CUDA tests (NCCL at world size 1)", f"{passed.group(1) if passed else 0} passed, "
              f"{skipped.group(1) if skipped else 0} skipped" if log else "not run")]
     for what, value in re.findall(r"^(.*) over NCCL: relative difference (\S+)", log, re.M):
         rows.append((f"NCCL {what} vs no group (relative)", value))

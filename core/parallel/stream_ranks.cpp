@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -71,6 +72,18 @@ void reap(pid_t pid, double seconds) {
   }
 }
 
+// Local worker r runs on cuda:r: refuse a world the machine's GPUs cannot hold, before starting
+// workers that would fail one by one.
+void check_local_gpus(const ParallelSettings& s, int world_size) {
+  if (!s.workers_master.empty() || s.device.rfind("cuda", 0) != 0) return;
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  if (gpus < world_size)
+    throw std::invalid_argument("parallel=" + std::string(parallel_mode_name(s.mode)) +
+                                " on CUDA runs local rank r on cuda:r and needs " +
+                                std::to_string(world_size) + " GPUs; this machine has " +
+                                std::to_string(gpus) + " (workers-master: ranks elsewhere)");
+}
+
 class RanksForward : public ForwardExecutor {
  public:
   RanksForward(std::shared_ptr<StreamRanks> ranks, std::unique_ptr<ForwardExecutor> inner)
@@ -113,6 +126,7 @@ std::shared_ptr<StreamRanks> StreamRanks::start(const ParallelSettings& settings
 
 StreamRanks::StreamRanks(const ParallelSettings& settings)
     : settings_(settings), world_size_(parallel_world_size(settings)) {
+  check_local_gpus(settings, world_size_);
   const bool remote = !settings.workers_master.empty();
   const RankAddress address = remote ? parse_rank_address(settings.workers_master, "workers-master")
                                      : RankAddress{"127.0.0.1", 0};

@@ -1,9 +1,11 @@
-// c10d's NCCL backend at world size 1 (label gpu; skipped without a CUDA device, or with a
-// message when this build found no nccl.h): the group forms through a TCPStore on a free port,
-// its collectives give back what they got, and windows and causal chunks render through Ulysses'
-// all-to-alls over it, equal to the same forwards without a group.
+// Parallel ranks on CUDA (label gpu; skipped without a CUDA device). c10d's NCCL backend at world
+// size 1 (skipped with a message when this build found no nccl.h): the group forms through a
+// TCPStore on a free port, its collectives give back what they got, and windows and causal
+// chunks render through Ulysses' all-to-alls over it, equal to the same forwards without a group.
+// More local ranks than GPUs are refused before any worker starts (also without a GPU).
 #include "committed_latents.h"
 #include "core/parallel/rank_group.h"
+#include "core/parallel/stream_ranks.h"
 #include "core/parallel/ulysses.h"
 #include "cuda_test.h"
 #include "tiny_components.h"
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace ditstream {
@@ -90,6 +93,24 @@ TEST_F(CudaNccl, CausalChunksRenderThroughTheGroup) {
   ASSERT_EQ(grouped.sizes(), plain.sizes());
   EXPECT_LT(relative(grouped, plain), 1e-4);
   std::cout << "causal chunks over NCCL: relative difference " << relative(grouped, plain) << "\n";
+}
+
+// Runs without a GPU too (none: 0 GPUs).
+TEST(CudaParallel, MoreLocalRanksThanGpusAreRefused) {
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  ParallelSettings s;
+  s.mode = ParallelMode::Ulysses;
+  s.world_size = std::max(2, gpus + 1);
+  s.device = "cuda";
+  s.model = ditstream::testing::tiny_model_dir();
+  try {
+    StreamRanks::start(s);
+    FAIL() << "started " << s.world_size << " local ranks on " << gpus << " GPUs";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("needs " + std::to_string(s.world_size) + " GPUs"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
