@@ -2,6 +2,7 @@
 // are the reference frame moved k·(dx, dy), continuing from window to window.
 #include "committed_latents.h"
 #include "core/control/latent_motion.h"
+#include "core/parallel/forward_call.h"
 #include "core/stream/deferred_window.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
@@ -80,14 +81,16 @@ TEST(LatentMotion, OneStepWindowsMoveTheirFramesFromFrameZero) {
   EXPECT_GT(max_diff(still.latents, run0.latents), 1e-2);
 }
 
-std::vector<torch::Tensor> stream_latents(const StreamOptions& o,
-                                          std::optional<std::array<double, 2>> own) {
+std::vector<torch::Tensor> stream_latents(
+    const StreamOptions& o, std::optional<std::array<double, 2>> own,
+    std::shared_ptr<const PipelineComponents> model = testing::tiny_components(),
+    int64_t windows = 2) {
   auto timeline = std::make_shared<PromptTimeline>();
   PromptEntry entry = prompt_entry(0, "a panda playing guitar", "blurry");
   entry.motion = own;
   timeline->add(entry);
-  StreamGenerator g(testing::tiny_components(), o, timeline);
-  return testing::committed_latents(g, 2);
+  StreamGenerator g(std::move(model), o, timeline);
+  return testing::committed_latents(g, windows);
 }
 
 // Frame j of a window starting at stream frame `first` starts from the field moved (first + j)
@@ -156,8 +159,7 @@ TEST(LatentMotion, TheWindowFrameFollowsTheMotionInWholePixels) {
 }
 
 // Reframing moves what a window starts from and carries into a frame that followed the motion,
-// and its result back: window 0 is unchanged, later windows change; a frame that moves whole
-// laps of the torus per window changes nothing at all.
+// and its result back: window 0 is unchanged, later windows change.
 TEST(LatentMotion, ReframingMovesLaterWindowsOnly) {
   StreamOptions o;
   o.steps = 2;
@@ -168,12 +170,40 @@ TEST(LatentMotion, ReframingMovesLaterWindowsOnly) {
   const auto fixed = stream_latents(o, std::nullopt);
   EXPECT_TRUE(torch::equal(framed[0], fixed[0]));
   EXPECT_GT(max_diff(framed[1], fixed[1]), 1e-3);
-  const double lap = double(fixed[0].size(-1)) / double(fixed[0].size(1));  // width / stride
-  o.motion.dx = lap;
-  const auto unmoved = stream_latents(o, std::nullopt);
-  o.motion.reframe = true;
-  const auto laps = stream_latents(o, std::nullopt);
-  for (size_t k = 0; k < laps.size(); ++k) EXPECT_TRUE(torch::equal(laps[k], unmoved[k]));
+}
+
+// A model that treats every latent pixel alike: its prediction is a function of each latent
+// value alone, so moving its input on the torus moves its output the same way.
+class PixelwiseForward : public ForwardExecutor {
+ public:
+  torch::Tensor run(const ForwardCall& call) const override {
+    auto x = call.latents.to(torch::kFloat);
+    if (call.fork.active()) x = x.index_select(0, torch::tensor(call.fork.rows));
+    return 0.5 * torch::tanh(x);
+  }
+  torch::Tensor run_chunk(const ChunkCall&, RollingKvCache&) const override {
+    throw std::logic_error("PixelwiseForward: windowed streams only");
+  }
+};
+
+// To such a model reframing is invisible: every window's inputs moved into its frame and the
+// result moved back give the unreframed stream up to rounding. An input left unmoved, or a
+// result not moved back, would show (the windows' content is far from uniform).
+TEST(LatentMotion, ReframingIsInvisibleToAModelThatTreatsEveryPixelAlike) {
+  auto pixelwise = std::make_shared<PipelineComponents>(*testing::tiny_components());
+  pixelwise->forwards = std::make_shared<PixelwiseForward>();
+  StreamOptions o;
+  o.steps = 2;
+  o.sampler = "ddim";
+  o.motion = {0.5, -0.25};
+  const auto framed = stream_latents(o, std::nullopt, pixelwise, 4);
+  o.motion.reframe = false;
+  const auto fixed = stream_latents(o, std::nullopt, pixelwise, 4);
+  ASSERT_EQ(framed.size(), fixed.size());
+  for (size_t k = 0; k < framed.size(); ++k) {
+    EXPECT_LT(max_diff(framed[k], fixed[k]), 1e-5) << "window " << k;
+    EXPECT_GT(max_diff(moved_by_pixels(framed[k], {0, 1}), framed[k]), 0.1) << "window " << k;
+  }
 }
 
 TEST(LatentMotion, MovingTheProvisionalFramesMovesEveryCarriedTensor) {
