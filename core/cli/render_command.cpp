@@ -61,7 +61,7 @@ constexpr const char* kHelp =
     "  --switch auto|recache|ditctrl|cut  causal generator's prompt switch (auto: the\n"
     "                         checkpoint's causal_config.json, else recache)\n"
     "  --transformer-checkpoint FILE      a causal generator checkpoint beside a Wan folder\n"
-    "Parallel (torch.distributed c10d; Gloo on the CPU):\n"
+    "Parallel (torch.distributed c10d; Gloo on the CPU, NCCL on CUDA: local rank r on cuda:r):\n"
     "  --parallel none|cfg|ulysses|cfg+ulysses   cfg: the unconditional rows on a second\n"
     "                         rank; ulysses: the video tokens split over the ranks; both: each\n"
     "                         branch on half the ranks (all exact; default none)\n"
