@@ -97,9 +97,10 @@ def nccl_rows(out):
     log = read(out, "nccl.log")
     passed = re.search(r"\[  PASSED  \] (\d+) test", log)
     skipped = re.search(r"\[  SKIPPED \] (\d+) test", log)
+    counts = (f"{passed.group(1) if passed else 0} passed, {skipped.group(1) if skipped else 0} "
+              "skipped" if log else "not run")
     rows = [("c10d NCCL backend", backend.group(1) if backend else "not found at configure"),
-            ("parallel-on-CUDA tests (NCCL at world size 1)", f"{passed.group(1) if passed else 0} passed, "
-             f"{skipped.group(1) if skipped else 0} skipped" if log else "not run")]
+            ("parallel-on-CUDA tests (NCCL at world size 1)", counts)]
     for what, value in re.findall(r"^(.*) over NCCL: relative difference (\S+)", log, re.M):
         rows.append((f"NCCL {what} vs no group (relative)", value))
     return rows
