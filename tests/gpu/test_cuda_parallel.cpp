@@ -34,20 +34,22 @@ class CudaNccl : public testing::CudaTest<::testing::Test> {
     }
   }
 
-  std::shared_ptr<const PipelineComponents> components(const std::filesystem::path& model,
-                                                       bool over_nccl) const {
-    auto c = std::make_shared<PipelineComponents>(
-        *load_pipeline_components(model, parse_runtime_options("cuda", "fp32")));
-    if (over_nccl) c->forwards = std::make_shared<UlyssesForward>(c->transformer, group_);
-    return c;
+  // `latents` of `model` through Ulysses over the group equal them without it.
+  using Latents = torch::Tensor (*)(std::shared_ptr<const PipelineComponents>);
+  void expect_same_through_group(const std::filesystem::path& model, Latents latents,
+                                 const std::string& what) const {
+    const auto plain = load_pipeline_components(model, parse_runtime_options("cuda", "fp32"));
+    auto grouped = std::make_shared<PipelineComponents>(*plain);
+    grouped->forwards = std::make_shared<UlyssesForward>(plain->transformer, group_);
+    const auto want = latents(plain), got = latents(grouped);
+    ASSERT_EQ(got.sizes(), want.sizes());
+    const double relative = ((got - want).norm() / want.norm()).item<double>();
+    EXPECT_LT(relative, 1e-4) << what;
+    std::cout << what << " over NCCL: relative difference " << relative << "\n";
   }
 
   std::shared_ptr<RankGroup> group_;
 };
-
-double relative(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).norm() / b.norm()).item<double>();
-}
 
 TEST_F(CudaNccl, GroupOfOneGivesBackWhatItGot) {
   const auto x = torch::randn({4, 3, 5}, torch::TensorOptions(kGpu));
@@ -71,11 +73,7 @@ torch::Tensor window_latents(std::shared_ptr<const PipelineComponents> component
 }
 
 TEST_F(CudaNccl, WindowsRenderThroughTheGroup) {
-  const auto plain = window_latents(components(ditstream::testing::tiny_model_dir(), false));
-  const auto grouped = window_latents(components(ditstream::testing::tiny_model_dir(), true));
-  ASSERT_EQ(grouped.sizes(), plain.sizes());
-  EXPECT_LT(relative(grouped, plain), 1e-4);
-  std::cout << "windows over NCCL: relative difference " << relative(grouped, plain) << "\n";
+  expect_same_through_group(ditstream::testing::tiny_model_dir(), window_latents, "windows");
 }
 
 // Tiny Wan2.1, 4 causal chunks with a prompt switch by recache at chunk 2.
@@ -88,11 +86,8 @@ torch::Tensor chunk_latents(std::shared_ptr<const PipelineComponents> components
 }
 
 TEST_F(CudaNccl, CausalChunksRenderThroughTheGroup) {
-  const auto plain = chunk_latents(components(ditstream::testing::tiny_wan_model_dir(), false));
-  const auto grouped = chunk_latents(components(ditstream::testing::tiny_wan_model_dir(), true));
-  ASSERT_EQ(grouped.sizes(), plain.sizes());
-  EXPECT_LT(relative(grouped, plain), 1e-4);
-  std::cout << "causal chunks over NCCL: relative difference " << relative(grouped, plain) << "\n";
+  expect_same_through_group(ditstream::testing::tiny_wan_model_dir(), chunk_latents,
+                            "causal chunks");
 }
 
 // Runs without a GPU too (none: 0 GPUs).
