@@ -10,6 +10,7 @@
 #include "core/parallel/ulysses.h"
 #include "core/stream/pipeline_components.h"
 
+#include <c10/core/DeviceGuard.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -35,6 +36,8 @@ void serve(const std::shared_ptr<RankStore>& store, int rank, int world,
   const auto runtime = parse_runtime_options(
       device.empty() ? rank_device(store->get(rank_keys::kDevice), rank) : device,
       store->get(rank_keys::kDtype));
+  // CUDA work not given a device, NCCL's communicators included, goes to this rank's GPU.
+  const c10::DeviceGuard on_rank_device(runtime.device);
   const auto components = load_pipeline_components(store->get(rank_keys::kModel), runtime);
   store->set(rank_keys::ready(rank), "1");
   RankGroup group(store, rank, world, runtime.device);
