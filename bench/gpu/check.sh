@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check for a bare CUDA machine (../shared/GPU.md), at most 5½ minutes on one H100/H200
-# with the build: builds core-only against the machine's PyTorch, runs the gpu tests, and measures one
-# of two sets (CHECK=causal, the default, or CHECK=windowed), with the peak GPU memory:
+# with the build: builds core-only against the machine's PyTorch, runs the gpu tests, and measures
+# one of two sets (CHECK=causal, the default, or CHECK=windowed), with the peak GPU memory:
 # - causal: a random Wan2.1-1.3B folder; the Wan step; the causal generator at 832x480, bf16,
 #   4 steps (Self-Forcing's settings): chunk costs and fps over as many chunks as fit, memory,
 #   and a prompt switch by each method;
