@@ -34,7 +34,8 @@ stage() {
   local name=$1 limit=$2 start=$(date +%s) status
   shift 2
   echo "== $name (limit ${limit}s)"
-  timeout --kill-after=5 "$limit" "$@" > "$out/$name.log" 2>&1
+  # timeout runs programs, not this script's functions: a bash that has them (export -f) runs it.
+  timeout --kill-after=5 "$limit" bash -c '"$@"' "$name" "$@" > "$out/$name.log" 2>&1
   status=$?
   printf '%s\t%s\t%s\n' "$name" "$status" "$(($(date +%s) - start))" >> "$out/stages.tsv"
   tail -3 "$out/$name.log"
@@ -53,7 +54,8 @@ configure() {
   prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
   abi=$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
   local common=(-S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDITSTREAM_BUILD_ELEMENT=OFF
-    -DDITSTREAM_TINY_TOKENIZER="$deps/tiny-spiece.model" -DDITSTREAM_SHARED_DIR="$deps")
+    -DDITSTREAM_NCCL=ON -DDITSTREAM_TINY_TOKENIZER="$deps/tiny-spiece.model"
+    -DDITSTREAM_SHARED_DIR="$deps")
   cmake "${common[@]}" -DCMAKE_PREFIX_PATH="$prefix;$deps/usr" && return 0
   echo "find_package(Torch) failed: libtorch by hand from $torch_dir"
   rm -rf build-gpu
@@ -69,6 +71,8 @@ build() {
 }
 
 bench() { build-gpu/bench/ditstream-bench "$@"; }
+export -f configure build bench
+export deps python
 
 machine > "$out/machine.txt" 2>&1
 cat "$out/machine.txt"
@@ -112,7 +116,8 @@ if ! stage build 140 build; then  # the NCCL backend has only been compiled agai
   cmake build-gpu -DDITSTREAM_NCCL=OFF > "$out/configure_without_nccl.log" 2>&1 || exit 1
   stage build_without_nccl 60 build || exit 1
 fi
-stage gpu_tests 30 ctest --test-dir build-gpu -L gpu -E "CudaNccl|CudaParallel" --output-on-failure
+stage gpu_tests 40 ctest --test-dir build-gpu -L gpu -E "CudaNccl|CudaParallel" \
+  -j "${JOBS:-$(nproc)}" --output-on-failure
 stage nccl 20 build-gpu/tests/test_cuda_parallel  # its output: the parity figures
 case "${CHECK:-causal}" in
   causal) causal ;;
