@@ -90,11 +90,10 @@ std::vector<fs::path> discover_golden_cases(const fs::path& root) {
 }
 
 CaseReport run_golden_case(const fs::path& case_file, torch::Device device) {
-  CaseReport report{case_file,
-                    case_file.parent_path().parent_path().filename().string(),
-                    case_file.stem().string(),
-                    {},
-                    {}};
+  CaseReport report;
+  report.file = case_file;
+  report.model = case_file.parent_path().parent_path().filename().string();
+  report.name = case_file.stem().string();
   try {
     const auto model_dir = case_file.parent_path().parent_path();
     if (!routes_for(model_dir)) {
