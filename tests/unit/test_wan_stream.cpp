@@ -124,9 +124,9 @@ TEST(WanFamily, MaskGuidedStreamRunsThroughAPromptChange) {
   auto o = testing::small_wan_stream();
   o.mask_guided = true;
   auto timeline = std::make_shared<PromptTimeline>();
-  auto entry = prompt_entry(0, "a red circle moving right");
-  entry.subject_words = {"circle"};
-  timeline->add(entry);
+  auto red = prompt_entry(0, "a red circle moving right");
+  red.subject_words = {"circle"};
+  timeline->add(red);
   auto blue = prompt_entry(5, "a blue circle moving up");
   blue.subject_words = {"circle"};
   blue.transition_windows = 1;
