@@ -3,17 +3,17 @@
 // TCPStore on a free port, its collectives give back what they got, and windows and causal
 // chunks render through Ulysses' all-to-alls over it, equal to the same forwards without a group.
 // More local ranks than GPUs are refused before any worker starts (also without a GPU).
-#include "committed_latents.h"
 #include "core/parallel/rank_group.h"
 #include "core/parallel/stream_ranks.h"
 #include "core/parallel/ulysses.h"
 #include "cuda_test.h"
-#include "tiny_components.h"
+#include "parallel_scenarios.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <functional>
 #include <iostream>
 
 namespace ditstream {
@@ -35,15 +35,15 @@ class CudaNccl : public testing::CudaTest<::testing::Test> {
   }
 
   // `latents` of `model` through Ulysses over the group equal them without it.
-  using Latents = torch::Tensor (*)(std::shared_ptr<const PipelineComponents>);
-  void expect_same_through_group(const std::filesystem::path& model, Latents latents,
+  using Latents = std::function<torch::Tensor(std::shared_ptr<const PipelineComponents>)>;
+  void expect_same_through_group(const std::filesystem::path& model, const Latents& latents,
                                  const std::string& what) const {
     const auto plain = load_pipeline_components(model, parse_runtime_options("cuda", "fp32"));
     auto grouped = std::make_shared<PipelineComponents>(*plain);
     grouped->forwards = std::make_shared<UlyssesForward>(plain->transformer, group_);
     const auto want = latents(plain), got = latents(grouped);
     ASSERT_EQ(got.sizes(), want.sizes());
-    const double relative = ((got - want).norm() / want.norm()).item<double>();
+    const double relative = ditstream::testing::relative(got, want);
     EXPECT_LT(relative, 1e-4) << what;
     std::cout << what << " over NCCL: relative difference " << relative << "\n";
   }
@@ -59,35 +59,24 @@ TEST_F(CudaNccl, GroupOfOneGivesBackWhatItGot) {
   EXPECT_TRUE(torch::equal(gathered[0], x));
 }
 
-// Tiny CogVideoX, 3 windows with KV-sharing through a switch to a second prompt at window 1.
-torch::Tensor window_latents(std::shared_ptr<const PipelineComponents> components) {
-  StreamOptions o;
-  o.steps = 4;
-  o.seed = 3;
-  o.kv_sharing = true;
-  auto timeline = std::make_shared<PromptTimeline>();
-  StreamGenerator g(std::move(components), o, timeline);
-  timeline->add(prompt_entry(0, "a red fox running in the snow"));
-  timeline->add(prompt_entry(g.first_new_frame(1), "a white horse running in the snow"));
-  return torch::cat(ditstream::testing::committed_latents(g, 3), 1);
-}
-
+// Tiny CogVideoX: the parallel tests' stream with KV-sharing through a transition.
 TEST_F(CudaNccl, WindowsRenderThroughTheGroup) {
-  expect_same_through_group(ditstream::testing::tiny_model_dir(), window_latents, "windows");
+  expect_same_through_group(
+      ditstream::testing::tiny_model_dir(),
+      [](auto c) {
+        return ditstream::testing::stream_latents(std::move(c), ditstream::testing::Sharing::Plain);
+      },
+      "windows");
 }
 
-// Tiny Wan2.1, 4 causal chunks with a prompt switch by recache at chunk 2.
-torch::Tensor chunk_latents(std::shared_ptr<const PipelineComponents> components) {
-  auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add(prompt_entry(0, "a red circle"));
-  timeline->add(prompt_entry(4, "a blue square"));
-  CausalGenerator g(std::move(components), ditstream::testing::small_causal_options(), timeline);
-  return torch::cat(ditstream::testing::committed_latents(g, 4), 1);
-}
-
+// Tiny Wan2.1: the parallel tests' causal chunks with a prompt switch by recache.
 TEST_F(CudaNccl, CausalChunksRenderThroughTheGroup) {
-  expect_same_through_group(ditstream::testing::tiny_wan_model_dir(), chunk_latents,
-                            "causal chunks");
+  expect_same_through_group(
+      ditstream::testing::tiny_wan_model_dir(),
+      [](auto c) {
+        return ditstream::testing::causal_latents(std::move(c), SwitchMethod::Recache);
+      },
+      "causal chunks");
 }
 
 // Runs without a GPU too (none: 0 GPUs).

@@ -11,6 +11,7 @@
 #include "core/stream/causal_generator.h"
 #include "core/stream/stream_generator.h"
 #include "core/stream/window_pipeline.h"
+#include "parallel_scenarios.h"
 #include "tiny_components.h"
 #include "two_ranks.h"
 
@@ -89,32 +90,10 @@ int64_t serve_cfg(RankGroup& group) {
   return serve_forwards(group, *testing::tiny_components()->transformer);
 }
 
-enum class Sharing { Off, Plain, MaskGuided };
-const char* name(Sharing s) {
-  return s == Sharing::Off ? "no sharing" : s == Sharing::Plain ? "KV-sharing" : "mask-guided";
-}
-
-// Every committed latent of a 5-window stream: the fox, then the horse from window 2 (a
-// transition window whose forwards pair windows, with KV-sharing's gated forks; mask-guided on
-// the subjects picked automatically, "running" and "snow").
-torch::Tensor stream_latents(std::shared_ptr<const PipelineComponents> components, Sharing sharing,
-                             AnchorMode anchor = AnchorMode::Off) {
-  StreamOptions o;
-  o.steps = 4;
-  o.seed = 3;
-  o.kv_sharing = sharing != Sharing::Off;
-  o.mask_guided = sharing == Sharing::MaskGuided;
-  o.anchor.mode = anchor;
-  auto timeline = std::make_shared<PromptTimeline>();
-  StreamGenerator g(std::move(components), o, timeline);
-  timeline->add(prompt_entry(0, "a red fox running in the snow"));
-  timeline->add(prompt_entry(g.first_new_frame(2), "a white horse running in the snow"));
-  return torch::cat(testing::committed_latents(g, 5), 1);
-}
-
-double relative(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).norm() / b.norm()).item<double>();
-}
+using testing::causal_latents;
+using testing::relative;
+using testing::Sharing;
+using testing::stream_latents;
 
 const std::vector<Sharing> kAllSharing{Sharing::Off, Sharing::Plain, Sharing::MaskGuided};
 
@@ -272,19 +251,8 @@ TEST(Ulysses, WanMaskGuidedStreamEqualsOneProcessSplitByTokensOrByBranch) {
   }
 }
 
-// 6 causal chunks (window 5 with a sink: eviction) and a prompt switch at chunk 2, by KV-recache
-// and by DiTCtrl's switch: each rank's cache holds its head of every cached frame.
-torch::Tensor causal_latents(std::shared_ptr<const PipelineComponents> components,
-                             SwitchMethod method) {
-  auto o = testing::small_causal_options();
-  o.switch_method = method;
-  auto timeline = std::make_shared<PromptTimeline>();
-  timeline->add(prompt_entry(0, "a red circle"));
-  timeline->add(prompt_entry(6, "a blue square"));
-  CausalGenerator g(std::move(components), o, timeline);
-  return torch::cat(testing::committed_latents(g, 6), 1);
-}
-
+// Causal chunks by KV-recache and by DiTCtrl's switch: each rank's cache holds its head of every
+// cached frame.
 TEST(Ulysses, CausalChunksWithAPromptSwitchEqualOneProcess) {
   const auto wan = testing::tiny_wan_components();
   testing::TwoRanks ranks(
